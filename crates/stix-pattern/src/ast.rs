@@ -40,9 +40,11 @@ pub enum ObservationExpr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Qualifier {
     /// `WITHIN n SECONDS`: all matching observations fall within a window of `n` seconds.
-    /// The grammar accepts a non-negative integer or float; both are kept as `f64`.
+    /// The grammar accepts a non-negative integer or float; both are kept as `f64` (finite: a number beyond
+    /// the `f64` range saturates to `f64::MAX`).
     Within(f64),
-    /// `REPEATS n TIMES`: the expression matches `n` times on distinct observations.
+    /// `REPEATS n TIMES`: the expression matches `n` times on distinct observations. (A count beyond `u64`
+    /// saturates to `u64::MAX`.)
     Repeats(u64),
     /// `START t'…' STOP t'…'`: every matching observation lies in the half-open range `[start, stop)`.
     StartStop {
@@ -62,8 +64,13 @@ pub enum ComparisonExpr {
     Or(Box<ComparisonExpr>, Box<ComparisonExpr>),
     /// `path [NOT] op value`.
     Comparison(Comparison),
-    /// `EXISTS path`: the path resolves to at least one value.
-    Exists(ObjectPath),
+    /// `[NOT] EXISTS path`: the path resolves (does not resolve) to a value on an object of the path's type.
+    Exists {
+        /// The property whose presence is tested.
+        path: ObjectPath,
+        /// `true` for `NOT EXISTS`.
+        negated: bool,
+    },
 }
 
 /// One test of an object path against a literal.
@@ -123,6 +130,7 @@ pub enum PathStep {
     /// A dictionary key or property name (unquoted in the tree, whatever its spelling in the text).
     Key(String),
     /// A list index, `[n]`. The grammar admits negative indexes; the checks reject them (see `check`).
+    /// An index beyond `i64` saturates.
     Index(i64),
     /// `[*]`: any element of the list.
     AnyIndex,
@@ -135,7 +143,8 @@ pub enum Literal {
     Str(String),
     /// An integer, e.g. `1280` or `-3`.
     Int(i64),
-    /// A float, e.g. `7.0` or `-.5`. Also holds integer literals too large for `i64`.
+    /// A float, e.g. `7.0` or `-.5`. Also holds integer literals too large for `i64`. Always finite (a number
+    /// beyond the `f64` range saturates to `±f64::MAX`).
     Float(f64),
     /// `true` or `false`.
     Bool(bool),
@@ -143,7 +152,7 @@ pub enum Literal {
     Timestamp(Timestamp),
     /// `h'ffd8'`, decoded.
     Hex(Vec<u8>),
-    /// `b'SGVsbG8='`, decoded.
+    /// `b'SGVsbG8='`, decoded. Never empty (the grammar needs at least one base64 group).
     Binary(Vec<u8>),
     /// `(a, b, …)`, only as the right-hand side of `IN`. Elements are never lists.
     List(Vec<Literal>),
@@ -161,7 +170,9 @@ pub struct Timestamp {
 impl Timestamp {
     /// Validates `text` (without the `t'` and `'`) against the grammar's timestamp form.
     pub fn parse(text: &str) -> Option<Timestamp> {
-        crate::timestamp::is_valid_literal(text).then(|| Timestamp { text: text.to_owned() })
+        crate::timestamp::is_valid_literal(text).then(|| Timestamp {
+            text: text.to_owned(),
+        })
     }
 
     /// The literal's text, without `t'` and `'`.

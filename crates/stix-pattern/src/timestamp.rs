@@ -56,11 +56,8 @@ pub(crate) fn parse_rfc3339_nanos(text: &str) -> Option<i128> {
         }
         Some(slice.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
     };
-    let sep_ok = b[4] == b'-'
-        && b[7] == b'-'
-        && matches!(b[10], b'T' | b't' | b' ')
-        && b[13] == b':'
-        && b[16] == b':';
+    let sep_ok =
+        b[4] == b'-' && b[7] == b'-' && matches!(b[10], b'T' | b't' | b' ') && b[13] == b':' && b[16] == b':';
     if !sep_ok {
         return None;
     }

@@ -1,0 +1,1 @@
+//! Evaluation of patterns against observed-data (placeholder until the evaluator lands).

@@ -1,0 +1,571 @@
+//! The recursive-descent parser: tokens to [`Pattern`], collecting every syntax error it can find.
+//!
+//! Precedence follows `STIXPattern.g4`: at the observation level `()` > qualifiers > `AND` > `OR` >
+//! `FOLLOWEDBY`; inside `[…]` `()` > `AND` > `OR`; every binary operator is left-associative. On an error
+//! inside `[…]` the parser skips to the matching `]` and goes on, so one run reports one error per broken
+//! observation. Besides the tree, the parser records [`SyntaxFacts`]: what the semantic pass (`check`)
+//! needs that the tree deliberately forgets (spans, parenthesisation of qualifier chains, raw literal text).
+
+mod literal;
+
+use std::ops::Range;
+
+use crate::PatternError;
+use crate::ast::{
+    CompOp, Comparison, ComparisonExpr, ObjectPath, ObservationExpr, PathStep, Pattern, Qualifier,
+    QualifierKind,
+};
+use crate::lexer::{Token, TokenKind, tokenize};
+
+/// Everything one parse produces.
+#[derive(Debug)]
+pub(crate) struct ParseOutput {
+    /// The tree, when there was no syntax error.
+    pub(crate) pattern: Option<Pattern>,
+    /// Syntax errors, in source order.
+    pub(crate) errors: Vec<PatternError>,
+    /// Facts for the semantic pass.
+    pub(crate) facts: SyntaxFacts,
+    /// The tokens (the semantic pass reads raw literal text through them).
+    pub(crate) tokens: Vec<Token>,
+}
+
+/// What the semantic pass needs beyond the tree.
+#[derive(Debug, Default)]
+pub(crate) struct SyntaxFacts {
+    /// One entry per `ComparisonExpr::Comparison`, in source order (the tree's left-to-right order).
+    pub(crate) comparisons: Vec<ComparisonFacts>,
+    /// Qualifiers whose kind already appears in the same chain applied directly to a `[…]`.
+    pub(crate) duplicate_qualifiers: Vec<(Range<usize>, QualifierKind)>,
+    /// Spans of negative list indexes.
+    pub(crate) negative_indexes: Vec<Range<usize>>,
+}
+
+/// Where one comparison is.
+#[derive(Debug, Clone)]
+pub(crate) struct ComparisonFacts {
+    /// Byte span of the whole comparison.
+    pub(crate) span: Range<usize>,
+    /// Token indexes of its literal (for `IN`, from `(` to `)`).
+    pub(crate) literal_tokens: Range<usize>,
+}
+
+/// Parses `text`.
+pub(crate) fn parse_pattern(text: &str) -> ParseOutput {
+    let mut errors = Vec::new();
+    let tokens = tokenize(text, &mut errors);
+    let mut parser = Parser {
+        text,
+        tokens: &tokens,
+        idx: 0,
+        errors,
+        facts: SyntaxFacts::default(),
+    };
+    let expression = parser.observation_expressions();
+    if parser.errors.is_empty() && parser.peek() != TokenKind::Eof {
+        parser.error_here("expected AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern");
+    }
+    let Parser {
+        mut errors, facts, ..
+    } = parser;
+    errors.sort_by_key(|e| e.span.start);
+    let pattern = match expression {
+        Some(expression) if errors.is_empty() => Some(Pattern { expression }),
+        _ => None,
+    };
+    ParseOutput {
+        pattern,
+        errors,
+        facts,
+        tokens,
+    }
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    tokens: &'t [Token],
+    idx: usize,
+    errors: Vec<PatternError>,
+    facts: SyntaxFacts,
+}
+
+/// A result whose error has already been reported.
+type Parsed<T> = Option<T>;
+
+impl<'t> Parser<'t> {
+    fn token(&self) -> Token {
+        self.tokens[self.idx.min(self.tokens.len() - 1)]
+    }
+
+    fn peek(&self) -> TokenKind {
+        self.token().kind
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.token();
+        if token.kind != TokenKind::Eof {
+            self.idx += 1;
+        }
+        token
+    }
+
+    fn eat(&mut self, kind: TokenKind) -> bool {
+        let found = self.peek() == kind;
+        if found {
+            self.bump();
+        }
+        found
+    }
+
+    fn token_text(&self, token: Token) -> &'t str {
+        &self.text[token.span()]
+    }
+
+    /// Reports an error at the current token, unless the lexer already reported that token.
+    fn error_here(&mut self, expected: &str) {
+        let token = self.token();
+        if token.kind == TokenKind::Invalid {
+            return;
+        }
+        let found = match token.kind {
+            TokenKind::Eof => "the end of the pattern".to_owned(),
+            _ => {
+                let text = self.token_text(token);
+                let shown: String = text.chars().take(24).collect();
+                let ellipsis = if shown.len() < text.len() { "…" } else { "" };
+                format!("'{shown}{ellipsis}'")
+            }
+        };
+        let span = if token.kind == TokenKind::Eof {
+            token.start as usize..token.start as usize
+        } else {
+            token.span()
+        };
+        self.errors
+            .push(PatternError::new(span, format!("{expected}, found {found}")));
+    }
+
+    fn observation_expressions(&mut self) -> Parsed<ObservationExpr> {
+        let mut left = self.observation_or();
+        while self.eat(TokenKind::FollowedBy) {
+            let right = self.observation_or();
+            left = combine(left, right, ObservationExpr::FollowedBy);
+        }
+        left
+    }
+
+    fn observation_or(&mut self) -> Parsed<ObservationExpr> {
+        let mut left = self.observation_and();
+        while self.eat(TokenKind::Or) {
+            let right = self.observation_and();
+            left = combine(left, right, ObservationExpr::Or);
+        }
+        left
+    }
+
+    fn observation_and(&mut self) -> Parsed<ObservationExpr> {
+        let mut left = self.observation_qualified();
+        while self.eat(TokenKind::And) {
+            let right = self.observation_qualified();
+            left = combine(left, right, ObservationExpr::And);
+        }
+        left
+    }
+
+    /// An observation atom followed by any number of qualifiers.
+    fn observation_qualified(&mut self) -> Parsed<ObservationExpr> {
+        let is_simple = self.peek() == TokenKind::LBrack;
+        let mut expr = self.observation_atom();
+        let mut kinds_in_chain: Vec<QualifierKind> = Vec::new();
+        while matches!(
+            self.peek(),
+            TokenKind::Within | TokenKind::Repeats | TokenKind::Start
+        ) {
+            let start = self.token().start as usize;
+            let qualifier = self.qualifier();
+            let end = self.tokens[self.idx.saturating_sub(1)].end as usize;
+            if let Some(qualifier) = qualifier {
+                let kind = qualifier.kind();
+                if is_simple && kinds_in_chain.contains(&kind) {
+                    self.facts.duplicate_qualifiers.push((start..end, kind));
+                }
+                kinds_in_chain.push(kind);
+                expr = expr.map(|inner| ObservationExpr::Qualified(Box::new(inner), qualifier));
+            } else {
+                expr = None;
+            }
+        }
+        expr
+    }
+
+    fn observation_atom(&mut self) -> Parsed<ObservationExpr> {
+        match self.peek() {
+            TokenKind::LBrack => {
+                let open = self.bump();
+                let comparison = self.comparison_or();
+                if comparison.is_some() && !self.eat(TokenKind::RBrack) {
+                    let message = format!(
+                        "expected ']' to close the observation opened at {} (or AND, OR)",
+                        open.start
+                    );
+                    self.error_here(&message);
+                    self.skip_to_closing_bracket();
+                    return None;
+                }
+                if comparison.is_none() {
+                    self.skip_to_closing_bracket();
+                }
+                comparison.map(ObservationExpr::Observation)
+            }
+            TokenKind::LParen => {
+                let open = self.bump();
+                let inner = self.observation_expressions();
+                if inner.is_some() && !self.eat(TokenKind::RParen) {
+                    let message = format!(
+                        "expected ')' to close the group opened at {} (or AND, OR, FOLLOWEDBY, a qualifier)",
+                        open.start
+                    );
+                    self.error_here(&message);
+                    return None;
+                }
+                if inner.is_none() {
+                    self.eat(TokenKind::RParen);
+                }
+                inner
+            }
+            _ => {
+                self.error_here("expected '[' or '(' to start an observation expression");
+                None
+            }
+        }
+    }
+
+    /// Error recovery inside `[…]`: moves past the `]` that closes the current observation.
+    fn skip_to_closing_bracket(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.peek() {
+                TokenKind::Eof => return,
+                TokenKind::LBrack => depth += 1,
+                TokenKind::RBrack if depth == 0 => {
+                    self.bump();
+                    return;
+                }
+                TokenKind::RBrack => depth -= 1,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    fn qualifier(&mut self) -> Parsed<Qualifier> {
+        match self.bump().kind {
+            TokenKind::Within => {
+                let token = self.token();
+                if !matches!(token.kind, TokenKind::IntPos | TokenKind::FloatPos) {
+                    self.error_here("expected a non-negative number of seconds after WITHIN");
+                    return None;
+                }
+                self.bump();
+                let seconds = literal::saturating_float(self.token_text(token));
+                if !self.eat(TokenKind::Seconds) {
+                    self.error_here("expected SECONDS after the WITHIN duration (the only unit)");
+                    return None;
+                }
+                Some(Qualifier::Within(seconds))
+            }
+            TokenKind::Repeats => {
+                let token = self.token();
+                if token.kind != TokenKind::IntPos {
+                    self.error_here("expected a non-negative integer after REPEATS");
+                    return None;
+                }
+                self.bump();
+                let count = self.token_text(token).parse::<u64>().unwrap_or(u64::MAX);
+                if !self.eat(TokenKind::Times) {
+                    self.error_here("expected TIMES after the REPEATS count");
+                    return None;
+                }
+                Some(Qualifier::Repeats(count))
+            }
+            _ => {
+                let start = self.timestamp("expected a timestamp t'…Z' after START")?;
+                if !self.eat(TokenKind::Stop) {
+                    self.error_here("expected STOP after the START timestamp");
+                    return None;
+                }
+                let stop = self.timestamp("expected a timestamp t'…Z' after STOP")?;
+                Some(Qualifier::StartStop { start, stop })
+            }
+        }
+    }
+
+    fn timestamp(&mut self, expected: &str) -> Parsed<crate::ast::Timestamp> {
+        if self.peek() != TokenKind::Timestamp {
+            self.error_here(expected);
+            return None;
+        }
+        let token = self.bump();
+        literal::timestamp(self.token_text(token))
+    }
+
+    fn comparison_or(&mut self) -> Parsed<ComparisonExpr> {
+        let mut left = self.comparison_and()?;
+        while self.eat(TokenKind::Or) {
+            let right = self.comparison_and()?;
+            left = ComparisonExpr::Or(Box::new(left), Box::new(right));
+        }
+        Some(left)
+    }
+
+    fn comparison_and(&mut self) -> Parsed<ComparisonExpr> {
+        let mut left = self.property_test()?;
+        while self.eat(TokenKind::And) {
+            let right = self.property_test()?;
+            left = ComparisonExpr::And(Box::new(left), Box::new(right));
+        }
+        Some(left)
+    }
+
+    fn property_test(&mut self) -> Parsed<ComparisonExpr> {
+        match self.peek() {
+            TokenKind::LParen => {
+                let open = self.bump();
+                let inner = self.comparison_or()?;
+                if !self.eat(TokenKind::RParen) {
+                    let message = format!(
+                        "expected ')' to close the group opened at {} (or AND, OR)",
+                        open.start
+                    );
+                    self.error_here(&message);
+                    return None;
+                }
+                Some(inner)
+            }
+            TokenKind::Exists => {
+                self.bump();
+                Some(ComparisonExpr::Exists {
+                    path: self.object_path()?,
+                    negated: false,
+                })
+            }
+            TokenKind::Not
+                if self
+                    .tokens
+                    .get(self.idx + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Exists) =>
+            {
+                self.bump();
+                self.bump();
+                Some(ComparisonExpr::Exists {
+                    path: self.object_path()?,
+                    negated: true,
+                })
+            }
+            _ => self.comparison(),
+        }
+    }
+
+    fn comparison(&mut self) -> Parsed<ComparisonExpr> {
+        let start = self.token().start as usize;
+        let path = self.object_path()?;
+        let negated = self.eat(TokenKind::Not);
+        let op = match self.peek() {
+            TokenKind::Eq => CompOp::Eq,
+            TokenKind::Neq => CompOp::Neq,
+            TokenKind::Lt => CompOp::Lt,
+            TokenKind::Le => CompOp::Le,
+            TokenKind::Gt => CompOp::Gt,
+            TokenKind::Ge => CompOp::Ge,
+            TokenKind::In => CompOp::In,
+            TokenKind::Like => CompOp::Like,
+            TokenKind::Matches => CompOp::Matches,
+            TokenKind::IsSubset => CompOp::IsSubset,
+            TokenKind::IsSuperset => CompOp::IsSuperset,
+            _ => {
+                let expected = if negated {
+                    "expected a comparison operator after NOT"
+                } else {
+                    "expected a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, \
+                     ISSUPERSET) after the object path"
+                };
+                self.error_here(expected);
+                return None;
+            }
+        };
+        self.bump();
+        let literal_start = self.idx;
+        let value = match op {
+            CompOp::In => self.set_literal()?,
+            CompOp::Eq | CompOp::Neq => {
+                self.primitive_literal(true, "expected a literal after the operator")?
+            }
+            CompOp::Lt | CompOp::Le | CompOp::Gt | CompOp::Ge => self.primitive_literal(
+                false,
+                "expected a number, string, timestamp, hex or binary literal after the ordering operator",
+            )?,
+            CompOp::Like | CompOp::Matches | CompOp::IsSubset | CompOp::IsSuperset => {
+                if self.peek() != TokenKind::Str {
+                    let message = format!("expected a string literal after {}", op.as_str());
+                    self.error_here(&message);
+                    return None;
+                }
+                let token = self.bump();
+                self.decode_literal(token)?
+            }
+        };
+        let end = self.tokens[self.idx - 1].end as usize;
+        self.facts.comparisons.push(ComparisonFacts {
+            span: start..end,
+            literal_tokens: literal_start..self.idx,
+        });
+        Some(ComparisonExpr::Comparison(Comparison {
+            path,
+            op,
+            negated,
+            value,
+        }))
+    }
+
+    fn primitive_literal(&mut self, allow_bool: bool, expected: &str) -> Parsed<crate::ast::Literal> {
+        let token = self.token();
+        let ok = match token.kind {
+            TokenKind::IntPos
+            | TokenKind::IntNeg
+            | TokenKind::FloatPos
+            | TokenKind::FloatNeg
+            | TokenKind::Str
+            | TokenKind::Binary
+            | TokenKind::Hex
+            | TokenKind::Timestamp => true,
+            TokenKind::Bool => allow_bool,
+            _ => false,
+        };
+        if !ok {
+            self.error_here(expected);
+            return None;
+        }
+        self.bump();
+        self.decode_literal(token)
+    }
+
+    fn decode_literal(&mut self, token: Token) -> Parsed<crate::ast::Literal> {
+        let literal = literal::decode(self.token_text(token), token.kind);
+        if literal.is_none() {
+            self.errors
+                .push(PatternError::new(token.span(), "literal out of range".to_owned()));
+        }
+        literal
+    }
+
+    fn set_literal(&mut self) -> Parsed<crate::ast::Literal> {
+        if !self.eat(TokenKind::LParen) {
+            self.error_here("expected '(' to start the IN list");
+            return None;
+        }
+        let mut items = Vec::new();
+        if self.eat(TokenKind::RParen) {
+            return Some(crate::ast::Literal::List(items));
+        }
+        loop {
+            items.push(self.primitive_literal(true, "expected a literal in the IN list")?);
+            if self.eat(TokenKind::RParen) {
+                return Some(crate::ast::Literal::List(items));
+            }
+            if !self.eat(TokenKind::Comma) {
+                self.error_here("expected ',' or ')' in the IN list");
+                return None;
+            }
+        }
+    }
+
+    fn object_path(&mut self) -> Parsed<ObjectPath> {
+        let type_token = self.token();
+        if !matches!(type_token.kind, TokenKind::IdentNoHyphen | TokenKind::IdentHyphen) {
+            self.error_here("expected an object path (type:property)");
+            return None;
+        }
+        self.bump();
+        if !self.eat(TokenKind::Colon) {
+            self.error_here("expected ':' after the object type");
+            return None;
+        }
+        let mut steps = Vec::with_capacity(2);
+        steps.push(PathStep::Key(self.key("expected a property name after ':'")?));
+        loop {
+            match self.peek() {
+                TokenKind::Dot => {
+                    self.bump();
+                    steps.push(PathStep::Key(
+                        self.key("expected a property name or a quoted key after '.'")?,
+                    ));
+                }
+                TokenKind::LBrack => {
+                    self.bump();
+                    steps.push(self.index_step()?);
+                }
+                _ => break,
+            }
+        }
+        Some(ObjectPath {
+            object_type: self.token_text(type_token).to_owned(),
+            steps,
+        })
+    }
+
+    fn key(&mut self, expected: &str) -> Parsed<String> {
+        let token = self.token();
+        match token.kind {
+            TokenKind::IdentNoHyphen => {
+                self.bump();
+                Some(self.token_text(token).to_owned())
+            }
+            TokenKind::Str => {
+                self.bump();
+                Some(literal::unescape_string(self.token_text(token)))
+            }
+            _ => {
+                self.error_here(expected);
+                None
+            }
+        }
+    }
+
+    fn index_step(&mut self) -> Parsed<PathStep> {
+        let token = self.token();
+        let step = match token.kind {
+            TokenKind::Asterisk => PathStep::AnyIndex,
+            TokenKind::IntPos | TokenKind::IntNeg => {
+                let text = self.token_text(token);
+                let saturated = if token.kind == TokenKind::IntNeg {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                };
+                let index = text.parse::<i64>().unwrap_or(saturated);
+                if index < 0 || token.kind == TokenKind::IntNeg {
+                    self.facts.negative_indexes.push(token.span());
+                }
+                PathStep::Index(index)
+            }
+            _ => {
+                self.error_here("expected an integer or '*' as the list index");
+                return None;
+            }
+        };
+        self.bump();
+        if !self.eat(TokenKind::RBrack) {
+            self.error_here("expected ']' to close the list index");
+            return None;
+        }
+        Some(step)
+    }
+}
+
+fn combine(
+    left: Parsed<ObservationExpr>,
+    right: Parsed<ObservationExpr>,
+    make: fn(Box<ObservationExpr>, Box<ObservationExpr>) -> ObservationExpr,
+) -> Parsed<ObservationExpr> {
+    Some(make(Box::new(left?), Box::new(right?)))
+}
