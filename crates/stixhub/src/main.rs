@@ -29,11 +29,24 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
     };
+    report_peak_rss();
     match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("stixhub: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// With `STIXHUB_REPORT_PEAK_RSS` set, prints the process's peak resident set size on stderr; tests and
+/// benchmarks use it to hold memory bounds (Linux only: read from `/proc/self/status`).
+fn report_peak_rss() {
+    if std::env::var_os("STIXHUB_REPORT_PEAK_RSS").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status.lines().find_map(|line| line.strip_prefix("VmHWM:")) {
+        eprintln!("peak rss kib: {}", kib.trim().trim_end_matches("kB").trim());
     }
 }

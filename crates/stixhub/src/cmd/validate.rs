@@ -4,11 +4,13 @@
 //! JSON. Each file is split into objects without building its whole tree (`stix::bundle::Document`), so memory
 //! stays near the file's own size.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use stix::bundle::Document;
+
+use super::input::read_input;
 
 /// Arguments of `stixhub validate`.
 #[derive(Debug, clap::Args)]
@@ -41,16 +43,13 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 
 fn validate_file(file: &PathBuf, out: &mut impl Write) -> anyhow::Result<FileVerdict> {
     let name = file.display();
-    let mut text = String::new();
-    let read = if file.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+    let text = match read_input(file) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("{name}: cannot read: {err:#}");
+            return Ok(FileVerdict::Unreadable);
+        }
     };
-    if let Err(err) = read {
-        eprintln!("{name}: cannot read: {err}");
-        return Ok(FileVerdict::Unreadable);
-    }
     let document = match Document::split(&text) {
         Ok(document) => document,
         Err(err) => {

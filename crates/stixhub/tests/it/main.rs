@@ -1,0 +1,3 @@
+//! Integration tests of the `stixhub` binary.
+
+mod cli;
