@@ -1,0 +1,302 @@
+//! Value checks shared by every object type: is this JSON value the kind of value a property must hold
+//! (string, integer, timestamp, identifier of an allowed type, hashes, kill-chain phases, …)?
+//!
+//! Invariant: nothing here allocates unless it reports a diagnostic. Identifiers are checked in place rather
+//! than through `StixId::parse`, which keeps a copy of the text.
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::id::is_valid_type_name;
+use crate::timestamp::Timestamp;
+use crate::validate::path::{Path, report};
+use crate::vocab::{self, HashFormat, PropertyKind, RefTarget};
+
+/// Checks that `value` is of `kind`; returns the parsed instant when `kind` is a valid timestamp.
+pub(crate) fn check_property_kind(
+    value: &Value,
+    kind: PropertyKind,
+    path: &Path<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Timestamp> {
+    match kind {
+        PropertyKind::String => expect(value.is_string(), "a string", path, out),
+        PropertyKind::Integer => expect(value.is_i64() || value.is_u64(), "an integer", path, out),
+        PropertyKind::Number => expect(value.is_number(), "a number", path, out),
+        PropertyKind::Boolean => expect(value.is_boolean(), "a boolean", path, out),
+        PropertyKind::Dictionary => expect(value.is_object(), "a dictionary (JSON object)", path, out),
+        PropertyKind::List => expect(value.is_array(), "a list", path, out),
+        PropertyKind::Timestamp => return check_timestamp(value, path, out),
+        PropertyKind::StringList => check_string_list(value, path, out),
+        PropertyKind::Hashes => check_hashes(value, path, out),
+        PropertyKind::KillChainPhases => check_kill_chain_phases(value, path, out),
+        PropertyKind::Ref(target) => check_ref(value, target, path, out),
+        PropertyKind::RefList(target) => check_ref_list(value, target, path, out),
+    }
+    None
+}
+
+/// Reports `property-type` unless `ok`.
+pub(crate) fn expect(ok: bool, what: &str, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    if !ok {
+        report(out, "property-type", path, format!("must be {what}"));
+    }
+}
+
+/// Checks a STIX timestamp (§2.16.1) and returns it when valid.
+pub(crate) fn check_timestamp(
+    value: &Value,
+    path: &Path<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Timestamp> {
+    let Some(text) = value.as_str() else {
+        report(out, "property-type", path, "must be a timestamp string");
+        return None;
+    };
+    match Timestamp::parse(text) {
+        Ok(timestamp) => Some(timestamp),
+        Err(err) => {
+            report(out, "timestamp-format", path, err.to_string());
+            None
+        }
+    }
+}
+
+/// Checks a non-empty list of strings.
+pub(crate) fn check_string_list(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(items) = value.as_array() else {
+        report(out, "property-type", path, "must be a list of strings");
+        return;
+    };
+    for (item_idx, item) in items.iter().enumerate() {
+        if !item.is_string() {
+            report(out, "property-type", &path.index(item_idx), "must be a string");
+        }
+    }
+}
+
+/// Splits an identifier `<type>--<UUID>` into its type, or `None` when it is not one (§2.9: a valid type
+/// name and an RFC 4122 UUID).
+pub(crate) fn identifier_type(text: &str) -> Option<&str> {
+    let (type_name, uuid) = text.split_once("--")?;
+    (is_valid_type_name(type_name) && is_rfc4122_uuid(uuid)).then_some(type_name)
+}
+
+/// Checks an identifier reference and the type of object it points at.
+pub(crate) fn check_ref(value: &Value, target: RefTarget, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(text) = value.as_str() else {
+        report(out, "property-type", path, "must be an identifier string");
+        return;
+    };
+    let Some(type_name) = identifier_type(text) else {
+        report(
+            out,
+            "id-format",
+            path,
+            format!("{text:?} is not an identifier <object-type>--<UUID>"),
+        );
+        return;
+    };
+    if !vocab::ref_target_allows(target, type_name) {
+        let allowed = vocab::describe_ref_target(target);
+        report(
+            out,
+            "ref-type",
+            path,
+            format!("must reference {allowed}, not a {type_name}"),
+        );
+    }
+}
+
+/// Checks a list of identifier references.
+pub(crate) fn check_ref_list(value: &Value, target: RefTarget, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(items) = value.as_array() else {
+        report(out, "property-type", path, "must be a list of identifiers");
+        return;
+    };
+    for (item_idx, item) in items.iter().enumerate() {
+        check_ref(item, target, &path.index(item_idx), out);
+    }
+}
+
+/// Checks a hashes dictionary (§2.7): string values, in the format of their algorithm when it is one of the
+/// hash-algorithm-ov, keys of at most 250 characters.
+pub(crate) fn check_hashes(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(hashes) = value.as_object() else {
+        report(out, "property-type", path, "must be a hashes dictionary");
+        return;
+    };
+    if hashes.is_empty() {
+        report(
+            out,
+            "empty-dictionary",
+            path,
+            "a hashes dictionary must contain at least one hash",
+        );
+    }
+    for (algorithm, hash) in hashes {
+        let hash_path = path.key(algorithm);
+        let Some(hash) = hash.as_str() else {
+            report(out, "property-type", &hash_path, "a hash value must be a string");
+            continue;
+        };
+        if algorithm.is_empty() || algorithm.len() > 250 {
+            report(
+                out,
+                "hash-format",
+                &hash_path,
+                "a hash algorithm name must have 1 to 250 characters",
+            );
+        }
+        let Some(format) = vocab::hash_format(algorithm) else {
+            continue;
+        };
+        if !hash_matches(format, hash) {
+            let expected = match format {
+                HashFormat::Hex(n_digits) => format!("{n_digits} hexadecimal digits"),
+                HashFormat::Ssdeep => "an ssdeep hash (1-128 characters of A-Za-z0-9/+:.)".to_owned(),
+                HashFormat::Tlsh => "a TLSH digest (70 hexadecimal digits, optionally after T1)".to_owned(),
+            };
+            report(
+                out,
+                "hash-format",
+                &hash_path,
+                format!("an {algorithm} hash must be {expected}"),
+            );
+        }
+    }
+}
+
+fn hash_matches(format: HashFormat, hash: &str) -> bool {
+    let is_hex = |text: &str| text.bytes().all(|b| b.is_ascii_hexdigit());
+    match format {
+        HashFormat::Hex(n_digits) => hash.len() == n_digits && is_hex(hash),
+        HashFormat::Ssdeep => {
+            (1..=128).contains(&hash.len())
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b':' | b'.'))
+        }
+        HashFormat::Tlsh => {
+            let digest = hash.strip_prefix("T1").unwrap_or(hash);
+            digest.len() == 70 && is_hex(digest)
+        }
+    }
+}
+
+/// Checks a list of kill-chain phases (§2.11): each has string `kill_chain_name` and `phase_name`.
+pub(crate) fn check_kill_chain_phases(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(phases) = value.as_array() else {
+        report(out, "property-type", path, "must be a list of kill-chain phases");
+        return;
+    };
+    for (phase_idx, phase) in phases.iter().enumerate() {
+        let phase_path = path.index(phase_idx);
+        let Some(phase) = phase.as_object() else {
+            report(
+                out,
+                "property-type",
+                &phase_path,
+                "a kill-chain phase must be a JSON object",
+            );
+            continue;
+        };
+        for key in ["kill_chain_name", "phase_name"] {
+            match phase.get(key) {
+                Some(Value::String(_)) => {}
+                Some(_) => report(out, "property-type", &phase_path.key(key), "must be a string"),
+                None => report(
+                    out,
+                    "required-property",
+                    &phase_path.key(key),
+                    format!("a kill-chain phase must have {key}"),
+                ),
+            }
+        }
+    }
+}
+
+/// Checks a list of external references (§2.5): `source_name` is required, and at least one of
+/// `description`, `url` or `external_id` must be present.
+pub(crate) fn check_external_references(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(references) = value.as_array() else {
+        report(
+            out,
+            "property-type",
+            path,
+            "must be a list of external references",
+        );
+        return;
+    };
+    for (reference_idx, reference) in references.iter().enumerate() {
+        let reference_path = path.index(reference_idx);
+        let Some(reference) = reference.as_object() else {
+            report(
+                out,
+                "property-type",
+                &reference_path,
+                "an external reference must be a JSON object",
+            );
+            continue;
+        };
+        for key in ["source_name", "description", "url", "external_id"] {
+            if let Some(text) = reference.get(key) {
+                expect(text.is_string(), "a string", &reference_path.key(key), out);
+            }
+        }
+        if !reference.contains_key("source_name") {
+            let message = "an external reference must have a source_name";
+            report(
+                out,
+                "required-property",
+                &reference_path.key("source_name"),
+                message,
+            );
+        }
+        if !["description", "url", "external_id"]
+            .iter()
+            .any(|key| reference.contains_key(*key))
+        {
+            let message = "an external reference must have at least one of description, url or external_id";
+            report(out, "external-reference", &reference_path, message);
+        }
+        if let Some(hashes) = reference.get("hashes") {
+            check_hashes(hashes, &reference_path.key("hashes"), out);
+        }
+    }
+}
+
+/// Whether `name` is a valid property name (§3.1): `[a-z0-9_]`, 3–250 characters. `id` is the one
+/// STIX-defined exception to the length rule.
+pub(crate) fn is_valid_property_name(name: &str) -> bool {
+    name == "id"
+        || ((3..=250).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+}
+
+/// Whether `tag` looks like an RFC 5646 language tag (`en`, `fr-CA`, `zh-Hant-TW`): alphanumeric subtags of
+/// 1–8 characters separated by hyphens, the first alphabetic.
+pub(crate) fn is_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let primary_ok = subtags.next().is_some_and(|primary| {
+        (1..=8).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic())
+    });
+    primary_ok
+        && subtags.all(|subtag| {
+            (1..=8).contains(&subtag.len()) && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// A hyphenated UUID of version 1–5 with the RFC 4122 variant, as the STIX 2.1 identifier schema requires.
+fn is_rfc4122_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+        && (b'1'..=b'5').contains(&bytes[14])
+        && matches!(bytes[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+}

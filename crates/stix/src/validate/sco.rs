@@ -1,0 +1,155 @@
+//! Type-specific rules of SCOs (§6) beyond presence and value kinds: address formats, ports, properties that
+//! depend on or exclude each other, and "at least one property" rules.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::validate::StixObjectView;
+use crate::validate::path::report;
+use crate::validate::sdo::check_integer_range;
+use crate::vocab;
+
+/// Checks the type-specific rules of an SCO.
+pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    match view.type_name {
+        "ipv4-addr" => check_ip_value(view, 32, |text| text.parse::<Ipv4Addr>().is_ok(), out),
+        "ipv6-addr" => check_ip_value(view, 128, |text| text.parse::<Ipv6Addr>().is_ok(), out),
+        "mac-addr" => check_mac_address(view, out),
+        "artifact" => check_artifact(view, out),
+        "email-message" => check_email_message(view, out),
+        "file" => {
+            check_integer_range(view, "size", 0, u64::MAX, out);
+            require_one_of(view, &["hashes", "name"], out);
+        }
+        "network-traffic" => check_network_traffic(view, out),
+        "process" | "x509-certificate" => check_has_own_property(view, out),
+        _ => {}
+    }
+}
+
+/// ipv4-addr and ipv6-addr (§6.5, §6.6): value is an address or a CIDR block.
+fn check_ip_value(
+    view: &StixObjectView<'_>,
+    max_prefix: u8,
+    parses: fn(&str) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(value) = view.str("value") else { return };
+    let (address, prefix) = match value.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (value, None),
+    };
+    let prefix_ok = prefix.is_none_or(|prefix| {
+        !prefix.is_empty()
+            && prefix.len() <= 3
+            && prefix.bytes().all(|b| b.is_ascii_digit())
+            && prefix.parse::<u8>().is_ok_and(|bits| bits <= max_prefix)
+    });
+    if !(parses(address) && prefix_ok) {
+        let message = format!(
+            "{value:?} is not a valid {} address or CIDR block",
+            view.type_name
+        );
+        report(out, "ip-address", &view.path.key("value"), message);
+    }
+}
+
+/// mac-addr (§6.7): a colon-delimited, lowercase MAC-48 address with leading zeros (`00:0a:…`).
+fn check_mac_address(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(value) = view.str("value") else { return };
+    let bytes = value.as_bytes();
+    let well_formed = bytes.len() == 17
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i % 3 == 2 {
+                *b == b':'
+            } else {
+                b.is_ascii_digit() || (b'a'..=b'f').contains(b)
+            }
+        });
+    if !well_formed {
+        let message = format!("{value:?} is not a lowercase, colon-delimited MAC-48 address");
+        report(out, "mac-address", &view.path.key("value"), message);
+    }
+}
+
+/// artifact (§6.1): payload_bin and url are mutually exclusive, url needs hashes, encryption_algorithm is from
+/// encryption-algorithm-enum.
+fn check_artifact(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    if view.has("payload_bin") && view.has("url") {
+        let message = "payload_bin and url must not both be present";
+        report(out, "property-conflict", &view.path.key("url"), message);
+    }
+    if view.has("url") && !view.has("hashes") {
+        report(
+            out,
+            "required-property",
+            &view.path.key("hashes"),
+            "an artifact with a url must have hashes",
+        );
+    }
+    if let Some(algorithm) = view.str("encryption_algorithm")
+        && !vocab::ENCRYPTION_ALGORITHM_ENUM.contains(&algorithm)
+    {
+        let message = format!("{algorithm:?} is not in encryption-algorithm-enum");
+        report(out, "enum-value", &view.path.key("encryption_algorithm"), message);
+    }
+}
+
+/// email-message (§6.9): a multipart message has body_multipart and no body; a single-part one the reverse.
+fn check_email_message(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let forbidden = match view.get("is_multipart") {
+        Some(Value::Bool(true)) => "body",
+        Some(Value::Bool(false)) => "body_multipart",
+        _ => return,
+    };
+    if view.has(forbidden) {
+        let message = format!(
+            "{forbidden} must not be present when is_multipart is {}",
+            forbidden == "body"
+        );
+        report(out, "property-conflict", &view.path.key(forbidden), message);
+    }
+}
+
+/// network-traffic (§6.12): ports in 0–65535, at least one of src_ref or dst_ref, and no end while active.
+fn check_network_traffic(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    check_integer_range(view, "src_port", 0, 65_535, out);
+    check_integer_range(view, "dst_port", 0, 65_535, out);
+    require_one_of(view, &["src_ref", "dst_ref"], out);
+    if view.get("is_active") == Some(&Value::Bool(true)) && view.has("end") {
+        report(
+            out,
+            "property-conflict",
+            &view.path.key("end"),
+            "end must not be present when is_active is true",
+        );
+    }
+}
+
+/// process (§6.13) and x509-certificate (§6.18) must have at least one property of their own (or, for process,
+/// an extension).
+fn check_has_own_property(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(spec) = view.spec else { return };
+    let has_own = spec.properties.iter().any(|(key, _)| view.has(key))
+        || (view.type_name == "process" && view.has("extensions"));
+    if !has_own {
+        let message = format!(
+            "a {} object must have at least one property of its own",
+            view.type_name
+        );
+        report(out, "required-property", view.path, message);
+    }
+}
+
+fn require_one_of(view: &StixObjectView<'_>, keys: &[&str], out: &mut Vec<Diagnostic>) {
+    if !keys.iter().any(|key| view.has(key)) {
+        let message = format!(
+            "a {} object needs at least one of {}",
+            view.type_name,
+            keys.join(", ")
+        );
+        report(out, "required-property", &view.path.key(keys[0]), message);
+    }
+}

@@ -1,0 +1,165 @@
+//! Type-specific rules of SDOs (§4) and SROs (§5) beyond presence and value kinds: ranges, enumerations,
+//! properties that depend on or exclude each other, and indicator pattern syntax.
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::validate::StixObjectView;
+use crate::validate::path::report;
+use crate::vocab;
+
+/// The largest `number_observed` and sighting `count` STIX allows.
+const MAX_OBSERVATION_COUNT: u64 = 999_999_999;
+
+/// Checks the type-specific rules of an SDO or SRO.
+pub(crate) fn check_domain_and_relationship_rules(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    match view.type_name {
+        "indicator" => check_indicator(view, out),
+        "location" => check_location(view, out),
+        "malware" => check_malware(view, out),
+        "malware-analysis" => check_malware_analysis(view, out),
+        "observed-data" => check_observed_data(view, out),
+        "opinion" => check_opinion(view, out),
+        "sighting" => check_integer_range(view, "count", 0, MAX_OBSERVATION_COUNT, out),
+        _ => {}
+    }
+}
+
+/// indicator (§4.7): a `stix` pattern must be valid STIX patterning (§9).
+fn check_indicator(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let (Some("stix"), Some(pattern)) = (view.str("pattern_type"), view.str("pattern")) else {
+        return;
+    };
+    for error in stix_pattern::check(pattern) {
+        let message = format!(
+            "invalid STIX pattern: {} (at byte {})",
+            error.message, error.span.start
+        );
+        report(out, "pattern-syntax", &view.path.key("pattern"), message);
+    }
+}
+
+/// location (§4.10): latitude and longitude in range and given together, precision only with both, and at
+/// least one of region, country, or latitude with longitude.
+fn check_location(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    check_number_range(view, "latitude", -90.0, 90.0, out);
+    check_number_range(view, "longitude", -180.0, 180.0, out);
+    check_number_range(view, "precision", 0.0, f64::INFINITY, out);
+    let (has_latitude, has_longitude) = (view.has("latitude"), view.has("longitude"));
+    if has_latitude != has_longitude {
+        let (present, missing) = if has_latitude {
+            ("latitude", "longitude")
+        } else {
+            ("longitude", "latitude")
+        };
+        let message = format!("{present} requires {missing}");
+        report(out, "required-property", &view.path.key(missing), message);
+    }
+    if view.has("precision") && !(has_latitude && has_longitude) {
+        let message = "precision requires latitude and longitude";
+        report(out, "required-property", &view.path.key("latitude"), message);
+    }
+    if !(view.has("region") || view.has("country") || (has_latitude && has_longitude)) {
+        let message = "a location needs at least one of region, country, or latitude and longitude";
+        report(out, "required-property", &view.path.key("region"), message);
+    }
+}
+
+/// malware (§4.11): a malware family must have a name.
+fn check_malware(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    if view.get("is_family") == Some(&Value::Bool(true)) && !view.has("name") {
+        report(
+            out,
+            "required-property",
+            &view.path.key("name"),
+            "name is required when is_family is true",
+        );
+    }
+}
+
+/// malware-analysis (§4.12): one of result or analysis_sco_refs is required.
+fn check_malware_analysis(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    if !view.has("result") && !view.has("analysis_sco_refs") {
+        let message = "a malware-analysis needs at least one of result or analysis_sco_refs";
+        report(out, "required-property", &view.path.key("result"), message);
+    }
+}
+
+/// observed-data (§4.14): number_observed in 1–999,999,999, and exactly one of objects (deprecated) or
+/// object_refs.
+fn check_observed_data(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    check_integer_range(view, "number_observed", 1, MAX_OBSERVATION_COUNT, out);
+    match (view.has("objects"), view.has("object_refs")) {
+        (true, true) => {
+            let message = "objects (deprecated) and object_refs must not both be present";
+            report(out, "property-conflict", &view.path.key("objects"), message);
+        }
+        (false, false) => {
+            let message = "observed-data needs object_refs (or the deprecated objects)";
+            report(out, "required-property", &view.path.key("object_refs"), message);
+        }
+        _ => {}
+    }
+    if let Some(Value::Object(objects)) = view.get("objects") {
+        let objects_path = view.path.key("objects");
+        for (key, object) in objects {
+            if !object.get("type").is_some_and(Value::is_string) {
+                let message = "each embedded observable must be an object with a type";
+                report(
+                    out,
+                    "required-property",
+                    &objects_path.key(key).key("type"),
+                    message,
+                );
+            }
+        }
+    }
+}
+
+/// opinion (§4.15): opinion is a value of opinion-enum.
+fn check_opinion(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(opinion) = view.str("opinion")
+        && !vocab::OPINION_ENUM.contains(&opinion)
+    {
+        let message = format!(
+            "{opinion:?} is not in opinion-enum ({})",
+            vocab::OPINION_ENUM.join(", ")
+        );
+        report(out, "enum-value", &view.path.key("opinion"), message);
+    }
+}
+
+/// Reports `value-range` when integer property `key` is present and outside `min..=max`. (A value that is not an
+/// integer was already reported as `property-type`.)
+pub(crate) fn check_integer_range(
+    view: &StixObjectView<'_>,
+    key: &str,
+    min: u64,
+    max: u64,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(value) = view.get(key) else { return };
+    let in_range = match (value.as_u64(), value.as_i64()) {
+        (Some(n), _) => (min..=max).contains(&n),
+        (None, Some(_)) => false,
+        (None, None) => return,
+    };
+    if !in_range {
+        let message = format!("{key} must be an integer from {min} to {max}");
+        report(out, "value-range", &view.path.key(key), message);
+    }
+}
+
+fn check_number_range(view: &StixObjectView<'_>, key: &str, min: f64, max: f64, out: &mut Vec<Diagnostic>) {
+    let Some(number) = view.get(key).and_then(Value::as_f64) else {
+        return;
+    };
+    if !(min..=max).contains(&number) {
+        let message = if max.is_finite() {
+            format!("{key} must be from {min} to {max}")
+        } else {
+            format!("{key} must be at least {min}")
+        };
+        report(out, "value-range", &view.path.key(key), message);
+    }
+}
