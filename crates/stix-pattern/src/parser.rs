@@ -50,6 +50,11 @@ pub(crate) struct ComparisonFacts {
     pub(crate) literal_tokens: Range<usize>,
 }
 
+/// Decodes base64 as the grammar's binary literals are decoded (padded; trailing bits ignored).
+pub(crate) fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
+    literal::decode_base64(text)
+}
+
 /// Parses `text`.
 pub(crate) fn parse_pattern(text: &str) -> ParseOutput {
     let mut errors = Vec::new();
