@@ -1,0 +1,303 @@
+//! Unit tests of type-specific rules of SDOs, SROs, SCOs and meta objects.
+
+use serde_json::{Value, json};
+
+use super::{TLP_GREEN, check, indicator, sco, sdo, with};
+
+#[test]
+fn type_specific_required_properties() {
+    check(
+        with(indicator(), json!({"pattern_type": null})),
+        &["required-property"],
+    );
+    check(sdo("identity", json!({})), &["required-property"]);
+    check(sdo("malware", json!({"name": "x"})), &["required-property"]);
+    check(sdo("malware", json!({"is_family": true})), &["required-property"]);
+    check(
+        sdo(
+            "report",
+            json!({"name": "r", "published": "2024-03-01T10:00:00Z"}),
+        ),
+        &["required-property"],
+    );
+    check(
+        sdo(
+            "relationship",
+            json!({"relationship_type": "uses", "source_ref": "malware--0f4a4a8e-7d5c-4b8f-9f2e-3c1a2b3c4d5e"}),
+        ),
+        &["required-property"],
+    );
+    check(
+        sdo("malware-analysis", json!({"product": "av"})),
+        &["required-property"],
+    );
+    check(
+        sdo(
+            "malware-analysis",
+            json!({"product": "av", "result": "malicious"}),
+        ),
+        &[],
+    );
+    let extension_definition = sdo(
+        "extension-definition",
+        json!({"name": "n", "schema": "s", "version": "1.0.0",
+        "extension_types": ["property-extension"]}),
+    );
+    check(extension_definition.clone(), &["required-property"]);
+    check(
+        with(
+            extension_definition,
+            json!({"created_by_ref": "identity--b6a4e3e1-2f7e-4c3b-8a41-6f0d7e9c1a22"}),
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn enumerations_and_ranges() {
+    check(
+        sdo("opinion", json!({"opinion": "agree", "object_refs": [TLP_GREEN]})),
+        &[],
+    );
+    check(
+        sdo("opinion", json!({"opinion": "maybe", "object_refs": [TLP_GREEN]})),
+        &["enum-value"],
+    );
+    let location = |extra: Value| sdo("location", extra);
+    check(
+        location(json!({"latitude": 48.8, "longitude": 2.3, "precision": 100.0})),
+        &[],
+    );
+    check(
+        location(json!({"latitude": 91.0, "longitude": 2.3})),
+        &["value-range"],
+    );
+    check(
+        location(json!({"latitude": 1.0, "longitude": -180.5})),
+        &["value-range"],
+    );
+    check(
+        location(json!({"latitude": 1.0})),
+        &["required-property", "required-property"],
+    );
+    check(
+        location(json!({"region": "europe", "precision": 10.0})),
+        &["required-property"],
+    );
+    check(location(json!({"name": "somewhere"})), &["required-property"]);
+    let sighting = |count: Value| {
+        sdo(
+            "sighting",
+            json!({"sighting_of_ref": "malware--0f4a4a8e-7d5c-4b8f-9f2e-3c1a2b3c4d5e", "count": count}),
+        )
+    };
+    check(sighting(json!(0)), &[]);
+    check(sighting(json!(999_999_999)), &[]);
+    check(sighting(json!(1_000_000_000)), &["value-range"]);
+    check(sighting(json!(-1)), &["value-range"]);
+    let observed = |n: Value| {
+        sdo(
+            "observed-data",
+            json!({"first_observed": "2024-03-01T09:00:00Z",
+        "last_observed": "2024-03-01T09:30:00Z", "number_observed": n,
+        "object_refs": ["ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db"]}),
+        )
+    };
+    check(observed(json!(1)), &[]);
+    check(observed(json!(0)), &["value-range"]);
+    check(observed(json!(1.5)), &["property-type"]);
+}
+
+#[test]
+fn observed_data_has_objects_or_object_refs_never_both() {
+    let base = sdo(
+        "observed-data",
+        json!({"first_observed": "2024-03-01T09:00:00Z",
+        "last_observed": "2024-03-01T09:30:00Z", "number_observed": 1}),
+    );
+    check(base.clone(), &["required-property"]);
+    check(
+        with(
+            base.clone(),
+            json!({"objects": {"0": {"type": "ipv4-addr", "value": "198.51.100.7"}}}),
+        ),
+        &[],
+    );
+    check(
+        with(
+            base,
+            json!({"objects": {"0": {"value": "x"}}, "object_refs": ["ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db"]}),
+        ),
+        &["property-conflict", "required-property"],
+    );
+}
+
+#[test]
+fn hashes_must_match_their_algorithm() {
+    let file = |hashes: Value| sco("file", json!({"name": "a.exe", "hashes": hashes}));
+    check(file(json!({"MD5": "79054025255fb1a26e4bc422aef54eb4"})), &[]);
+    check(
+        file(json!({"MD5": "79054025255fb1a26e4bc422aef54eb"})),
+        &["hash-format"],
+    );
+    check(
+        file(json!({"SHA-1": "0123456789abcdef0123456789abcdef0123456z"})),
+        &["hash-format"],
+    );
+    check(
+        file(json!({"SHA-256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"})),
+        &[],
+    );
+    check(
+        file(json!({"SSDEEP": "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"})),
+        &[],
+    );
+    check(file(json!({"x-acme-hash": "anything"})), &[]);
+    check(file(json!({"MD5": 5})), &["property-type"]);
+    check(sco("file", json!({"size": 10})), &["required-property"]);
+    check(sco("file", json!({"name": "a", "size": -1})), &["value-range"]);
+}
+
+#[test]
+fn ip_and_mac_address_values() {
+    for good in ["198.51.100.7", "0.0.0.0/0", "10.0.0.0/8", "255.255.255.255/32"] {
+        check(sco("ipv4-addr", json!({"value": good})), &[]);
+    }
+    for bad in [
+        "198.51.100.300",
+        "198.51.100",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "10.0.0.0/+8",
+        "::1",
+        "a.b.c.d",
+    ] {
+        check(sco("ipv4-addr", json!({"value": bad})), &["ip-address"]);
+    }
+    for good in ["::1", "2001:db8::1", "2001:db8::/128", "::ffff:192.0.2.1"] {
+        check(sco("ipv6-addr", json!({"value": good})), &[]);
+    }
+    for bad in ["2001:db8::/129", "198.51.100.7", "2001:::1"] {
+        check(sco("ipv6-addr", json!({"value": bad})), &["ip-address"]);
+    }
+    check(sco("mac-addr", json!({"value": "d2:fb:49:24:37:18"})), &[]);
+    check(
+        sco("mac-addr", json!({"value": "D2:FB:49:24:37:18"})),
+        &["mac-address"],
+    );
+    check(
+        sco("mac-addr", json!({"value": "d2-fb-49-24-37-18"})),
+        &["mac-address"],
+    );
+}
+
+#[test]
+fn observable_specific_rules() {
+    let traffic = |extra: Value| {
+        sco(
+            "network-traffic",
+            with(
+                json!({"protocols": ["tcp"], "src_ref": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db"}),
+                extra,
+            ),
+        )
+    };
+    check(traffic(json!({"src_port": 443})), &[]);
+    check(traffic(json!({"src_port": 65_536})), &["value-range"]);
+    check(traffic(json!({"src_ref": null})), &["required-property"]);
+    check(
+        traffic(json!({"src_ref": "url--12592121-be4c-5a93-a813-5a5af16e50db"})),
+        &["ref-type"],
+    );
+    check(
+        traffic(json!({"is_active": true, "end": "2024-03-01T10:00:00Z"})),
+        &["property-conflict"],
+    );
+    check(
+        traffic(json!({"start": "2024-03-01T10:00:00Z", "end": "2024-03-01T09:00:00Z"})),
+        &["timestamp-order"],
+    );
+    check(
+        sco("email-message", json!({"is_multipart": false, "body": "hi"})),
+        &[],
+    );
+    check(
+        sco("email-message", json!({"is_multipart": true, "body": "hi"})),
+        &["property-conflict"],
+    );
+    check(sco("email-message", json!({})), &["required-property"]);
+    check(
+        sco(
+            "artifact",
+            json!({"url": "https://example.com/a", "payload_bin": "aGk="}),
+        ),
+        &["property-conflict", "required-property"],
+    );
+    check(
+        sco(
+            "artifact",
+            json!({"payload_bin": "aGk=", "encryption_algorithm": "rot13"}),
+        ),
+        &["enum-value"],
+    );
+    check(sco("process", json!({})), &["required-property"]);
+    check(sco("process", json!({"pid": 4})), &[]);
+}
+
+#[test]
+fn language_content_keys_are_language_tags_and_property_names() {
+    let content = |contents: Value| {
+        sdo(
+            "language-content",
+            json!({"object_ref": "campaign--12592121-be4c-4a93-a813-5a5af16e50db", "contents": contents}),
+        )
+    };
+    check(content(json!({"de": {"name": "Bank Angriff"}})), &[]);
+    check(
+        content(json!({"de": {"Name": "Bank Angriff"}})),
+        &["property-name"],
+    );
+    check(content(json!({"not a tag": {"name": "x"}})), &["language-tag"]);
+    check(
+        with(content(json!({"de": {"name": "x"}})), json!({"lang": "en"})),
+        &["property-not-applicable"],
+    );
+}
+
+#[test]
+fn extension_definition_types_come_from_the_enum() {
+    let definition = |types: Value| {
+        sdo(
+            "extension-definition",
+            json!({"name": "n", "schema": "s", "version": "1",
+        "created_by_ref": "identity--b6a4e3e1-2f7e-4c3b-8a41-6f0d7e9c1a22", "extension_types": types}),
+        )
+    };
+    check(definition(json!(["new-sdo"])), &[]);
+    check(definition(json!(["new-thing"])), &["enum-value"]);
+    check(
+        with(
+            definition(json!(["new-sdo"])),
+            json!({"extension_properties": ["rank"]}),
+        ),
+        &["property-conflict"],
+    );
+}
+
+#[test]
+fn indicator_patterns_of_type_stix_must_parse() {
+    check(
+        with(
+            indicator(),
+            json!({"pattern": "[ipv4-addr:value = '198.51.100.7'"}),
+        ),
+        &["pattern-syntax"],
+    );
+    check(
+        with(
+            indicator(),
+            json!({"pattern": "[ipv4-addr:value = '198.51.100.7'", "pattern_type": "snort"}),
+        ),
+        &[],
+    );
+}
