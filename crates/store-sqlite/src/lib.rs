@@ -1,0 +1,232 @@
+//! `SqliteStore`: the embedded, default `Store` backend (`stixhub serve --data DIR`).
+//!
+//! Invariant: one writer thread owns the only read-write connection of this process and batches every write
+//! (see `writer`); reads use a small pool of read-only connections on the blocking pool (see `pool`). The
+//! database is in WAL mode with `synchronous = FULL`, so readers never block the writer, a committed ingest
+//! survives a crash, and other processes (the admin CLI) may write at the same time (busy timeout).
+//! Objects are stored as their exact bytes beside the few indexed columns reads need (see `schema`).
+
+mod admin;
+mod error;
+mod objects;
+mod pool;
+mod read;
+mod schema;
+mod status;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+use store::{
+    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page, StatusRecord,
+    Store, StoreError, StoreResult, TokenRecord, VersionSelector,
+};
+
+use crate::error::from_sqlite;
+use crate::pool::ReaderPool;
+use crate::writer::{WriteOutput, Writer};
+
+/// The file name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "stixhub.sqlite3";
+
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// The SQLite store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: ReaderPool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, migrating its schema.
+    pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|err| StoreError::Backend(format!("cannot create {}: {err}", data_dir.display())))?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&path).map_err(from_sqlite)?;
+        schema::configure(&conn, WRITER_CACHE_KIB).map_err(from_sqlite)?;
+        schema::migrate(&mut conn).map_err(from_sqlite)?;
+        let writer = Writer::start(conn).map_err(|err| StoreError::Backend(err.to_string()))?;
+        Ok(SqliteStore {
+            readers: ReaderPool::new(path.clone()),
+            path,
+            writer,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn write_done<F>(&self, work: F) -> StoreResult<()>
+    where
+        F: FnOnce(&Connection) -> StoreResult<()> + Send + 'static,
+    {
+        self.writer
+            .write(Box::new(move |conn| work(conn).map(|()| WriteOutput::Done)))
+            .await
+            .map(|_| ())
+    }
+
+    async fn write_count<F>(&self, work: F) -> StoreResult<u64>
+    where
+        F: FnOnce(&Connection) -> StoreResult<u64> + Send + 'static,
+    {
+        match self
+            .writer
+            .write(Box::new(move |conn| work(conn).map(WriteOutput::Count)))
+            .await?
+        {
+            WriteOutput::Count(count) => Ok(count),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to a count"
+            ))),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_api_root(&self, api_root: ApiRoot) -> StoreResult<()> {
+        self.write_done(move |conn| admin::create_api_root(conn, &api_root))
+            .await
+    }
+
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>> {
+        self.readers.read(admin::api_roots).await
+    }
+
+    async fn create_collection(&self, collection: Collection) -> StoreResult<()> {
+        self.write_done(move |conn| admin::create_collection(conn, &collection))
+            .await
+    }
+
+    async fn collections(&self, api_root: &str) -> StoreResult<Vec<Collection>> {
+        let api_root = api_root.to_owned();
+        self.readers
+            .read(move |conn| admin::collections(conn, &api_root))
+            .await
+    }
+
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        let (api_root, id_or_alias) = (api_root.to_owned(), id_or_alias.to_owned());
+        self.readers
+            .read(move |conn| admin::collection(conn, Some(&api_root), &id_or_alias))
+            .await
+    }
+
+    async fn find_collection(&self, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        let id_or_alias = id_or_alias.to_owned();
+        self.readers
+            .read(move |conn| admin::collection(conn, None, &id_or_alias))
+            .await
+    }
+
+    async fn ingest(&self, request: IngestRequest) -> StoreResult<StatusRecord> {
+        let work = Box::new(move |conn: &Connection| objects::ingest(conn, request).map(WriteOutput::Status));
+        match self.writer.write(work).await? {
+            WriteOutput::Status(status) => Ok(status),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to an ingest"
+            ))),
+        }
+    }
+
+    async fn query_objects(&self, query: ObjectQuery) -> StoreResult<Page> {
+        self.readers
+            .read(move |conn| read::query_objects(conn, &query))
+            .await
+    }
+
+    async fn object_exists(&self, collection: &CollectionId, object_id: &str) -> StoreResult<bool> {
+        let (collection, object_id) = (collection.clone(), object_id.to_owned());
+        self.readers
+            .read(move |conn| read::object_exists(conn, &collection, &object_id))
+            .await
+    }
+
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        object_id: &str,
+        versions: VersionSelector,
+        spec_versions: Vec<String>,
+    ) -> StoreResult<u64> {
+        let (collection, object_id) = (collection.clone(), object_id.to_owned());
+        self.write_count(move |conn| {
+            objects::delete(conn, &collection, &object_id, &versions, &spec_versions)
+        })
+        .await
+    }
+
+    async fn status(&self, api_root: &str, status_id: &str) -> StoreResult<Option<StatusRecord>> {
+        let (api_root, status_id) = (api_root.to_owned(), status_id.to_owned());
+        self.readers
+            .read(move |conn| admin::status(conn, &api_root, &status_id))
+            .await
+    }
+
+    async fn purge_statuses(&self, before_micros: i64) -> StoreResult<u64> {
+        self.write_count(move |conn| admin::purge_statuses(conn, before_micros))
+            .await
+    }
+
+    async fn create_account(&self, account: Account) -> StoreResult<()> {
+        self.write_done(move |conn| admin::create_account(conn, &account))
+            .await
+    }
+
+    async fn account(&self, name: &str) -> StoreResult<Option<Account>> {
+        let name = name.to_owned();
+        self.readers.read(move |conn| admin::account(conn, &name)).await
+    }
+
+    async fn count_accounts(&self) -> StoreResult<u64> {
+        self.readers.read(admin::count_accounts).await
+    }
+
+    async fn create_token(&self, token: TokenRecord) -> StoreResult<()> {
+        self.write_done(move |conn| admin::create_token(conn, &token))
+            .await
+    }
+
+    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
+        let token_sha256 = *token_sha256;
+        self.readers
+            .read(move |conn| admin::account_for_token(conn, &token_sha256))
+            .await
+    }
+
+    async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
+        let (account, collection) = (account.to_owned(), collection.clone());
+        self.write_done(move |conn| admin::set_access(conn, &account, &collection, access))
+            .await
+    }
+
+    async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access> {
+        let (account, collection) = (account.to_owned(), collection.clone());
+        self.readers
+            .read(move |conn| admin::access(conn, &account, &collection))
+            .await
+    }
+
+    async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
+        let name = name.to_owned();
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|err| StoreError::Backend(format!("no randomness: {err}")))?;
+        self.write_done({
+            let name = name.clone();
+            move |conn| admin::insert_secret_if_missing(conn, &name, &fresh)
+        })
+        .await?;
+        self.readers.read(move |conn| admin::secret(conn, &name)).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

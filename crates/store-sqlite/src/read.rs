@@ -1,0 +1,162 @@
+//! Reading objects: one SQL statement per page, keyset-paged on `(coll, date_added)`.
+//!
+//! Invariant: the SQL implements exactly the semantics documented on `store::ObjectQuery`. Version selection
+//! uses the cached `flags` bits when no row filter can split an id's versions (no `added_after`, no
+//! `match[spec_version]`), and a correlated `NOT EXISTS` over `objects_identity` otherwise.
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+use store::{ObjectQuery, Page, Projection, StoreResult, StoredObject, VersionSelector};
+
+use crate::error::from_sqlite;
+use crate::objects::{UNVERSIONED, collection_seq, version_key};
+
+/// Runs one page query.
+pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResult<Page> {
+    let coll = match collection_seq(conn, &query.collection) {
+        Ok(coll) => coll,
+        Err(store::StoreError::NotFound(_)) => {
+            return Ok(Page {
+                records: Vec::new(),
+                more: false,
+            });
+        }
+        Err(err) => return Err(err),
+    };
+    let mut params: Vec<Value> = vec![Value::Integer(coll)];
+    let mut sql =
+        String::from("SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version");
+    if query.projection == Projection::Full {
+        sql.push_str(", o.raw");
+    }
+    sql.push_str(" FROM objects o");
+    if !query.ids.is_empty() {
+        sql.push_str(" INDEXED BY objects_identity");
+    } else if query.types.len() == 1 {
+        sql.push_str(" INDEXED BY objects_type");
+    }
+    sql.push_str(" WHERE o.coll = ?1");
+    push_in_list(&mut sql, &mut params, "o.stix_id", &query.ids);
+    push_in_list(&mut sql, &mut params, "o.object_type", &query.types);
+    push_in_list(&mut sql, &mut params, "o.spec_version", &query.spec_versions);
+    if let Some(added_after) = query.added_after {
+        params.push(Value::Integer(added_after));
+        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
+    }
+    if let Some(after) = query.after {
+        params.push(Value::Integer(after.0));
+        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
+    }
+    push_version_selection(&mut sql, &mut params, query);
+    let limit = query.limit.max(1);
+    params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1));
+    sql.push_str(&format!(" ORDER BY o.date_added LIMIT ?{}", params.len()));
+
+    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
+    let with_raw = query.projection == Projection::Full;
+    let mut records: Vec<StoredObject> = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |row| {
+            let raw = if with_raw {
+                let bytes: Vec<u8> = row.get(5)?;
+                Some(
+                    String::from_utf8(bytes)
+                        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
+                )
+            } else {
+                None
+            };
+            Ok(StoredObject {
+                date_added: row.get(0)?,
+                id: row.get(1)?,
+                object_type: row.get(2)?,
+                version: row.get(3)?,
+                spec_version: row.get(4)?,
+                raw,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(from_sqlite)?;
+    let more = records.len() > limit;
+    records.truncate(limit);
+    Ok(Page { records, more })
+}
+
+/// True when the collection holds a version of `object_id`.
+pub(crate) fn object_exists(
+    conn: &Connection,
+    collection: &store::CollectionId,
+    object_id: &str,
+) -> StoreResult<bool> {
+    let coll = match collection_seq(conn, collection) {
+        Ok(coll) => coll,
+        Err(store::StoreError::NotFound(_)) => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    let mut stmt = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM objects WHERE coll = ?1 AND stix_id = ?2)")
+        .map_err(from_sqlite)?;
+    stmt.query_row(rusqlite::params![coll, object_id], |row| row.get(0))
+        .map_err(from_sqlite)
+}
+
+fn push_in_list(sql: &mut String, params: &mut Vec<Value>, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    sql.push_str(&format!(" AND {column} IN ("));
+    for (value_idx, value) in values.iter().enumerate() {
+        params.push(Value::Text(value.clone()));
+        if value_idx > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("?{}", params.len()));
+    }
+    sql.push(')');
+}
+
+fn push_version_selection(sql: &mut String, params: &mut Vec<Value>, query: &ObjectQuery) {
+    let VersionSelector::Pick { first, last, exact } = &query.versions else {
+        return;
+    };
+    let rows_split = query.added_after.is_some() || !query.spec_versions.is_empty();
+    let mut alternatives: Vec<String> = Vec::new();
+    for (wanted, flag, comparison) in [(*first, 1, "<"), (*last, 2, ">")] {
+        if !wanted {
+            continue;
+        }
+        if !rows_split {
+            alternatives.push(format!("(o.flags & {flag}) != 0"));
+            continue;
+        }
+        let mut other = format!(
+            "NOT EXISTS (SELECT 1 FROM objects p INDEXED BY objects_identity WHERE p.coll = o.coll \
+             AND p.stix_id = o.stix_id AND p.version {comparison} o.version"
+        );
+        if let Some(added_after) = query.added_after {
+            params.push(Value::Integer(added_after));
+            other.push_str(&format!(" AND p.date_added > ?{}", params.len()));
+        }
+        push_in_list(&mut other, params, "p.spec_version", &query.spec_versions);
+        other.push(')');
+        alternatives.push(other);
+    }
+    if !exact.is_empty() {
+        let mut list = String::from("o.version IN (");
+        for (version_idx, version) in exact.iter().enumerate() {
+            params.push(Value::Integer(version_key(version)));
+            if version_idx > 0 {
+                list.push(',');
+            }
+            list.push_str(&format!("?{}", params.len()));
+        }
+        list.push(')');
+        // An unversioned object's single version is never equal to a requested instant.
+        list.push_str(&format!(" AND o.version != {UNVERSIONED}"));
+        alternatives.push(format!("({list})"));
+    }
+    if alternatives.is_empty() {
+        sql.push_str(" AND 0");
+    } else {
+        sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+    }
+}

@@ -1,0 +1,114 @@
+//! The SQLite schema and its migrations, versioned by the `schema_version` table.
+//!
+//! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations only ever get appended. Each
+//! runs in the same `BEGIN IMMEDIATE` transaction as the version bump, so a crash leaves the old or the new
+//! schema, never half of one. Goldens of the current schema live in `test_data/`.
+//!
+//! Layout choices (for 1 M+ objects): `objects` is a rowid table whose rows hold the exact bytes; the index
+//! `objects_order (coll, date_added)` serves keyset paging, `objects_identity (coll, stix_id, version)` serves
+//! `match[id]`, version selection and duplicate detection, and `objects_type` serves single-type filters.
+//! `flags` caches "first version" (bit 0) and "last version" (bit 1) of each id so the default
+//! `match[version]=last` walk needs no per-row subquery.
+
+use rusqlite::Connection;
+
+/// The current schema version.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE api_roots (
+    seq INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    description TEXT,
+    max_content_length INTEGER NOT NULL
+);
+CREATE TABLE collections (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    api_root TEXT NOT NULL REFERENCES api_roots(name),
+    title TEXT NOT NULL,
+    description TEXT,
+    alias TEXT,
+    UNIQUE (api_root, alias)
+);
+CREATE TABLE objects (
+    seq INTEGER PRIMARY KEY,
+    coll INTEGER NOT NULL,
+    date_added INTEGER NOT NULL,
+    stix_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    version_text TEXT,
+    spec_version TEXT NOT NULL,
+    revoked INTEGER NOT NULL,
+    flags INTEGER NOT NULL,
+    raw BLOB NOT NULL
+);
+CREATE UNIQUE INDEX objects_order ON objects (coll, date_added);
+CREATE UNIQUE INDEX objects_identity ON objects (coll, stix_id, version);
+CREATE INDEX objects_type ON objects (coll, object_type, date_added);
+CREATE TABLE statuses (
+    id TEXT PRIMARY KEY,
+    api_root TEXT NOT NULL,
+    account TEXT NOT NULL,
+    request_timestamp INTEGER NOT NULL,
+    entries TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX statuses_age ON statuses (request_timestamp);
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    org TEXT,
+    is_admin INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+    sha256 BLOB PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    created INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE grants (
+    account TEXT NOT NULL,
+    collection_id TEXT NOT NULL,
+    can_read INTEGER NOT NULL,
+    can_write INTEGER NOT NULL,
+    PRIMARY KEY (account, collection_id)
+) WITHOUT ROWID;
+"#];
+
+/// Brings the database to `SCHEMA_VERSION`. Fails on a database newer than this binary.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: Option<i64> =
+        tx.query_row("SELECT max(version) FROM schema_version", [], |row| row.get(0))?;
+    let current = current.unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "database schema version {current} is newer than this stixhub ({SCHEMA_VERSION})"
+        )));
+    }
+    for (version_idx, migration) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        tx.execute_batch(migration)?;
+        tx.execute("DELETE FROM schema_version", [])?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [version_idx as i64 + 1],
+        )?;
+    }
+    tx.commit()
+}
+
+/// Pragmas every connection sets. `synchronous = FULL` makes a commit durable before `ingest` answers.
+pub(crate) fn configure(conn: &Connection, cache_kib: i64) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib};"
+    ))
+}

@@ -1,0 +1,118 @@
+//! The `Store` trait: everything the hub persists, behind one object-safe async interface.
+//!
+//! Invariant: no SQL and no driver types here; `store` depends on `stix` only. Every backend (`store-sqlite`,
+//! `store-postgres`) implements `Store` and passes the one conformance suite in `store-tests`, which is the
+//! executable form of the contract documented on each method below.
+//!
+//! Contract highlights a backend must keep:
+//! - `date_added` is whole microseconds, unique and strictly increasing per collection, and follows commit
+//!   order: a reader that has seen `date_added = t` will never later see a new row with `date_added <= t`.
+//!   It is assigned inside the writing transaction.
+//! - Objects are kept as their exact bytes; `raw` comes back byte-identical.
+//! - A version is `(id, version instant)`; posting an existing version again stores nothing new (success).
+//! - Once any stored version of an id is revoked, no new version of that id is accepted.
+//! - `ingest` returns only after the objects and the status are durable (committed).
+
+mod error;
+mod model;
+mod query;
+
+use async_trait::async_trait;
+
+pub use crate::error::{EntityKind, StoreError};
+pub use crate::model::{
+    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
+    TokenRecord,
+};
+pub use crate::query::{ObjectQuery, Page, Position, Projection, StoredObject, VersionSelector};
+
+/// Result of every store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Persistence for API roots, collections, objects, statuses, accounts, tokens and grants.
+///
+/// Implementations are shared as `Arc<dyn Store>`; every method may be called concurrently.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    // ----- API roots and collections -----
+
+    /// Creates an API root. `Conflict` when the name exists.
+    async fn create_api_root(&self, api_root: ApiRoot) -> StoreResult<()>;
+
+    /// All API roots, in creation order (the first is the discovery default).
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>>;
+
+    /// Creates a collection. `Conflict` when the id exists or the alias is taken in its API root;
+    /// `NotFound(ApiRoot)` when the API root does not exist.
+    async fn create_collection(&self, collection: Collection) -> StoreResult<()>;
+
+    /// The collections of an API root, in creation order (a stable order, as TAXII requires).
+    async fn collections(&self, api_root: &str) -> StoreResult<Vec<Collection>>;
+
+    /// The collection of `api_root` whose id or alias is `id_or_alias`.
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> StoreResult<Option<Collection>>;
+
+    /// The collection with this id or alias in any API root (for the admin CLI). An id wins over an alias.
+    async fn find_collection(&self, id_or_alias: &str) -> StoreResult<Option<Collection>>;
+
+    // ----- objects -----
+
+    /// Stores the valid objects of one POST and its status in one transaction, assigning `date_added` in
+    /// commit order, and returns the status once committed. Each object is a success (new, or an exact
+    /// version already present) or a failure (a new version of a revoked id). `request.failures` (objects the
+    /// hub refused before storage) are kept in the status as they are.
+    async fn ingest(&self, request: IngestRequest) -> StoreResult<StatusRecord>;
+
+    /// One page of object versions, ascending by `date_added`; see `ObjectQuery` for the semantics.
+    async fn query_objects(&self, query: ObjectQuery) -> StoreResult<Page>;
+
+    /// True when the collection holds at least one version of `object_id`.
+    async fn object_exists(&self, collection: &CollectionId, object_id: &str) -> StoreResult<bool>;
+
+    /// Deletes the versions of `object_id` selected by `versions` and `spec_versions` (empty = any) and
+    /// returns how many were deleted. Selection is as in `query_objects` over that object's versions.
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        object_id: &str,
+        versions: VersionSelector,
+        spec_versions: Vec<String>,
+    ) -> StoreResult<u64>;
+
+    // ----- statuses -----
+
+    /// The status `status_id` of `api_root`, if kept.
+    async fn status(&self, api_root: &str, status_id: &str) -> StoreResult<Option<StatusRecord>>;
+
+    /// Forgets statuses whose request is older than `before_micros`; returns how many.
+    async fn purge_statuses(&self, before_micros: i64) -> StoreResult<u64>;
+
+    // ----- accounts, tokens, grants -----
+
+    /// Creates an account. `Conflict` when the name exists.
+    async fn create_account(&self, account: Account) -> StoreResult<()>;
+
+    /// The account named `name`.
+    async fn account(&self, name: &str) -> StoreResult<Option<Account>>;
+
+    /// How many accounts exist.
+    async fn count_accounts(&self) -> StoreResult<u64>;
+
+    /// Stores a bearer token's hash. `NotFound(Account)` when the account does not exist.
+    async fn create_token(&self, token: TokenRecord) -> StoreResult<()>;
+
+    /// The account owning the token whose SHA-256 is `token_sha256`.
+    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>>;
+
+    /// Sets (replaces) an account's rights on a collection. `NotFound` for an unknown account or collection.
+    async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()>;
+
+    /// An account's rights on a collection (none when no grant exists).
+    async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access>;
+
+    // ----- secrets -----
+
+    /// A 32-byte random secret named `name`, created on first use and then stable for the life of the store
+    /// (so every process on one store derives the same keys, e.g. for `next` cursors).
+    async fn secret(&self, name: &str) -> StoreResult<[u8; 32]>;
+}

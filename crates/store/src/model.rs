@@ -1,0 +1,162 @@
+//! The records a store keeps: API roots, collections, objects to add, statuses, accounts, tokens, rights.
+//!
+//! These are internal types, mapped by hand to TAXII resources in `hub`; they derive no serde.
+
+use std::fmt;
+
+use stix::timestamp::Timestamp;
+
+/// A collection id: the text of a UUIDv4.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CollectionId(String);
+
+impl CollectionId {
+    /// Wraps an id the caller has checked (or generated) as a UUID.
+    pub fn new(id: impl Into<String>) -> CollectionId {
+        CollectionId(id.into())
+    }
+
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CollectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for CollectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CollectionId({})", self.0)
+    }
+}
+
+/// An API root: the URL path segment `name` holds its collections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoot {
+    /// The path segment (`/{name}/`).
+    pub name: String,
+    /// Human-readable title.
+    pub title: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_content_length: u64,
+}
+
+/// A collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// Its UUIDv4.
+    pub id: CollectionId,
+    /// The API root holding it.
+    pub api_root: String,
+    /// Title.
+    pub title: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Optional alias, unique within the API root.
+    pub alias: Option<String>,
+}
+
+/// One valid object to store.
+#[derive(Debug, Clone)]
+pub struct NewObject {
+    /// The STIX id.
+    pub id: String,
+    /// The STIX type.
+    pub object_type: String,
+    /// `modified`, else `created`; `None` for unversioned objects (most SCOs), which have one version.
+    pub version: Option<Timestamp>,
+    /// `spec_version`, `2.1` when absent.
+    pub spec_version: String,
+    /// `revoked: true`.
+    pub revoked: bool,
+    /// The exact bytes posted.
+    pub raw: String,
+}
+
+/// One entry of a status list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// The object id (as posted).
+    pub id: String,
+    /// The object version (as posted, or `date_added` for an unversioned object).
+    pub version: String,
+    /// Why, for failures.
+    pub message: Option<String>,
+}
+
+/// One POST's worth of objects.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    /// Target collection.
+    pub collection: CollectionId,
+    /// The API root the status belongs to.
+    pub api_root: String,
+    /// The new status id (UUIDv4).
+    pub status_id: String,
+    /// The account that posted.
+    pub account: String,
+    /// When the request arrived, in microseconds since the epoch.
+    pub request_timestamp: i64,
+    /// Valid objects, in posting order.
+    pub objects: Vec<NewObject>,
+    /// Objects refused before storage (invalid), in posting order.
+    pub failures: Vec<StatusEntry>,
+}
+
+/// A stored status resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRecord {
+    /// Status id.
+    pub id: String,
+    /// API root it belongs to.
+    pub api_root: String,
+    /// Account that posted.
+    pub account: String,
+    /// Request time, microseconds since the epoch.
+    pub request_timestamp: i64,
+    /// Objects stored or already present.
+    pub successes: Vec<StatusEntry>,
+    /// Objects refused.
+    pub failures: Vec<StatusEntry>,
+    /// Objects not yet processed (always empty for a committed ingest).
+    pub pendings: Vec<StatusEntry>,
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Unique name (the HTTP Basic user name).
+    pub name: String,
+    /// PHC-format password hash (argon2id); empty means no password login.
+    pub password_hash: String,
+    /// Organisation, if any.
+    pub org: Option<String>,
+    /// Every right on every collection.
+    pub is_admin: bool,
+}
+
+/// A bearer token, kept only as its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// SHA-256 of the token text.
+    pub sha256: [u8; 32],
+    /// Owning account.
+    pub account: String,
+    /// When created, microseconds since the epoch.
+    pub created_micros: i64,
+}
+
+/// Rights on one collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Access {
+    /// May read objects.
+    pub can_read: bool,
+    /// May add objects.
+    pub can_write: bool,
+}
