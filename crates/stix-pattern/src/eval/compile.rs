@@ -19,7 +19,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::EvalError;
 use super::net::is_within;
-use super::values::{PathValue, Scalar, compare, equal, literal_scalar, set_member_equal};
+use super::values::{PathValue, Scalar, compare, equal, is_order_defined, literal_scalar, set_member_equal};
 use crate::ast::{CompOp, Comparison, ComparisonExpr, Literal, ObjectPath, PathStep};
 
 /// Object types `stix2-matcher` never matches in STIX 2.1 (they are not SCOs).
@@ -179,7 +179,7 @@ fn compile_test(comparison: &Comparison) -> Result<Test, EvalError> {
             }
         }
         CompOp::Matches => {
-            let source: String = string_operand(comparison)?.nfc().collect();
+            let source = python_dollar(&string_operand(comparison)?.nfc().collect::<String>());
             let unsupported =
                 |e: regex::Error| EvalError::Unsupported(format!("MATCHES expression {source:?}: {e}"));
             let regex = regex::RegexBuilder::new(&source)
@@ -228,6 +228,28 @@ fn check_homogeneous(items: &[Literal]) -> Result<(), EvalError> {
     }
 }
 
+/// Rewrites each unescaped `$` outside a character class to `(?:\n?\z)`: in PCRE and Python (without
+/// multi-line mode) `$` also matches before a final newline, while the `regex` crate's `$` is only the end.
+fn python_dollar(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 8);
+    let (mut escaped, mut in_class) = (false, false);
+    for c in source.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '$' if !in_class => {
+                out.push_str("(?:\\n?\\z)");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The expression as a byte regex (each code point below U+0100 read as that byte), or `None` when a code
 /// point is U+0100 or above.
 fn latin1_byte_pattern(source: &str) -> Option<String> {
@@ -268,7 +290,7 @@ fn eval_node<'v>(
             is_root_of(path, root_type)
                 && resolve_path(root, &path.steps, resolve)
                     .iter()
-                    .any(|value| run_test(test, value) != *negated)
+                    .any(|value| run_test(test, value, *negated))
         }
     }
 }
@@ -368,8 +390,18 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn run_test(test: &Test, value: &PathValue<'_>) -> bool {
+/// The test on one value, `NOT` included.
+fn run_test(test: &Test, value: &PathValue<'_>, negated: bool) -> bool {
     let scalar = value.scalar();
+    if let Test::Order { literal, .. } = test
+        && !is_order_defined(scalar, literal_scalar(literal))
+    {
+        return false;
+    }
+    run_positive_test(test, scalar) != negated
+}
+
+fn run_positive_test(test: &Test, scalar: Scalar<'_>) -> bool {
     match test {
         Test::Equal { literal, not_equal } => {
             let is_equal = equal(scalar, literal_scalar(literal)).unwrap_or(false);

@@ -113,6 +113,23 @@ pub(crate) fn compare(value: Scalar<'_>, literal: Scalar<'_>) -> Option<Ordering
     }
 }
 
+/// Whether ordering `value` against `literal` is defined at all (`stix2-matcher` answers false for an
+/// undefined ordering even under `NOT`; a string that is not Latin-1 against bytes is defined but fails,
+/// so `NOT` turns it true).
+pub(crate) fn is_order_defined(value: Scalar<'_>, literal: Scalar<'_>) -> bool {
+    let value = coerce_for_timestamp(value, literal);
+    matches!(
+        (value, literal),
+        (
+            Scalar::Int(_) | Scalar::Float(_),
+            Scalar::Int(_) | Scalar::Float(_)
+        ) | (
+            Scalar::Str(_) | Scalar::Bytes(_),
+            Scalar::Str(_) | Scalar::Bytes(_)
+        ) | (Scalar::Timestamp(_), Scalar::Timestamp(_))
+    )
+}
+
 /// Equality under the compatibility table: `None` when incompatible.
 pub(crate) fn equal(value: Scalar<'_>, literal: Scalar<'_>) -> Option<bool> {
     match (value, literal) {
