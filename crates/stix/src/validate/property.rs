@@ -78,8 +78,12 @@ pub(crate) fn check_string_list(value: &Value, path: &Path<'_>, out: &mut Vec<Di
 /// Splits an identifier `<type>--<UUID>` into its type, or `None` when it is not one (§2.9: a valid type
 /// name and an RFC 4122 UUID).
 pub(crate) fn identifier_type(text: &str) -> Option<&str> {
-    let (type_name, uuid) = text.split_once("--")?;
-    (is_valid_type_name(type_name) && is_rfc4122_uuid(uuid)).then_some(type_name)
+    // The UUID is the last 36 bytes and a type name never contains `--`, so the separator can only be right
+    // before it: no search needed.
+    let type_len = text.len().checked_sub(38)?;
+    let (type_name, rest) = (text.get(..type_len)?, text.get(type_len..)?);
+    let uuid = rest.strip_prefix("--")?;
+    (is_rfc4122_uuid(uuid) && is_valid_type_name(type_name)).then_some(type_name)
 }
 
 /// Checks an identifier reference and the type of object it points at.
@@ -292,11 +296,17 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
 /// A hyphenated UUID of version 1–5 with the RFC 4122 variant, as the STIX 2.1 identifier schema requires.
 fn is_rfc4122_uuid(text: &str) -> bool {
     let bytes = text.as_bytes();
+    let groups_ok = || {
+        [(0, 8), (9, 13), (14, 18), (19, 23), (24, 36)]
+            .iter()
+            .all(|&(start, end)| bytes[start..end].iter().all(u8::is_ascii_hexdigit))
+    };
     bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+        && bytes[8] == b'-'
+        && bytes[13] == b'-'
+        && bytes[18] == b'-'
+        && bytes[23] == b'-'
         && (b'1'..=b'5').contains(&bytes[14])
         && matches!(bytes[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+        && groups_ok()
 }
