@@ -63,7 +63,14 @@ pub fn check(text: &str) -> Vec<PatternError> {
     let mut errors = semantic::check_brackets(text);
     match &output.pattern {
         Some(pattern) => errors.extend(semantic::check_parsed(text, pattern, &output)),
-        None => errors.extend(output.errors),
+        None => {
+            // The bracket rule and the parser often flag the same first token; say it once.
+            let first_parse_error_start = output.errors.first().map(|e| e.span.start);
+            if errors.first().map(|e| e.span.start) == first_parse_error_start {
+                errors.clear();
+            }
+            errors.extend(output.errors);
+        }
     }
     errors
 }

@@ -141,13 +141,21 @@ impl<'t> Parser<'t> {
                 format!("'{shown}{ellipsis}'")
             }
         };
+        let hint = match token.kind {
+            TokenKind::IdentNoHyphen if is_lowercase_keyword(self.token_text(token)) => {
+                " (keywords are upper-case)"
+            }
+            _ => "",
+        };
         let span = if token.kind == TokenKind::Eof {
             token.start as usize..token.start as usize
         } else {
             token.span()
         };
-        self.errors
-            .push(PatternError::new(span, format!("{expected}, found {found}")));
+        self.errors.push(PatternError::new(
+            span,
+            format!("{expected}, found {found}{hint}"),
+        ));
     }
 
     fn observation_expressions(&mut self) -> Parsed<ObservationExpr> {
@@ -565,6 +573,14 @@ impl<'t> Parser<'t> {
         }
         Some(step)
     }
+}
+
+fn is_lowercase_keyword(word: &str) -> bool {
+    let upper = word.to_ascii_uppercase();
+    word != upper
+        && crate::lexer::KEYWORDS
+            .iter()
+            .any(|(keyword, _)| *keyword == upper)
 }
 
 fn combine(
