@@ -8,8 +8,8 @@
 
 use self::ObjectFamily::{Domain as SDO, Meta as META, Observable as SCO, Relationship as SRO};
 use self::PropertyKind::{
-    Boolean as B, Dictionary as D, Hashes as H, Integer as I, KillChainPhases as K, List as L, Number as N,
-    String as S, StringList as SL, Timestamp as T,
+    Binary as BIN, Boolean as B, Dictionary as D, Hashes as H, Hex as HEX, Integer as I,
+    KillChainPhases as K, List as L, Number as N, String as S, StringList as SL, Timestamp as T,
 };
 
 /// The four families of STIX objects (§2.1 of the standards digest), plus custom types of unknown family.
@@ -46,6 +46,10 @@ pub enum PropertyKind {
     List,
     /// A hashes dictionary (§2.7).
     Hashes,
+    /// Base64-encoded binary data (§2.3); such property names end in `_bin`.
+    Binary,
+    /// Hexadecimal bytes (§2.10); such property names end in `_hex`.
+    Hex,
     /// A non-empty list of kill-chain phases (§2.11).
     KillChainPhases,
     /// An identifier of an object of the given target types.
@@ -249,13 +253,13 @@ static TYPE_SPECS: [TypeSpec; 42] = [
     spec("vulnerability", SDO, &["name"], &[("name", S), ("description", S)]),
     spec("relationship", SRO, &["relationship_type", "source_ref", "target_ref"], &[("relationship_type", S), ("description", S), ("source_ref", PropertyKind::Ref(RefTarget::DomainOrObservable)), ("target_ref", PropertyKind::Ref(RefTarget::DomainOrObservable)), ("start_time", T), ("stop_time", T)]),
     spec("sighting", SRO, &["sighting_of_ref"], &[("description", S), ("first_seen", T), ("last_seen", T), ("count", I), ("sighting_of_ref", PropertyKind::Ref(RefTarget::Domain)), ("observed_data_refs", rl(&["observed-data"])), ("where_sighted_refs", rl(&["identity", "location"])), ("summary", B)]),
-    spec("artifact", SCO, &[], &[("mime_type", S), ("payload_bin", S), ("url", S), ("hashes", H), ("encryption_algorithm", S), ("decryption_key", S)]),
+    spec("artifact", SCO, &[], &[("mime_type", S), ("payload_bin", BIN), ("url", S), ("hashes", H), ("encryption_algorithm", S), ("decryption_key", S)]),
     spec("autonomous-system", SCO, &["number"], &[("number", I), ("name", S), ("rir", S)]),
     spec("directory", SCO, &["path"], &[("path", S), ("path_enc", S), ("ctime", T), ("mtime", T), ("atime", T), ("contains_refs", rl(&["file", "directory"]))]),
     spec("domain-name", SCO, &["value"], &[("value", S), ("resolves_to_refs", rl(&["ipv4-addr", "ipv6-addr", "domain-name"]))]),
     spec("email-addr", SCO, &["value"], &[("value", S), ("display_name", S), ("belongs_to_ref", r(&["user-account"]))]),
     spec("email-message", SCO, &["is_multipart"], &[("is_multipart", B), ("date", T), ("content_type", S), ("from_ref", r(&["email-addr"])), ("sender_ref", r(&["email-addr"])), ("to_refs", rl(&["email-addr"])), ("cc_refs", rl(&["email-addr"])), ("bcc_refs", rl(&["email-addr"])), ("message_id", S), ("subject", S), ("received_lines", SL), ("additional_header_fields", D), ("body", S), ("body_multipart", L), ("raw_email_ref", r(&["artifact"]))]),
-    spec("file", SCO, &[], &[("hashes", H), ("size", I), ("name", S), ("name_enc", S), ("magic_number_hex", S), ("mime_type", S), ("ctime", T), ("mtime", T), ("atime", T), ("parent_directory_ref", r(&["directory"])), ("contains_refs", PropertyKind::RefList(RefTarget::Observable)), ("content_ref", r(&["artifact"]))]),
+    spec("file", SCO, &[], &[("hashes", H), ("size", I), ("name", S), ("name_enc", S), ("magic_number_hex", HEX), ("mime_type", S), ("ctime", T), ("mtime", T), ("atime", T), ("parent_directory_ref", r(&["directory"])), ("contains_refs", PropertyKind::RefList(RefTarget::Observable)), ("content_ref", r(&["artifact"]))]),
     spec("ipv4-addr", SCO, &["value"], &[("value", S), ("resolves_to_refs", rl(&["mac-addr"])), ("belongs_to_refs", rl(&["autonomous-system"]))]),
     spec("ipv6-addr", SCO, &["value"], &[("value", S), ("resolves_to_refs", rl(&["mac-addr"])), ("belongs_to_refs", rl(&["autonomous-system"]))]),
     spec("mac-addr", SCO, &["value"], &[("value", S)]),
@@ -271,3 +275,17 @@ static TYPE_SPECS: [TypeSpec; 42] = [
     spec("extension-definition", META, &["created_by_ref", "name", "schema", "version", "extension_types"], &[("name", S), ("description", S), ("schema", S), ("version", S), ("extension_types", SL), ("extension_properties", SL)]),
     spec("language-content", META, &["object_ref", "contents"], &[("object_ref", PropertyKind::Ref(RefTarget::Any)), ("object_modified", T), ("contents", D)]),
 ];
+
+/// The ID contributing properties (§6) of SCO types that may lack all of them; without any, the id must be a
+/// UUIDv4. `process` has none, so its id is always a UUIDv4.
+pub fn optional_id_contributing_properties(type_name: &str) -> Option<&'static [&'static str]> {
+    match type_name {
+        "artifact" => Some(&["hashes", "payload_bin"]),
+        "email-message" => Some(&["from_ref", "subject", "body"]),
+        "user-account" => Some(&["account_type", "user_id", "account_login"]),
+        "windows-registry-key" => Some(&["key", "values"]),
+        "x509-certificate" => Some(&["hashes", "serial_number"]),
+        "process" => Some(&[]),
+        _ => None,
+    }
+}

@@ -352,6 +352,11 @@ fn check_extensions(view: &StixObjectView<'_>, value: &Value, path: &Path<'_>, o
                 }
                 Some(_) => report(out, "property-type", &type_path, "must be a string"),
             }
+            for property in extension.keys().filter(|key| !is_valid_property_name(key)) {
+                let message =
+                    format!("{property:?} is not a valid property name ([a-z0-9_], 3-250 characters)");
+                report(out, "property-name", &extension_path.key(property), message);
+            }
         } else if let Some((_, sco_type)) = vocab::PREDEFINED_SCO_EXTENSIONS
             .iter()
             .find(|(ext, _)| ext == name)

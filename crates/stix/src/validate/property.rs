@@ -29,6 +29,8 @@ pub(crate) fn check_property_kind(
         PropertyKind::Timestamp => return check_timestamp(value, path, out),
         PropertyKind::StringList => check_string_list(value, path, out),
         PropertyKind::Hashes => check_hashes(value, path, out),
+        PropertyKind::Binary => check_binary(value, path, out),
+        PropertyKind::Hex => check_hex(value, path, out),
         PropertyKind::KillChainPhases => check_kill_chain_phases(value, path, out),
         PropertyKind::Ref(target) => check_ref(value, target, path, out),
         PropertyKind::RefList(target) => check_ref_list(value, target, path, out),
@@ -59,6 +61,41 @@ pub(crate) fn check_timestamp(
             report(out, "timestamp-format", path, err.to_string());
             None
         }
+    }
+}
+
+/// Checks base64-encoded binary data (§2.3, RFC 4648 with padding).
+pub(crate) fn check_binary(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(text) = value.as_str() else {
+        report(out, "property-type", path, "must be a base64 string");
+        return;
+    };
+    let bytes = text.as_bytes();
+    let n_padding = bytes.iter().rev().take_while(|b| **b == b'=').count();
+    let body = &bytes[..bytes.len() - n_padding];
+    let well_formed = bytes.len() % 4 == 0
+        && n_padding <= 2
+        && body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/');
+    if !well_formed {
+        report(out, "binary-format", path, "must be base64 (RFC 4648, padded)");
+    }
+}
+
+/// Checks hexadecimal bytes (§2.10): an even number of hex digits.
+pub(crate) fn check_hex(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(text) = value.as_str() else {
+        report(out, "property-type", path, "must be a hex string");
+        return;
+    };
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        report(
+            out,
+            "hex-format",
+            path,
+            "must be an even number of hexadecimal digits",
+        );
     }
 }
 

@@ -7,9 +7,10 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
-use crate::validate::path::report;
+use crate::validate::path::{Path, report};
+use crate::validate::property::{check_hashes, check_hex, check_ref, check_ref_list, identifier_type};
 use crate::validate::sdo::check_integer_range;
-use crate::vocab;
+use crate::vocab::{self, RefTarget};
 
 /// Checks the type-specific rules of an SCO.
 pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
@@ -26,6 +27,122 @@ pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Di
         "network-traffic" => check_network_traffic(view, out),
         "process" | "x509-certificate" => check_has_own_property(view, out),
         _ => {}
+    }
+    check_uuid_version(view, out);
+    if let Some(Value::Object(extensions)) = view.get("extensions") {
+        let extensions_path = view.path.key("extensions");
+        for (name, extension) in extensions {
+            check_predefined_extension(name, extension, &extensions_path.key(name), out);
+        }
+    }
+    if let Some(Value::Array(parts)) = view.get("body_multipart") {
+        let parts_path = view.path.key("body_multipart");
+        for (part_idx, part) in parts.iter().enumerate() {
+            if let Some(raw_ref) = part.get("body_raw_ref") {
+                let target = RefTarget::Types(&["artifact", "file"]);
+                check_ref(
+                    raw_ref,
+                    target,
+                    &parts_path.index(part_idx).key("body_raw_ref"),
+                    out,
+                );
+            }
+        }
+    }
+}
+
+/// The references, hashes and hex values inside the predefined SCO extensions (§6.3, §6.12, §6.13).
+fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(extension) = extension.as_object() else {
+        return;
+    };
+    let each_item =
+        |key: &str, out: &mut Vec<Diagnostic>, check: &dyn Fn(&Value, &Path<'_>, &mut Vec<Diagnostic>)| {
+            if let Some(Value::Array(items)) = extension.get(key) {
+                let items_path = path.key(key);
+                for (item_idx, item) in items.iter().enumerate() {
+                    check(item, &items_path.index(item_idx), out);
+                }
+            }
+        };
+    let member = |key: &'static str| extension.get(key).map(|value| (value, path.key(key)));
+    match name {
+        "archive-ext" => {
+            if let Some((refs, refs_path)) = member("contains_refs") {
+                check_ref_list(refs, RefTarget::Types(&["file", "directory"]), &refs_path, out);
+            }
+        }
+        "ntfs-ext" => each_item("alternate_data_streams", out, &|stream, stream_path, out| {
+            if let Some(hashes) = stream.get("hashes") {
+                check_hashes(hashes, &stream_path.key("hashes"), out);
+            }
+        }),
+        "windows-pebinary-ext" => {
+            if let Some((hashes, hashes_path)) = member("file_header_hashes") {
+                check_hashes(hashes, &hashes_path, out);
+            }
+            if let Some(hashes) = extension
+                .get("optional_header")
+                .and_then(|header| header.get("hashes"))
+            {
+                check_hashes(hashes, &path.key("optional_header").key("hashes"), out);
+            }
+            each_item("sections", out, &|section, section_path, out| {
+                if let Some(hashes) = section.get("hashes") {
+                    check_hashes(hashes, &section_path.key("hashes"), out);
+                }
+            });
+        }
+        "http-request-ext" => {
+            if let Some((body_ref, ref_path)) = member("message_body_data_ref") {
+                check_ref(body_ref, RefTarget::Types(&["artifact"]), &ref_path, out);
+            }
+        }
+        "icmp-ext" => {
+            for key in ["icmp_type_hex", "icmp_code_hex"] {
+                match member(key) {
+                    Some((hex, hex_path)) => check_hex(hex, &hex_path, out),
+                    None => report(
+                        out,
+                        "required-property",
+                        &path.key(key),
+                        format!("icmp-ext requires {key}"),
+                    ),
+                }
+            }
+        }
+        "windows-service-ext" => {
+            if let Some((refs, refs_path)) = member("service_dll_refs") {
+                check_ref_list(refs, RefTarget::Types(&["file"]), &refs_path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// SCOs without any of their ID contributing properties, and every process, must have a UUIDv4 id (§2.9, §6).
+fn check_uuid_version(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(contributing) = vocab::optional_id_contributing_properties(view.type_name) else {
+        return;
+    };
+    if contributing.iter().any(|key| view.has(key)) {
+        return;
+    }
+    let Some(id) = view.str("id").filter(|id| identifier_type(id).is_some()) else {
+        return;
+    };
+    let uuid_version = id.as_bytes()[id.len() - 36 + 14];
+    if uuid_version != b'4' {
+        let message = if contributing.is_empty() {
+            format!("a {} id must be a UUIDv4", view.type_name)
+        } else {
+            format!(
+                "a {} without any of {} must have a UUIDv4 id",
+                view.type_name,
+                contributing.join(", ")
+            )
+        };
+        report(out, "id-uuid-version", &view.path.key("id"), message);
     }
 }
 

@@ -301,3 +301,96 @@ fn indicator_patterns_of_type_stix_must_parse() {
         &[],
     );
 }
+
+#[test]
+fn binary_and_hex_values() {
+    check(sco("artifact", json!({"payload_bin": "aGVsbG8="})), &[]);
+    check(
+        sco("artifact", json!({"payload_bin": "aGVsbG8"})),
+        &["binary-format"],
+    );
+    check(
+        sco("artifact", json!({"payload_bin": "a$=="})),
+        &["binary-format"],
+    );
+    check(sco("file", json!({"name": "a", "magic_number_hex": "4D5A"})), &[]);
+    check(
+        sco("file", json!({"name": "a", "magic_number_hex": "4D5"})),
+        &["hex-format"],
+    );
+}
+
+#[test]
+fn predefined_extension_contents() {
+    let file = |extensions: Value| sco("file", json!({"name": "a", "extensions": extensions}));
+    check(
+        file(json!({"archive-ext": {"contains_refs": ["url--12592121-be4c-5a93-a813-5a5af16e50db"]}})),
+        &["ref-type"],
+    );
+    check(
+        file(json!({"ntfs-ext": {"alternate_data_streams": [{"name": "s", "hashes": {"MD5": "12"}}]}})),
+        &["hash-format"],
+    );
+    let pe = json!({"windows-pebinary-ext": {"pe_type": "exe", "file_header_hashes": {"SHA-1": "x"},
+        "optional_header": {"hashes": {"SHA-256": "y"}}, "sections": [{"name": ".text", "hashes": {"MD5": "z"}}]}});
+    check(file(pe), &["hash-format", "hash-format", "hash-format"]);
+    let traffic = |extensions: Value| {
+        sco(
+            "network-traffic",
+            json!({"protocols": ["icmp"],
+        "dst_ref": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db", "extensions": extensions}),
+        )
+    };
+    check(
+        traffic(json!({"icmp-ext": {"icmp_type_hex": "08", "icmp_code_hex": "00"}})),
+        &[],
+    );
+    check(
+        traffic(json!({"icmp-ext": {"icmp_type_hex": "8"}})),
+        &["hex-format", "required-property"],
+    );
+    check(
+        traffic(
+            json!({"http-request-ext": {"request_method": "get", "request_value": "/",
+        "message_body_data_ref": "file--12592121-be4c-5a93-a813-5a5af16e50db"}}),
+        ),
+        &["ref-type"],
+    );
+    let multipart = sco(
+        "email-message",
+        json!({"is_multipart": true,
+        "body_multipart": [{"body_raw_ref": "url--12592121-be4c-5a93-a813-5a5af16e50db"}]}),
+    );
+    check(multipart, &["ref-type"]);
+}
+
+#[test]
+fn sco_ids_without_contributing_properties_are_uuid_v4() {
+    let v5_id = "process--12592121-be4c-5a93-a813-5a5af16e50db";
+    check(
+        with(sco("process", json!({"pid": 4})), json!({"id": v5_id})),
+        &["id-uuid-version"],
+    );
+    let artifact_v5 = json!({"type": "artifact", "id": "artifact--12592121-be4c-5a93-a813-5a5af16e50db",
+        "url": "https://example.com/a", "hashes": {"MD5": "79054025255fb1a26e4bc422aef54eb4"}});
+    check(artifact_v5.clone(), &[]);
+    check(
+        with(
+            artifact_v5,
+            json!({"hashes": null, "payload_bin": null, "url": null, "mime_type": "text/plain"}),
+        ),
+        &["id-uuid-version"],
+    );
+}
+
+#[test]
+fn extension_properties_follow_property_name_rules() {
+    let ext_id = "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e";
+    check(
+        with(
+            indicator(),
+            json!({"extensions": {ext_id: {"extension_type": "property-extension", "Rank": 5}}}),
+        ),
+        &["property-name"],
+    );
+}
