@@ -62,7 +62,9 @@ fn corpus_dir() -> PathBuf {
 
 /// The oracle's python, when `STIXHUB_ORACLE_PYTHON` names one.
 fn oracle_python() -> Option<String> {
-    std::env::var(ORACLE_ENV).ok().filter(|python| !python.trim().is_empty())
+    std::env::var(ORACLE_ENV)
+        .ok()
+        .filter(|python| !python.trim().is_empty())
 }
 
 /// Runs `pattern_oracle.py MODE FILE` and returns its JSON lines.
@@ -88,12 +90,16 @@ fn run_oracle(python: &str, mode: &str, file: &Path) -> Vec<Value> {
 }
 
 fn read_lines(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines().map(str::to_owned).collect()
 }
 
 fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("no string {key:?} in {value}"))
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string {key:?} in {value}"))
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -104,15 +110,22 @@ fn patterns_agree_with_stix2_patterns() {
     let corpus = corpus_dir();
     let python = oracle_python();
     if python.is_none() {
-        println!("skip: validity against stix2-patterns (set {ORACLE_ENV}); checking the corpus files' own answers");
+        println!(
+            "skip: validity against stix2-patterns (set {ORACLE_ENV}); checking the corpus files' own answers"
+        );
     }
     let mut failures = Vec::new();
     let (mut total, mut agreed) = (0usize, 0usize);
-    for (file, expect_valid) in [("valid.txt", true), ("invalid.txt", false), ("real-unit42.txt", true)] {
+    for (file, expect_valid) in [
+        ("valid.txt", true),
+        ("invalid.txt", false),
+        ("real-unit42.txt", true),
+    ] {
         let path = corpus.join("patterns").join(file);
         let lines = read_lines(&path);
         assert!(!lines.is_empty(), "{} is empty", path.display());
-        let ours: Vec<Vec<stix_pattern::PatternError>> = lines.iter().map(|line| stix_pattern::check(line)).collect();
+        let ours: Vec<Vec<stix_pattern::PatternError>> =
+            lines.iter().map(|line| stix_pattern::check(line)).collect();
         for (n, (line, errors)) in lines.iter().zip(&ours).enumerate() {
             if errors.is_empty() != expect_valid {
                 failures.push(format!(
@@ -126,7 +139,13 @@ fn patterns_agree_with_stix2_patterns() {
         }
         let Some(python) = &python else { continue };
         let theirs = run_oracle(python, "validate", &path);
-        assert_eq!(theirs.len(), lines.len(), "the oracle answered {} lines of {}", theirs.len(), file);
+        assert_eq!(
+            theirs.len(),
+            lines.len(),
+            "the oracle answered {} lines of {}",
+            theirs.len(),
+            file
+        );
         for (n, ((line, errors), answer)) in lines.iter().zip(&ours).zip(&theirs).enumerate() {
             total += 1;
             let verdict = str_field(answer, "verdict");
@@ -136,18 +155,29 @@ fn patterns_agree_with_stix2_patterns() {
                 "valid" | "invalid" => failures.push(format!(
                     "{file}:{}: stix2-patterns says {verdict}{}, check says {}: {line}{}",
                     n + 1,
-                    if detail.is_empty() { String::new() } else { format!(" ({detail})") },
+                    if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({detail})")
+                    },
                     validity(errors.is_empty()),
                     first_error(errors)
                 )),
-                _ => failures.push(format!("{file}:{}: stix2-patterns crashed ({detail}): {line}", n + 1)),
+                _ => failures.push(format!(
+                    "{file}:{}: stix2-patterns crashed ({detail}): {line}",
+                    n + 1
+                )),
             }
         }
     }
     if python.is_some() {
         println!("validity: {agreed}/{total} corpus patterns agree with stix2-patterns 2.1.2");
     }
-    assert!(failures.is_empty(), "{}", report("validity disagreements", &failures));
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report("validity disagreements", &failures)
+    );
 }
 
 fn validity(valid: bool) -> &'static str {
@@ -173,7 +203,8 @@ fn load_cases() -> Vec<Case> {
     read_lines(&path)
         .iter()
         .map(|line| {
-            let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("bad case line {line:?}: {e}"));
+            let value: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("bad case line {line:?}: {e}"));
             let objects = value.get("objects").and_then(Value::as_array).cloned();
             Case {
                 id: str_field(&value, "id").to_owned(),
@@ -195,8 +226,18 @@ fn verdicts_of(lines: &[Value]) -> Vec<(String, Verdict)> {
     lines
         .iter()
         .map(|line| {
-            let detail = line.get("detail").and_then(Value::as_str).unwrap_or("").to_owned();
-            (str_field(line, "id").to_owned(), Verdict { verdict: str_field(line, "verdict").to_owned(), detail })
+            let detail = line
+                .get("detail")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            (
+                str_field(line, "id").to_owned(),
+                Verdict {
+                    verdict: str_field(line, "verdict").to_owned(),
+                    detail,
+                },
+            )
         })
         .collect()
 }
@@ -207,7 +248,12 @@ fn our_verdict(case: &Case) -> (String, String) {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let pattern = match stix_pattern::parse(&case.pattern) {
             Ok(pattern) => pattern,
-            Err(errors) => return ("error".to_owned(), format!("parse: {}", first_error(&errors).trim())),
+            Err(errors) => {
+                return (
+                    "error".to_owned(),
+                    format!("parse: {}", first_error(&errors).trim()),
+                );
+            }
         };
         let observations = match stix_pattern::eval::Observation::from_bundle_objects(&case.objects) {
             Ok(observations) => observations,
@@ -252,9 +298,19 @@ fn load_disagreements() -> BTreeMap<String, Justified> {
         );
         let previous = listed.insert(
             fields[0].to_owned(),
-            Justified { ours: fields[1].to_owned(), theirs: fields[2].to_owned(), section: fields[3].to_owned() },
+            Justified {
+                ours: fields[1].to_owned(),
+                theirs: fields[2].to_owned(),
+                section: fields[3].to_owned(),
+            },
         );
-        assert!(previous.is_none(), "{}:{}: {} is listed twice", path.display(), n + 1, fields[0]);
+        assert!(
+            previous.is_none(),
+            "{}:{}: {} is listed twice",
+            path.display(),
+            n + 1,
+            fields[0]
+        );
     }
     listed
 }
@@ -264,19 +320,27 @@ fn matches_agree_with_stix2_matcher() {
     let cases = load_cases();
     assert!(cases.len() >= 2000, "only {} cases", cases.len());
     let recorded_path = test_data("pattern-cases.expected.jsonl");
-    let recorded_lines: Vec<Value> =
-        read_lines(&recorded_path).iter().map(|line| serde_json::from_str(line).expect("JSON line")).collect();
+    let recorded_lines: Vec<Value> = read_lines(&recorded_path)
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
     let recorded = verdicts_of(&recorded_lines);
     let case_ids: Vec<&str> = cases.iter().map(|case| case.id.as_str()).collect();
     let recorded_ids: Vec<&str> = recorded.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(case_ids, recorded_ids, "pattern-cases.expected.jsonl does not follow pattern-cases.jsonl");
+    assert_eq!(
+        case_ids, recorded_ids,
+        "pattern-cases.expected.jsonl does not follow pattern-cases.jsonl"
+    );
 
     let mut failures = Vec::new();
     let theirs: Vec<Verdict> = match oracle_python() {
         Some(python) => {
             let live = verdicts_of(&run_oracle(&python, "match", &test_data("pattern-cases.jsonl")));
             let live_ids: Vec<&str> = live.iter().map(|(id, _)| id.as_str()).collect();
-            assert_eq!(case_ids, live_ids, "the oracle did not answer every case in order");
+            assert_eq!(
+                case_ids, live_ids,
+                "the oracle did not answer every case in order"
+            );
             for ((id, was), (_, now)) in recorded.iter().zip(&live) {
                 if was.verdict != now.verdict {
                     failures.push(format!(
@@ -298,7 +362,9 @@ fn matches_agree_with_stix2_matcher() {
     let by_id: HashMap<&str, usize> = case_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     for id in listed.keys() {
         if !by_id.contains_key(id.as_str()) {
-            failures.push(format!("{id}: listed in pattern-disagreements.tsv but not a case"));
+            failures.push(format!(
+                "{id}: listed in pattern-disagreements.tsv but not a case"
+            ));
         }
     }
     let (mut agreed, mut justified) = (0usize, 0usize);
@@ -306,7 +372,11 @@ fn matches_agree_with_stix2_matcher() {
     let mut by_family: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (case, their) in cases.iter().zip(&theirs) {
         let (ours, our_detail) = our_verdict(case);
-        let family = case.id.rsplit_once('-').map_or(case.id.as_str(), |(family, _)| family).to_owned();
+        let family = case
+            .id
+            .rsplit_once('-')
+            .map_or(case.id.as_str(), |(family, _)| family)
+            .to_owned();
         let entry = by_family.entry(family).or_default();
         entry.1 += 1;
         let listing = listed.get(&case.id);
@@ -350,7 +420,11 @@ fn matches_agree_with_stix2_matcher() {
             println!("  {family}: {ok}/{all}");
         }
     }
-    assert!(failures.is_empty(), "{}", report("unlisted or stale disagreements with stix2-matcher", &failures));
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report("unlisted or stale disagreements with stix2-matcher", &failures)
+    );
 }
 
 fn describe(case: &Case, ours: &str, our_detail: &str, their: &Verdict) -> String {
@@ -365,7 +439,11 @@ fn describe(case: &Case, ours: &str, our_detail: &str, their: &Verdict) -> Strin
     let _ = write!(text, "\n    pattern: {}", case.pattern);
     let objects = serde_json::to_string(&case.objects).unwrap_or_default();
     let shown: String = objects.chars().take(700).collect();
-    let _ = write!(text, "\n    objects: {shown}{}", if shown.len() < objects.len() { "…" } else { "" });
+    let _ = write!(
+        text,
+        "\n    objects: {shown}{}",
+        if shown.len() < objects.len() { "…" } else { "" }
+    );
     text
 }
 
