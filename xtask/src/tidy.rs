@@ -25,7 +25,10 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("store-sqlite", &["store", "stix"]),
     ("store-postgres", &["store", "stix"]),
     ("store-tests", &["store", "stix"]),
-    ("hub", &["stix", "stix-pattern", "matcher", "policy", "taxii", "store"]),
+    (
+        "hub",
+        &["stix", "stix-pattern", "matcher", "policy", "taxii", "store"],
+    ),
     ("server", &["hub", "taxii", "stix"]),
     ("loadgen", &["taxii", "stix"]),
     ("stixhub", &["*"]),
@@ -36,16 +39,31 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
 const PURE_CRATES: &[&str] = &["stix", "stix-pattern", "matcher", "policy", "taxii", "store"];
 
 /// External crates a pure crate may not use.
-const IMPURE_DEPENDENCIES: &[&str] =
-    &["tokio", "axum", "hyper", "tower", "tower-http", "rusqlite", "tokio-postgres", "deadpool-postgres", "reqwest"];
+const IMPURE_DEPENDENCIES: &[&str] = &[
+    "tokio",
+    "axum",
+    "hyper",
+    "tower",
+    "tower-http",
+    "rusqlite",
+    "tokio-postgres",
+    "deadpool-postgres",
+    "reqwest",
+];
 
 /// Database drivers, allowed only in their backend crate.
-const DRIVERS: &[(&str, &str)] =
-    &[("rusqlite", "store-sqlite"), ("tokio-postgres", "store-postgres"), ("deadpool-postgres", "store-postgres")];
+const DRIVERS: &[(&str, &str)] = &[
+    ("rusqlite", "store-sqlite"),
+    ("tokio-postgres", "store-postgres"),
+    ("deadpool-postgres", "store-postgres"),
+];
 
 /// The repository root (the directory holding the workspace `Cargo.toml`).
 pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Runs every check and returns one line per problem.
@@ -64,15 +82,23 @@ fn check_dependency_edges(root: &Path, problems: &mut Vec<String>) -> anyhow::Re
         .current_dir(root)
         .output()
         .context("running cargo metadata")?;
-    anyhow::ensure!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    anyhow::ensure!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: Value = serde_json::from_slice(&output.stdout)?;
     let allowed: BTreeMap<&str, &[&str]> = ALLOWED_EDGES.iter().copied().collect();
-    let packages = metadata["packages"].as_array().context("metadata without packages")?;
+    let packages = metadata["packages"]
+        .as_array()
+        .context("metadata without packages")?;
     let internal: Vec<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
     for package in packages {
         let name = package["name"].as_str().unwrap_or_default();
         let Some(allowed_deps) = allowed.get(name) else {
-            problems.push(format!("crate {name} is not in xtask's ALLOWED_EDGES table (a new crate is a design change)"));
+            problems.push(format!(
+                "crate {name} is not in xtask's ALLOWED_EDGES table (a new crate is a design change)"
+            ));
             continue;
         };
         check_package_metadata(package, name, problems);
@@ -82,16 +108,24 @@ fn check_dependency_edges(root: &Path, problems: &mut Vec<String>) -> anyhow::Re
             if is_dev {
                 continue;
             }
-            if internal.contains(&dep_name) && !allowed_deps.contains(&"*") && !allowed_deps.contains(&dep_name) {
-                problems.push(format!("{name} may not depend on {dep_name} (see ARCHITECTURE.md, Invariants)"));
+            if internal.contains(&dep_name)
+                && !allowed_deps.contains(&"*")
+                && !allowed_deps.contains(&dep_name)
+            {
+                problems.push(format!(
+                    "{name} may not depend on {dep_name} (see ARCHITECTURE.md, Invariants)"
+                ));
             }
             if PURE_CRATES.contains(&name) && IMPURE_DEPENDENCIES.contains(&dep_name) {
                 problems.push(format!("{name} is a pure crate and may not depend on {dep_name}"));
             }
-            if let Some((_, owner)) = DRIVERS.iter().find(|(driver, _)| *driver == dep_name) {
-                if name != *owner && name != "stixhub" {
-                    problems.push(format!("{name} may not use the database driver {dep_name}; only {owner} does"));
-                }
+            if let Some((_, owner)) = DRIVERS.iter().find(|(driver, _)| *driver == dep_name)
+                && name != *owner
+                && name != "stixhub"
+            {
+                problems.push(format!(
+                    "{name} may not use the database driver {dep_name}; only {owner} does"
+                ));
             }
         }
     }
@@ -102,11 +136,16 @@ fn check_package_metadata(package: &Value, name: &str, problems: &mut Vec<String
     if package["version"].as_str() != Some("0.0.0") {
         problems.push(format!("{name} must have version 0.0.0 (internal crate)"));
     }
-    if package["publish"].as_array().is_none_or(|registries| !registries.is_empty()) {
+    if package["publish"]
+        .as_array()
+        .is_none_or(|registries| !registries.is_empty())
+    {
         problems.push(format!("{name} must set publish = false"));
     }
     for target in package["targets"].as_array().into_iter().flatten() {
-        let is_lib = target["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "lib"));
+        let is_lib = target["kind"]
+            .as_array()
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "lib"));
         if is_lib && target["doctest"].as_bool() != Some(false) {
             problems.push(format!("{name} must set doctest = false on its library"));
         }
@@ -116,25 +155,38 @@ fn check_package_metadata(package: &Value, name: &str, problems: &mut Vec<String
 fn check_rust_file(root: &Path, file: &Path, problems: &mut Vec<String>) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let shown = file.strip_prefix(root).unwrap_or(file).display();
-    let first_code_line = text.lines().find(|line| !line.trim().is_empty() && !line.starts_with("#!["));
+    let first_code_line = text
+        .lines()
+        .find(|line| !line.trim().is_empty() && !line.starts_with("#!["));
     if !first_code_line.is_some_and(|line| line.starts_with("//!")) {
-        problems.push(format!("{shown}: must open with a `//!` comment saying what it owns"));
+        problems.push(format!(
+            "{shown}: must open with a `//!` comment saying what it owns"
+        ));
     }
     let n_lines = text.lines().count();
     if n_lines > MAX_FILE_LINES {
-        problems.push(format!("{shown}: {n_lines} lines, over {MAX_FILE_LINES}: split it by reason to change"));
+        problems.push(format!(
+            "{shown}: {n_lines} lines, over {MAX_FILE_LINES}: split it by reason to change"
+        ));
     }
     Ok(())
 }
 
 fn rust_files(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let mut pending: Vec<PathBuf> = ["crates", "xtask", "fuzz/fuzz_targets"].iter().map(|d| root.join(d)).collect();
+    let mut pending: Vec<PathBuf> = ["crates", "xtask", "fuzz/fuzz_targets"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
     while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries {
             let path = entry?.path();
-            let skip = path.file_name().is_some_and(|n| n == "target" || n == "node_modules" || n == "test_data");
+            let skip = path
+                .file_name()
+                .is_some_and(|n| n == "target" || n == "node_modules" || n == "test_data");
             if skip {
                 continue;
             }
@@ -156,7 +208,11 @@ mod tests {
     #[test]
     fn the_repository_is_tidy() {
         let problems = run(&workspace_root()).unwrap();
-        assert!(problems.is_empty(), "tidy found problems:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "tidy found problems:\n{}",
+            problems.join("\n")
+        );
     }
 
     #[test]

@@ -85,16 +85,23 @@ fn ecmascript_number(f: f64) -> String {
     let n_digits = i32::try_from(digits.len()).unwrap_or(i32::MAX);
     let point = exponent + 1; // position of the decimal point relative to the digits
     let body = if n_digits <= point && point <= 21 {
-        format!("{digits}{}", "0".repeat(usize::try_from(point - n_digits).unwrap_or(0)))
+        format!(
+            "{digits}{}",
+            "0".repeat(usize::try_from(point - n_digits).unwrap_or(0))
+        )
     } else if 0 < point && point <= 21 {
         let (int, frac) = digits.split_at(usize::try_from(point).unwrap_or(0));
         format!("{int}.{frac}")
     } else if -6 < point && point <= 0 {
         format!("0.{}{digits}", "0".repeat(usize::try_from(-point).unwrap_or(0)))
     } else {
-        let sign = if point - 1 >= 0 { "+" } else { "-" };
+        let sign = if point > 0 { "+" } else { "-" };
         let (first, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         format!("{first}{fraction}e{sign}{}", (point - 1).abs())
     };
     if f < 0.0 { format!("-{body}") } else { body }

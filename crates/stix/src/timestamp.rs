@@ -28,13 +28,19 @@ pub struct TimestampError {
 impl Timestamp {
     /// Parses a STIX timestamp. Any number of fraction digits is accepted; `Z` is required.
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
-        let fail = |reason| TimestampError { text: text.to_owned(), reason };
+        let fail = |reason| TimestampError {
+            text: text.to_owned(),
+            reason,
+        };
         let b = text.as_bytes();
         if b.len() < 20 {
             return Err(fail("too short"));
         }
-        let separators_ok =
-            b[4] == b'-' && b[7] == b'-' && (b[10] == b'T' || b[10] == b't') && b[13] == b':' && b[16] == b':';
+        let separators_ok = b[4] == b'-'
+            && b[7] == b'-'
+            && (b[10] == b'T' || b[10] == b't')
+            && b[13] == b':'
+            && b[16] == b':';
         if !separators_ok {
             return Err(fail("wrong separators"));
         }
@@ -95,11 +101,18 @@ impl Timestamp {
         );
         if fraction_digits > 0 {
             let scaled = nanos / 10i128.pow(9 - u32::from(fraction_digits));
-            text.push_str(&format!(".{scaled:0width$}", width = usize::from(fraction_digits)));
+            text.push_str(&format!(
+                ".{scaled:0width$}",
+                width = usize::from(fraction_digits)
+            ));
         }
         text.push('Z');
         let truncated = instant_ns - nanos % 10i128.pow(9 - u32::from(fraction_digits));
-        Timestamp { instant_ns: truncated, fraction_digits, text: text.into() }
+        Timestamp {
+            instant_ns: truncated,
+            fraction_digits,
+            text: text.into(),
+        }
     }
 
     /// Nanoseconds since the Unix epoch.
@@ -157,12 +170,14 @@ impl fmt::Debug for Timestamp {
 }
 
 fn digits(bytes: &[u8]) -> Option<u32> {
-    bytes.iter().try_fold(0u32, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0')))
+    bytes.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+    })
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -235,6 +250,9 @@ mod tests {
         assert_eq!(printed.as_str(), "2016-04-06T20:03:48.123456Z");
         assert_eq!(printed, t);
         let before_epoch = Timestamp::parse("1969-12-31T23:59:59.5Z").unwrap();
-        assert_eq!(Timestamp::from_unix_nanos(before_epoch.unix_nanos(), 1).as_str(), "1969-12-31T23:59:59.5Z");
+        assert_eq!(
+            Timestamp::from_unix_nanos(before_epoch.unix_nanos(), 1).as_str(),
+            "1969-12-31T23:59:59.5Z"
+        );
     }
 }

@@ -22,12 +22,15 @@ struct Cli {
 enum Command {
     /// Check STIX 2.1 files (bundles, objects or arrays of objects).
     Validate(cmd::validate::ValidateArgs),
+    /// Check patterns and match them against observations.
+    Pattern(cmd::pattern::PatternArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Pattern(args) => cmd::pattern::run(&args),
     };
     report_peak_rss();
     match outcome {

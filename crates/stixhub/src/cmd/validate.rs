@@ -5,7 +5,7 @@
 //! stays near the file's own size.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use stix::bundle::Document;
@@ -41,7 +41,7 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(worst))
 }
 
-fn validate_file(file: &PathBuf, out: &mut impl Write) -> anyhow::Result<FileVerdict> {
+fn validate_file(file: &Path, out: &mut impl Write) -> anyhow::Result<FileVerdict> {
     let name = file.display();
     let text = match read_input(file) {
         Ok(text) => text,
@@ -59,7 +59,15 @@ fn validate_file(file: &PathBuf, out: &mut impl Write) -> anyhow::Result<FileVer
     };
     let diagnostics = document.validate();
     for diagnostic in &diagnostics {
-        writeln!(out, "{name}: {}: {}: {}", diagnostic.path, diagnostic.code, diagnostic.message)?;
+        writeln!(
+            out,
+            "{name}: {}: {}: {}",
+            diagnostic.path, diagnostic.code, diagnostic.message
+        )?;
     }
-    Ok(if diagnostics.is_empty() { FileVerdict::Valid } else { FileVerdict::Invalid })
+    Ok(if diagnostics.is_empty() {
+        FileVerdict::Valid
+    } else {
+        FileVerdict::Invalid
+    })
 }
