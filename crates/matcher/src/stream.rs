@@ -9,11 +9,12 @@
 //! that one observation decides are evaluated on it alone and keep no state.
 //!
 //! Bounds (all configurable in [`StreamConfig`]):
-//! - **Time.** A buffer holds an observation only while `last_observed + window > watermark`, where the
+//! - **Time.** A buffer holds an observation only while `last_observed + window ≥ watermark`, where the
 //!   watermark is the newest `first_observed` the pattern has seen and the window is the pattern's outer
 //!   `WITHIN` (the larger branch for an `OR`), never more than `max_window` (default 24 h). For streams in
 //!   `first_observed` order this loses no match of a pattern with an outer `WITHIN` of at most
-//!   `max_window`; an observation arriving later than the window behind the watermark can only match with
+//!   `max_window` (the evaluator's `WITHIN d` needs the latest `first_observed` ≤ the earliest
+//!   `last_observed` + d); an observation arriving later than the window behind the watermark can only match with
 //!   observations still buffered.
 //! - **Count.** A buffer holds at most `max_observations_per_indicator` observations (default 64), or the
 //!   fewest the pattern can need (`REPEATS 100 TIMES` needs 100) if that is more, up to 4,096; beyond it the
@@ -231,13 +232,13 @@ impl Buffer {
         }
     }
 
-    /// Drops observations with `last_observed + window <= watermark`; returns how many.
+    /// Drops observations with `last_observed + window < watermark`; returns how many.
     fn evict_older_than(&mut self, window: i128) -> usize {
         let before = self.times.len();
         let watermark = self.watermark;
         let mut idx = 0;
         while idx < self.times.len() {
-            if self.times[idx].last_observed.saturating_add_nanos(window) <= watermark {
+            if self.times[idx].last_observed.saturating_add_nanos(window) < watermark {
                 self.times.remove(idx);
                 self.observations.remove(idx);
             } else {
