@@ -155,14 +155,20 @@ pub(crate) fn plan_for_type<'a>(expr: &'a ComparisonExpr, object_type: &str) -> 
             }
         }
         ComparisonExpr::And(left, right) => {
-            let (left, right) = (plan_for_type(left, object_type), plan_for_type(right, object_type));
+            let (left, right) = (
+                plan_for_type(left, object_type),
+                plan_for_type(right, object_type),
+            );
             if left == TypePlan::Never || right == TypePlan::Never {
                 return TypePlan::Never;
             }
             if left.cost() <= right.cost() { left } else { right }
         }
         ComparisonExpr::Or(left, right) => {
-            match (plan_for_type(left, object_type), plan_for_type(right, object_type)) {
+            match (
+                plan_for_type(left, object_type),
+                plan_for_type(right, object_type),
+            ) {
                 (TypePlan::Never, other) | (other, TypePlan::Never) => other,
                 (TypePlan::Anchored(mut left), TypePlan::Anchored(right)) => {
                     left.extend(right);
@@ -181,7 +187,9 @@ fn comparison_anchors<'a>(comparison: &'a Comparison, out: &mut Vec<Anchor<'a>>)
     }
     let path = &comparison.path;
     match (comparison.op, &comparison.value) {
-        (CompOp::Eq, literal) => equality_anchor(path, literal).map(|anchor| out.push(anchor)).is_some(),
+        (CompOp::Eq, literal) => equality_anchor(path, literal)
+            .map(|anchor| out.push(anchor))
+            .is_some(),
         (CompOp::In, Literal::List(items)) => {
             let start = out.len();
             for item in items {
@@ -194,11 +202,23 @@ fn comparison_anchors<'a>(comparison: &'a Comparison, out: &mut Vec<Anchor<'a>>)
                 }
                 // `IN` compares like a Python set, where `true == 1` and `false == 0.0`.
                 match item {
-                    Literal::Bool(flag) => out.push(Anchor::Exact { path, value: Scalar::Num(f64::from(u8::from(*flag))) }),
-                    Literal::Int(0) => out.push(Anchor::Exact { path, value: Scalar::Bool(false) }),
-                    Literal::Int(1) => out.push(Anchor::Exact { path, value: Scalar::Bool(true) }),
+                    Literal::Bool(flag) => out.push(Anchor::Exact {
+                        path,
+                        value: Scalar::Num(f64::from(u8::from(*flag))),
+                    }),
+                    Literal::Int(0) => out.push(Anchor::Exact {
+                        path,
+                        value: Scalar::Bool(false),
+                    }),
+                    Literal::Int(1) => out.push(Anchor::Exact {
+                        path,
+                        value: Scalar::Bool(true),
+                    }),
                     Literal::Float(number) if *number == 0.0 || *number == 1.0 => {
-                        out.push(Anchor::Exact { path, value: Scalar::Bool(*number == 1.0) });
+                        out.push(Anchor::Exact {
+                            path,
+                            value: Scalar::Bool(*number == 1.0),
+                        });
                     }
                     _ => {}
                 }

@@ -119,7 +119,13 @@ impl Catalog {
         };
         let table = self.types.entry_ref(object_type).or_default();
         let probe_idx = *table.probe_by_path.entry(path_id).or_insert_with(|| {
-            table.probes.push(Probe { path_id, steps: path.steps.clone(), n_exact: 0, n_cidr: 0, n_literal: 0 });
+            table.probes.push(Probe {
+                path_id,
+                steps: path.steps.clone(),
+                n_exact: 0,
+                n_cidr: 0,
+                n_literal: 0,
+            });
             table.probes.len() - 1
         });
         let probe = &mut table.probes[probe_idx];
@@ -168,13 +174,21 @@ impl Catalog {
 
     /// Pushes onto `out` every posting whose leaf may hold for the SCO `sco` (a superset of those that do).
     pub(crate) fn candidates<'v>(&self, sco: &'v Value, resolve: Resolve<'_, 'v>, out: &mut Vec<Posting>) {
-        let Some(object_type) = sco.get("type").and_then(Value::as_str) else { return };
-        let Some(table) = self.types.get(object_type) else { return };
+        let Some(object_type) = sco.get("type").and_then(Value::as_str) else {
+            return;
+        };
+        let Some(table) = self.types.get(object_type) else {
+            return;
+        };
         for probe in &table.probes {
             if probe.n_exact == 0 && probe.n_cidr == 0 && probe.n_literal == 0 {
                 continue;
             }
-            let literals = if probe.n_literal > 0 { self.literals.get(&probe.path_id) } else { None };
+            let literals = if probe.n_literal > 0 {
+                self.literals.get(&probe.path_id)
+            } else {
+                None
+            };
             for_each_value(sco, &probe.steps, resolve, &mut |value| {
                 if probe.n_exact > 0
                     && let Some(scalar) = json_scalar(value)

@@ -52,7 +52,11 @@ impl IpNet {
     }
 
     fn new(family: u8, len: u8, addr: u128) -> IpNet {
-        IpNet { family, len, addr: mask(family, addr, len) }
+        IpNet {
+            family,
+            len,
+            addr: mask(family, addr, len),
+        }
     }
 
     fn width(self) -> u8 {
@@ -62,7 +66,11 @@ impl IpNet {
     /// The last address inside the network.
     fn end(self) -> u128 {
         let host_bits = u32::from(self.width() - self.len);
-        if host_bits == 0 { self.addr } else { self.addr | (u128::MAX >> (128 - host_bits)) }
+        if host_bits == 0 {
+            self.addr
+        } else {
+            self.addr | (u128::MAX >> (128 - host_bits))
+        }
     }
 
     /// How many bits of the address are host bits; fewer is more selective.
@@ -94,7 +102,11 @@ fn parse_v4_prefix(text: &str) -> Option<u8> {
 fn mask(family: u8, addr: u128, len: u8) -> u128 {
     let width: u32 = if family == 4 { 32 } else { 128 };
     let host_bits = width - u32::from(len);
-    if host_bits >= 128 { 0 } else { (addr >> host_bits) << host_bits }
+    if host_bits >= 128 {
+        0
+    } else {
+        (addr >> host_bits) << host_bits
+    }
 }
 
 /// The CIDR constants of every indexed path.
@@ -121,7 +133,10 @@ impl CidrIndex {
     }
 
     pub(crate) fn insert_superset(&mut self, path_id: u32, net: IpNet, posting: Posting) {
-        self.superset.entry((path_id, net.family, net.addr, net.len)).or_default().push(posting);
+        self.superset
+            .entry((path_id, net.family, net.addr, net.len))
+            .or_default()
+            .push(posting);
     }
 
     pub(crate) fn remove_superset(&mut self, path_id: u32, net: IpNet, posting: Posting) {
@@ -136,7 +151,9 @@ impl CidrIndex {
 
     /// Adds to `out` every subset constant of `path_id` that may contain `value`.
     pub(crate) fn containing(&self, path_id: u32, value: IpNet, out: &mut Vec<Posting>) {
-        let Some(counts) = self.subset_lens.get(&(path_id, value.family)) else { return };
+        let Some(counts) = self.subset_lens.get(&(path_id, value.family)) else {
+            return;
+        };
         for len in 0..=value.len {
             if counts[usize::from(len)] == 0 {
                 continue;

@@ -137,19 +137,44 @@ impl IndicatorIndex {
             None => Arc::from(record.id.as_str()),
         };
         if record.revoked {
-            self.ids.insert(Arc::clone(&id), IdState { slot: None, modified: record.modified, revoked: true });
+            self.ids.insert(
+                Arc::clone(&id),
+                IdState {
+                    slot: None,
+                    modified: record.modified,
+                    revoked: true,
+                },
+            );
             return AddOutcome::Revoked;
         }
         let modified = record.modified;
         let slot = self.occupy_slot(Arc::clone(&id), record);
-        self.ids.insert(id, IdState { slot: Some(slot), modified, revoked: false });
-        if previous.is_some() { AddOutcome::Superseded } else { AddOutcome::Added }
+        self.ids.insert(
+            id,
+            IdState {
+                slot: Some(slot),
+                modified,
+                revoked: false,
+            },
+        );
+        if previous.is_some() {
+            AddOutcome::Superseded
+        } else {
+            AddOutcome::Added
+        }
     }
 
     /// Revokes `id`: removes it, and ignores every later version. Returns whether it was in force.
     pub fn revoke(&mut self, id: &str) -> bool {
         let Some(state) = self.ids.get(id).copied() else {
-            self.ids.insert(Arc::from(id), IdState { slot: None, modified: Moment::from_epoch_nanos(0), revoked: true });
+            self.ids.insert(
+                Arc::from(id),
+                IdState {
+                    slot: None,
+                    modified: Moment::from_epoch_nanos(0),
+                    revoked: true,
+                },
+            );
             return false;
         };
         if let Some(slot) = state.slot {
@@ -185,7 +210,11 @@ impl IndicatorIndex {
 
     /// Sizes, for tests and benchmarks.
     pub fn stats(&self) -> IndexStats {
-        IndexStats { n_indicators: self.n_live, n_ids: self.ids.len(), catalog: self.catalog.stats() }
+        IndexStats {
+            n_indicators: self.n_live,
+            n_ids: self.ids.len(),
+            catalog: self.catalog.stats(),
+        }
     }
 
     pub(crate) fn entry(&self, slot: u32) -> Option<&Entry> {
@@ -207,7 +236,13 @@ impl IndicatorIndex {
             .filter_map(|(leaf, expr)| Some((leaf as u32, CompiledComparison::new(expr).ok()?)))
             .collect();
         for (leaf, expr) in leaves(&record.pattern).into_iter().enumerate() {
-            self.catalog.insert_leaf(expr, Posting { slot, leaf: leaf as u32 });
+            self.catalog.insert_leaf(
+                expr,
+                Posting {
+                    slot,
+                    leaf: leaf as u32,
+                },
+            );
         }
         self.next_generation += 1;
         self.slots[slot as usize] = Some(Entry {
@@ -223,9 +258,17 @@ impl IndicatorIndex {
     }
 
     fn free_slot(&mut self, slot: u32) {
-        let Some(entry) = self.slots.get_mut(slot as usize).and_then(Option::take) else { return };
+        let Some(entry) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
         for (leaf, expr) in leaves(&entry.pattern).into_iter().enumerate() {
-            self.catalog.remove_leaf(expr, Posting { slot, leaf: leaf as u32 });
+            self.catalog.remove_leaf(
+                expr,
+                Posting {
+                    slot,
+                    leaf: leaf as u32,
+                },
+            );
         }
         self.free_slots.push(slot);
         self.n_live -= 1;
@@ -235,7 +278,9 @@ impl IndicatorIndex {
 /// Whether a leaf has a `LIKE` or `MATCHES` comparison.
 fn uses_regex(expr: &ComparisonExpr) -> bool {
     match expr {
-        ComparisonExpr::And(left, right) | ComparisonExpr::Or(left, right) => uses_regex(left) || uses_regex(right),
+        ComparisonExpr::And(left, right) | ComparisonExpr::Or(left, right) => {
+            uses_regex(left) || uses_regex(right)
+        }
         ComparisonExpr::Comparison(comparison) => matches!(comparison.op, CompOp::Like | CompOp::Matches),
         ComparisonExpr::Exists { .. } => false,
     }

@@ -33,11 +33,16 @@ impl IndicatorRecord {
     /// When the object is not an indicator, lacks `id` or a version timestamp, has a malformed timestamp, a
     /// `pattern_type` other than `stix`, or a pattern that does not parse.
     pub fn from_json(indicator: &Value) -> Result<IndicatorRecord, MatcherError> {
-        let object = indicator.as_object().ok_or(MatcherError::NotAnObject("the indicator"))?;
+        let object = indicator
+            .as_object()
+            .ok_or(MatcherError::NotAnObject("the indicator"))?;
         let string = |property: &'static str| object.get(property).and_then(Value::as_str);
         let object_type = string("type").ok_or(MatcherError::MissingProperty { property: "type" })?;
         if object_type != "indicator" {
-            return Err(MatcherError::WrongType { expected: "indicator", found: object_type.to_owned() });
+            return Err(MatcherError::WrongType {
+                expected: "indicator",
+                found: object_type.to_owned(),
+            });
         }
         let id = string("id").ok_or(MatcherError::MissingProperty { property: "id" })?;
         if let Some(pattern_type) = string("pattern_type")
@@ -50,7 +55,10 @@ impl IndicatorRecord {
                 None => Ok(None),
                 Some(text) => Moment::parse(text)
                     .map(Some)
-                    .ok_or_else(|| MatcherError::BadTimestamp { property, text: text.to_owned() }),
+                    .ok_or_else(|| MatcherError::BadTimestamp {
+                        property,
+                        text: text.to_owned(),
+                    }),
             }
         };
         let modified = match timestamp("modified")? {
@@ -59,7 +67,9 @@ impl IndicatorRecord {
         };
         let pattern_text = string("pattern").ok_or(MatcherError::MissingProperty { property: "pattern" })?;
         let pattern = stix_pattern::parse(pattern_text).map_err(|errors| {
-            let message = errors.first().map_or_else(|| "unknown error".to_owned(), ToString::to_string);
+            let message = errors
+                .first()
+                .map_or_else(|| "unknown error".to_owned(), ToString::to_string);
             MatcherError::InvalidPattern(message)
         })?;
         Ok(IndicatorRecord {

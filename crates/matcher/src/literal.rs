@@ -38,7 +38,11 @@ pub(crate) fn regex_required_literal(regex: &str) -> Option<Vec<u8>> {
     if !regex.is_ascii() {
         return None;
     }
-    let hir = regex_syntax::ParserBuilder::new().dot_matches_new_line(true).build().parse(regex).ok()?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .dot_matches_new_line(true)
+        .build()
+        .parse(regex)
+        .ok()?;
     required_literal_of_hir(&hir).filter(|literal| !literal.is_empty())
 }
 
@@ -51,7 +55,10 @@ fn required_literal_of_hir(hir: &Hir) -> Option<Vec<u8>> {
             let mut best: Option<Vec<u8>> = None;
             let mut run: Vec<u8> = Vec::new();
             let consider = |candidate: Vec<u8>, best: &mut Option<Vec<u8>>| {
-                if best.as_ref().is_none_or(|current| candidate.len() > current.len()) {
+                if best
+                    .as_ref()
+                    .is_none_or(|current| candidate.len() > current.len())
+                {
                     *best = Some(candidate);
                 }
             };
@@ -153,10 +160,17 @@ impl PathLiterals {
                 postings.push(posting_list);
             }
         }
-        self.by_text = texts.iter().enumerate().map(|(literal_id, text)| (text.clone(), literal_id as u32)).collect();
+        self.by_text = texts
+            .iter()
+            .enumerate()
+            .map(|(literal_id, text)| (text.clone(), literal_id as u32))
+            .collect();
         // Building can only fail on limits far above what an index holds; on failure every literal stays on
         // the pending list, which is slower but still exact.
-        self.automaton = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&texts).ok();
+        self.automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&texts)
+            .ok();
         self.n_sealed = if self.automaton.is_some() { texts.len() } else { 0 };
         self.texts = texts;
         self.postings = postings;

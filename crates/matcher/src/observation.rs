@@ -27,13 +27,18 @@ impl<'v> ObservedData<'v> {
         observed_data: &'v Value,
         scos_by_id: &'v HashMap<String, Value>,
     ) -> Result<ObservedData<'v>, MatcherError> {
-        let object = observed_data.as_object().ok_or(MatcherError::NotAnObject("the observed-data"))?;
+        let object = observed_data
+            .as_object()
+            .ok_or(MatcherError::NotAnObject("the observed-data"))?;
         let timestamp = |property: &'static str| -> Result<Moment, MatcherError> {
             let text = object
                 .get(property)
                 .and_then(Value::as_str)
                 .ok_or(MatcherError::MissingProperty { property })?;
-            Moment::parse(text).ok_or_else(|| MatcherError::BadTimestamp { property, text: text.to_owned() })
+            Moment::parse(text).ok_or_else(|| MatcherError::BadTimestamp {
+                property,
+                text: text.to_owned(),
+            })
         };
         let first_observed = timestamp("first_observed")?;
         let last_observed = timestamp("last_observed")?;
@@ -59,6 +64,9 @@ impl<'v> ObservedData<'v> {
 
     /// The SCO of this observation with local id `id`.
     pub(crate) fn resolve(&self, id: &str) -> Option<&'v Value> {
-        self.objects.iter().find(|(known, _)| *known == id).map(|(_, sco)| *sco)
+        self.objects
+            .iter()
+            .find(|(known, _)| *known == id)
+            .map(|(_, sco)| *sco)
     }
 }

@@ -28,7 +28,12 @@ enum Reached<'v> {
     Objects(Vec<&'v Value>),
 }
 
-fn walk<'v>(reached: Reached<'v>, steps: &[PathStep], resolve: Resolve<'_, 'v>, visit: &mut dyn FnMut(&'v Value)) {
+fn walk<'v>(
+    reached: Reached<'v>,
+    steps: &[PathStep],
+    resolve: Resolve<'_, 'v>,
+    visit: &mut dyn FnMut(&'v Value),
+) {
     let Some((step, rest)) = steps.split_first() else {
         if let Reached::Json(value) = reached {
             visit(value);
@@ -37,8 +42,12 @@ fn walk<'v>(reached: Reached<'v>, steps: &[PathStep], resolve: Resolve<'_, 'v>, 
     };
     match step {
         PathStep::Key(key) => {
-            let Reached::Json(Value::Object(map)) = reached else { return };
-            let Some(child) = map.get(key.as_str()) else { return };
+            let Reached::Json(Value::Object(map)) = reached else {
+                return;
+            };
+            let Some(child) = map.get(key.as_str()) else {
+                return;
+            };
             if key.ends_with("_hex") || key.ends_with("_bin") {
                 return;
             }
@@ -48,7 +57,10 @@ fn walk<'v>(reached: Reached<'v>, steps: &[PathStep], resolve: Resolve<'_, 'v>, 
                 }
             } else if key.ends_with("_refs") {
                 let Some(ids) = child.as_array() else { return };
-                let objects: Vec<&Value> = ids.iter().filter_map(|id| id.as_str().and_then(resolve)).collect();
+                let objects: Vec<&Value> = ids
+                    .iter()
+                    .filter_map(|id| id.as_str().and_then(resolve))
+                    .collect();
                 if !objects.is_empty() {
                     walk(Reached::Objects(objects), rest, resolve, visit);
                 }
@@ -57,7 +69,9 @@ fn walk<'v>(reached: Reached<'v>, steps: &[PathStep], resolve: Resolve<'_, 'v>, 
             }
         }
         PathStep::Index(index) => {
-            let Ok(index) = usize::try_from(*index) else { return };
+            let Ok(index) = usize::try_from(*index) else {
+                return;
+            };
             let element = match reached {
                 Reached::Json(Value::Array(items)) => items.get(index),
                 Reached::Objects(objects) => objects.get(index).copied(),

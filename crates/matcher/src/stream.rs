@@ -114,12 +114,19 @@ struct Buffered {
 impl ObservationStream {
     /// A stream with the given bounds.
     pub fn new(config: StreamConfig) -> ObservationStream {
-        ObservationStream { config, buffers: hashbrown::HashMap::new(), stats: StreamStats::default() }
+        ObservationStream {
+            config,
+            buffers: hashbrown::HashMap::new(),
+            stats: StreamStats::default(),
+        }
     }
 
     /// What the stream did so far.
     pub fn stats(&self) -> StreamStats {
-        StreamStats { n_buffers: self.buffers.len(), ..self.stats }
+        StreamStats {
+            n_buffers: self.buffers.len(),
+            ..self.stats
+        }
     }
 
     /// Feeds one observed-data (SCOs looked up in `scos_by_id`) and returns the patterns it completes.
@@ -160,7 +167,10 @@ impl ObservationStream {
                 }
                 continue;
             }
-            let buffer = self.buffers.entry(slot).or_insert_with(|| Buffer::new(entry.generation));
+            let buffer = self
+                .buffers
+                .entry(slot)
+                .or_insert_with(|| Buffer::new(entry.generation));
             if buffer.generation != entry.generation {
                 *buffer = Buffer::new(entry.generation);
             }
@@ -172,13 +182,20 @@ impl ObservationStream {
                     window.min(self.config.max_window.as_nanos() as i128)
                 });
             self.stats.n_evicted_by_time += buffer.evict_older_than(window) as u64;
-            let capacity = self.config.max_observations_per_indicator.max(fewest_observations(expression)).min(MAX_BUFFER);
+            let capacity = self
+                .config
+                .max_observations_per_indicator
+                .max(fewest_observations(expression))
+                .min(MAX_BUFFER);
             self.stats.n_evicted_by_count += buffer.evict_beyond(capacity) as u64;
             match stix_pattern::eval::matches(&entry.pattern, &buffer.observations) {
                 Ok(true) => {
                     let ids = buffer.times.drain(..).map(|buffered| buffered.id).collect();
                     buffer.observations.clear();
-                    found.push(StreamMatch { indicator_id: entry.id.to_string(), observed_data_ids: ids });
+                    found.push(StreamMatch {
+                        indicator_id: entry.id.to_string(),
+                        observed_data_ids: ids,
+                    });
                 }
                 Ok(false) => {}
                 Err(_) => self.stats.n_evaluation_errors += 1,
@@ -195,11 +212,15 @@ impl ObservationStream {
         let max_window = self.config.max_window.as_nanos() as i128;
         let mut n_evicted = 0;
         self.buffers.retain(|slot, buffer| {
-            let Some(entry) = index.entry(*slot).filter(|entry| entry.generation == buffer.generation) else {
+            let Some(entry) = index
+                .entry(*slot)
+                .filter(|entry| entry.generation == buffer.generation)
+            else {
                 return false;
             };
             buffer.watermark = buffer.watermark.max(now);
-            let window = pattern_window(&entry.pattern.expression).map_or(max_window, |window| window.min(max_window));
+            let window =
+                pattern_window(&entry.pattern.expression).map_or(max_window, |window| window.min(max_window));
             n_evicted += buffer.evict_older_than(window);
             !buffer.observations.is_empty()
         });
@@ -212,7 +233,11 @@ impl ObservationStream {
             return;
         }
         let target = bound - bound / 10;
-        let mut by_age: Vec<(Moment, u32)> = self.buffers.iter().map(|(slot, buffer)| (buffer.watermark, *slot)).collect();
+        let mut by_age: Vec<(Moment, u32)> = self
+            .buffers
+            .iter()
+            .map(|(slot, buffer)| (buffer.watermark, *slot))
+            .collect();
         by_age.sort_unstable();
         let n_drop = self.buffers.len() - target;
         for (_, slot) in by_age.into_iter().take(n_drop) {
@@ -252,7 +277,9 @@ impl Buffer {
     fn evict_beyond(&mut self, capacity: usize) -> usize {
         let mut n_evicted = 0;
         while self.times.len() > capacity.max(1) {
-            let oldest = (0..self.times.len()).min_by_key(|idx| self.times[*idx].first_observed).unwrap_or(0);
+            let oldest = (0..self.times.len())
+                .min_by_key(|idx| self.times[*idx].first_observed)
+                .unwrap_or(0);
             self.times.remove(oldest);
             self.observations.remove(oldest);
             n_evicted += 1;
@@ -266,7 +293,9 @@ pub(crate) fn needs_several_observations(expr: &ObservationExpr) -> bool {
     match expr {
         ObservationExpr::Observation(_) => false,
         ObservationExpr::And(..) | ObservationExpr::FollowedBy(..) => true,
-        ObservationExpr::Or(left, right) => needs_several_observations(left) || needs_several_observations(right),
+        ObservationExpr::Or(left, right) => {
+            needs_several_observations(left) || needs_several_observations(right)
+        }
         ObservationExpr::Qualified(inner, qualifier) => {
             matches!(qualifier, Qualifier::Repeats(count) if *count > 1) || needs_several_observations(inner)
         }

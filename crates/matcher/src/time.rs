@@ -18,7 +18,9 @@ impl Moment {
 
     /// Parses a STIX timestamp (`YYYY-MM-DDTHH:MM:SS[.fraction]Z`); `None` if `text` does not have that form.
     pub fn parse(text: &str) -> Option<Moment> {
-        Timestamp::parse(text).map(|timestamp| Moment { nanos: timestamp.epoch_nanos() })
+        Timestamp::parse(text).map(|timestamp| Moment {
+            nanos: timestamp.epoch_nanos(),
+        })
     }
 
     /// Nanoseconds since the epoch.
@@ -28,7 +30,9 @@ impl Moment {
 
     /// This moment moved by `nanos` (saturating at the ends of the `i128` range).
     pub fn saturating_add_nanos(self, nanos: i128) -> Moment {
-        Moment { nanos: self.nanos.saturating_add(nanos) }
+        Moment {
+            nanos: self.nanos.saturating_add(nanos),
+        }
     }
 }
 

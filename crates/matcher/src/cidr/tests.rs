@@ -17,7 +17,15 @@ fn parses_addresses_networks_and_netmasks_with_host_bits_cleared() {
     assert_eq!(net("10.0.0.1/032"), net("10.0.0.1"));
     assert_eq!(net("2001:db8::1/32"), net("2001:db8::/32"));
     assert_eq!(net("0.0.0.0/0").host_bits(), 32);
-    for bad in ["10.0.0.256", "10.0.0.0/33", "10.0.0.0/", "::1/129", "example.com", "10.0.0.0/255.0.255.0", ""] {
+    for bad in [
+        "10.0.0.256",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "::1/129",
+        "example.com",
+        "10.0.0.0/255.0.255.0",
+        "",
+    ] {
         assert_eq!(IpNet::parse(bad), None, "{bad}");
     }
 }

@@ -24,7 +24,12 @@ impl IndicatorIndex {
     /// they are in force at `at`. `resolve` turns a `_ref` id into the referenced SCO.
     ///
     /// Ids come in index order, each once.
-    pub fn match_sco<'v>(&self, sco: &'v Value, resolve: &dyn Fn(&str) -> Option<&'v Value>, at: Moment) -> Vec<&str> {
+    pub fn match_sco<'v>(
+        &self,
+        sco: &'v Value,
+        resolve: &dyn Fn(&str) -> Option<&'v Value>,
+        at: Moment,
+    ) -> Vec<&str> {
         let mut postings = Vec::new();
         self.catalog.candidates(sco, resolve, &mut postings);
         if postings.is_empty() {
@@ -34,12 +39,17 @@ impl IndicatorIndex {
         postings.dedup();
         let mut matched = Vec::new();
         for group in postings.chunk_by(|a, b| a.slot == b.slot) {
-            let Some(entry) = self.entry(group[0].slot) else { continue };
+            let Some(entry) = self.entry(group[0].slot) else {
+                continue;
+            };
             if !entry.is_valid_during(at, at) {
                 continue;
             }
-            let confirmed: Vec<u32> =
-                group.iter().filter(|posting| entry.leaf_matches(posting.leaf, sco, resolve)).map(|p| p.leaf).collect();
+            let confirmed: Vec<u32> = group
+                .iter()
+                .filter(|posting| entry.leaf_matches(posting.leaf, sco, resolve))
+                .map(|p| p.leaf)
+                .collect();
             if confirmed.is_empty() {
                 continue;
             }
@@ -95,9 +105,13 @@ impl IndicatorIndex {
         postings.dedup();
         let mut slots = Vec::new();
         for group in postings.chunk_by(|a, b| a.slot == b.slot) {
-            let Some(entry) = self.entry(group[0].slot) else { continue };
+            let Some(entry) = self.entry(group[0].slot) else {
+                continue;
+            };
             if entry.is_valid_during(view.first_observed, view.last_observed)
-                && group.iter().any(|posting| leaf_holds_somewhere(entry, posting.leaf, view))
+                && group
+                    .iter()
+                    .any(|posting| leaf_holds_somewhere(entry, posting.leaf, view))
             {
                 slots.push(group[0].slot);
             }
@@ -108,13 +122,20 @@ impl IndicatorIndex {
 
 fn leaf_holds_somewhere(entry: &Entry, leaf: u32, view: &ObservedData<'_>) -> bool {
     let resolve = |id: &str| view.resolve(id);
-    view.objects.iter().any(|(_, sco)| entry.leaf_matches(leaf, sco, &resolve))
+    view.objects
+        .iter()
+        .any(|(_, sco)| entry.leaf_matches(leaf, sco, &resolve))
 }
 
 /// Whether `expr` holds on a single observation in which exactly the leaves `confirmed` hold, seen at `at`.
 /// `next_leaf` numbers the leaves in the order `indicator::leaves` does; both sides of every operator are
 /// walked so the numbering stays right.
-fn holds_on_one_observation(expr: &ObservationExpr, next_leaf: &mut u32, confirmed: &[u32], at: Moment) -> bool {
+fn holds_on_one_observation(
+    expr: &ObservationExpr,
+    next_leaf: &mut u32,
+    confirmed: &[u32],
+    at: Moment,
+) -> bool {
     match expr {
         ObservationExpr::Observation(_) => {
             let leaf = *next_leaf;

@@ -40,27 +40,46 @@ fn newer_versions_supersede_and_older_ones_are_ignored() {
     assert_eq!(index.add_indicator(&v2).unwrap(), AddOutcome::Stale);
     assert_eq!(index.len(), 1);
     assert!(sco_matches(&index, &json!({"type": "domain-name", "value": "one.example"})).is_empty());
-    assert_eq!(sco_matches(&index, &json!({"type": "domain-name", "value": "two.example"})), vec![A]);
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "domain-name", "value": "two.example"})),
+        vec![A]
+    );
 }
 
 #[test]
 fn revocation_is_final_and_removal_forgets() {
     let mut index = IndicatorIndex::new();
-    index.add_indicator(&indicator(A, "2020-01-01T00:00:00Z", "[file:name = 'x']")).unwrap();
-    index.add_indicator(&indicator(B, "2020-01-01T00:00:00Z", "[file:name = 'x']")).unwrap();
+    index
+        .add_indicator(&indicator(A, "2020-01-01T00:00:00Z", "[file:name = 'x']"))
+        .unwrap();
+    index
+        .add_indicator(&indicator(B, "2020-01-01T00:00:00Z", "[file:name = 'x']"))
+        .unwrap();
     let mut revoked = indicator(A, "2020-03-01T00:00:00Z", "[file:name = 'x']");
     revoked["revoked"] = json!(true);
     assert_eq!(index.add_indicator(&revoked).unwrap(), AddOutcome::Revoked);
     let later = indicator(A, "2020-04-01T00:00:00Z", "[file:name = 'x']");
     assert_eq!(index.add_indicator(&later).unwrap(), AddOutcome::AlreadyRevoked);
-    assert_eq!(sco_matches(&index, &json!({"type": "file", "name": "x"})), vec![B]);
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "file", "name": "x"})),
+        vec![B]
+    );
     assert!(index.remove(B));
     assert!(sco_matches(&index, &json!({"type": "file", "name": "x"})).is_empty());
-    assert_eq!(index.add_indicator(&indicator(B, "2019-01-01T00:00:00Z", "[file:name = 'x']")).unwrap(), AddOutcome::Added);
+    assert_eq!(
+        index
+            .add_indicator(&indicator(B, "2019-01-01T00:00:00Z", "[file:name = 'x']"))
+            .unwrap(),
+        AddOutcome::Added
+    );
     assert!(index.revoke(B));
     assert!(!index.revoke(B));
     assert!(index.is_empty());
-    assert_eq!(index.stats().catalog.n_exact_keys, 0, "removal leaves no postings behind");
+    assert_eq!(
+        index.stats().catalog.n_exact_keys,
+        0,
+        "removal leaves no postings behind"
+    );
 }
 
 #[test]
@@ -71,22 +90,43 @@ fn validity_window_is_respected_at_match_time() {
     value["valid_until"] = json!("2021-02-01T00:00:00Z");
     index.add_indicator(&value).unwrap();
     let sco = json!({"type": "file", "name": "x"});
-    assert!(index.match_sco(&sco, &no_refs, at("2020-12-31T23:59:59Z")).is_empty());
-    assert_eq!(index.match_sco(&sco, &no_refs, at("2021-01-01T00:00:00Z")), vec![A]);
-    assert!(index.match_sco(&sco, &no_refs, at("2021-02-01T00:00:00Z")).is_empty(), "valid_until is exclusive");
+    assert!(
+        index
+            .match_sco(&sco, &no_refs, at("2020-12-31T23:59:59Z"))
+            .is_empty()
+    );
+    assert_eq!(
+        index.match_sco(&sco, &no_refs, at("2021-01-01T00:00:00Z")),
+        vec![A]
+    );
+    assert!(
+        index
+            .match_sco(&sco, &no_refs, at("2021-02-01T00:00:00Z"))
+            .is_empty(),
+        "valid_until is exclusive"
+    );
 }
 
 #[test]
 fn rejects_malformed_indicators() {
     let mut index = IndicatorIndex::new();
     let mut bad = indicator(A, "2020-01-01T00:00:00Z", "[file:name = ");
-    assert!(matches!(index.add_indicator(&bad), Err(MatcherError::InvalidPattern(_))));
+    assert!(matches!(
+        index.add_indicator(&bad),
+        Err(MatcherError::InvalidPattern(_))
+    ));
     bad["pattern"] = json!("[file:name = 'x']");
     bad["pattern_type"] = json!("sigma");
-    assert_eq!(index.add_indicator(&bad), Err(MatcherError::NotAStixPattern("sigma".to_owned())));
+    assert_eq!(
+        index.add_indicator(&bad),
+        Err(MatcherError::NotAStixPattern("sigma".to_owned()))
+    );
     bad["pattern_type"] = json!("stix");
     bad["modified"] = json!("yesterday");
-    assert!(matches!(index.add_indicator(&bad), Err(MatcherError::BadTimestamp { .. })));
+    assert!(matches!(
+        index.add_indicator(&bad),
+        Err(MatcherError::BadTimestamp { .. })
+    ));
     assert!(index.is_empty());
 }
 
@@ -103,41 +143,106 @@ fn sco_queries_cover_every_anchor_kind_and_the_fallback() {
         "[process:arguments[*] = '-enc']",
     ];
     for (idx, pattern) in patterns.iter().enumerate() {
-        index.add_indicator(&indicator(&format!("indicator--{idx}"), "2020-01-01T00:00:00Z", pattern)).unwrap();
+        index
+            .add_indicator(&indicator(
+                &format!("indicator--{idx}"),
+                "2020-01-01T00:00:00Z",
+                pattern,
+            ))
+            .unwrap();
     }
-    assert_eq!(sco_matches(&index, &json!({"type": "ipv4-addr", "value": "10.2.3.4"})), vec!["indicator--0"]);
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "ipv4-addr", "value": "10.2.3.4"})),
+        vec!["indicator--0"]
+    );
     assert!(sco_matches(&index, &json!({"type": "ipv4-addr", "value": "11.2.3.4"})).is_empty());
-    assert_eq!(sco_matches(&index, &json!({"type": "url", "value": "http://x/evil/y"})), vec!["indicator--1"]);
-    assert_eq!(sco_matches(&index, &json!({"type": "url", "value": "https://bad.example/"})), vec!["indicator--2"]);
-    assert_eq!(sco_matches(&index, &json!({"type": "file", "size": 5000})), vec!["indicator--3"]);
-    assert_eq!(sco_matches(&index, &json!({"type": "file", "name": "b.exe"})), vec!["indicator--4"]);
-    assert_eq!(sco_matches(&index, &json!({"type": "process", "arguments": ["a", "-enc"]})), vec!["indicator--6"]);
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "url", "value": "http://x/evil/y"})),
+        vec!["indicator--1"]
+    );
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "url", "value": "https://bad.example/"})),
+        vec!["indicator--2"]
+    );
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "file", "size": 5000})),
+        vec!["indicator--3"]
+    );
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "file", "name": "b.exe"})),
+        vec!["indicator--4"]
+    );
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "process", "arguments": ["a", "-enc"]})),
+        vec!["indicator--6"]
+    );
     let ip = json!({"type": "ipv4-addr", "value": "192.0.2.1"});
     let resolve = |id: &str| (id == "ipv4-addr--1").then_some(&ip);
     let traffic = json!({"type": "network-traffic", "dst_ref": "ipv4-addr--1"});
-    assert_eq!(index.match_sco(&traffic, &resolve, at("2021-01-01T00:00:00Z")), vec!["indicator--5"]);
+    assert_eq!(
+        index.match_sco(&traffic, &resolve, at("2021-01-01T00:00:00Z")),
+        vec!["indicator--5"]
+    );
 }
 
 #[test]
 fn sco_queries_need_only_one_observation() {
     let mut index = IndicatorIndex::new();
-    index.add_indicator(&indicator(A, "2020-01-01T00:00:00Z", "[file:name = 'x'] AND [file:name = 'x']")).unwrap();
-    index.add_indicator(&indicator(B, "2020-01-01T00:00:00Z", "[file:name = 'y'] OR [file:name = 'x']")).unwrap();
+    index
+        .add_indicator(&indicator(
+            A,
+            "2020-01-01T00:00:00Z",
+            "[file:name = 'x'] AND [file:name = 'x']",
+        ))
+        .unwrap();
+    index
+        .add_indicator(&indicator(
+            B,
+            "2020-01-01T00:00:00Z",
+            "[file:name = 'y'] OR [file:name = 'x']",
+        ))
+        .unwrap();
     let window = "[file:name = 'x'] START t'2021-01-01T00:00:00Z' STOP t'2021-01-02T00:00:00Z'";
-    index.add_indicator(&indicator("indicator--c", "2020-01-01T00:00:00Z", window)).unwrap();
+    index
+        .add_indicator(&indicator("indicator--c", "2020-01-01T00:00:00Z", window))
+        .unwrap();
     let sco = json!({"type": "file", "name": "x"});
-    assert_eq!(index.match_sco(&sco, &no_refs, at("2021-01-01T12:00:00Z")), vec![B, "indicator--c"]);
-    assert_eq!(index.match_sco(&sco, &no_refs, at("2021-01-02T00:00:00Z")), vec![B]);
+    assert_eq!(
+        index.match_sco(&sco, &no_refs, at("2021-01-01T12:00:00Z")),
+        vec![B, "indicator--c"]
+    );
+    assert_eq!(
+        index.match_sco(&sco, &no_refs, at("2021-01-02T00:00:00Z")),
+        vec![B]
+    );
 }
 
 #[test]
 fn observed_data_queries_use_the_evaluator_on_candidates() {
     let mut index = IndicatorIndex::new();
-    index.add_indicator(&indicator(A, "2020-01-01T00:00:00Z", "[file:name = 'x'] REPEATS 2 TIMES")).unwrap();
-    index.add_indicator(&indicator(B, "2020-01-01T00:00:00Z", "[domain-name:value = 'evil.example']")).unwrap();
+    index
+        .add_indicator(&indicator(
+            A,
+            "2020-01-01T00:00:00Z",
+            "[file:name = 'x'] REPEATS 2 TIMES",
+        ))
+        .unwrap();
+    index
+        .add_indicator(&indicator(
+            B,
+            "2020-01-01T00:00:00Z",
+            "[domain-name:value = 'evil.example']",
+        ))
+        .unwrap();
     let scos: HashMap<String, Value> = [
-        ("file--1".to_owned(), json!({"type": "file", "id": "file--1", "name": "x"})),
-        ("domain-name--1".to_owned(), json!({"type": "domain-name", "id": "domain-name--1", "value": "evil.example"})),
+        (
+            "file--1".to_owned(),
+            json!({"type": "file", "id": "file--1", "name": "x"}),
+        ),
+        (
+            "domain-name--1".to_owned(),
+            json!({"type": "domain-name", "id": "domain-name--1", "value": "evil.example"}),
+        ),
     ]
     .into_iter()
     .collect();
@@ -148,7 +253,11 @@ fn observed_data_queries_use_the_evaluator_on_candidates() {
     });
     assert_eq!(index.match_observed_data(&observed, &scos).unwrap(), vec![B]);
     observed["number_observed"] = json!(2);
-    assert_eq!(index.match_observed_data(&observed, &scos).unwrap(), vec![A, B], "number_observed counts");
+    assert_eq!(
+        index.match_observed_data(&observed, &scos).unwrap(),
+        vec![A, B],
+        "number_observed counts"
+    );
     observed["object_refs"] = json!(["file--1"]);
     assert_eq!(index.match_observed_data(&observed, &scos).unwrap(), vec![A]);
     observed["first_observed"] = json!("not a time");

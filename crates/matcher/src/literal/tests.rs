@@ -8,18 +8,37 @@ fn text(bytes: Option<Vec<u8>>) -> Option<String> {
 
 #[test]
 fn like_requires_its_longest_fixed_segment() {
-    assert_eq!(text(like_required_literal("%.evil-domain.com")), Some(".evil-domain.com".to_owned()));
+    assert_eq!(
+        text(like_required_literal("%.evil-domain.com")),
+        Some(".evil-domain.com".to_owned())
+    );
     assert_eq!(text(like_required_literal("ab_cdef%g")), Some("cdef".to_owned()));
-    assert_eq!(text(like_required_literal("C:\\Windows\\%")), Some("C:\\Windows\\".to_owned()));
+    assert_eq!(
+        text(like_required_literal("C:\\Windows\\%")),
+        Some("C:\\Windows\\".to_owned())
+    );
     assert_eq!(like_required_literal("%_%"), None);
-    assert_eq!(like_required_literal("caf\u{e9}%"), None, "non-ASCII constants are NFC-normalized");
+    assert_eq!(
+        like_required_literal("caf\u{e9}%"),
+        None,
+        "non-ASCII constants are NFC-normalized"
+    );
 }
 
 #[test]
 fn regex_requires_literals_of_concatenations_only() {
-    assert_eq!(text(regex_required_literal("^Mozilla/4\\.0 .*MSIE")), Some("Mozilla/4.0 ".to_owned()));
-    assert_eq!(text(regex_required_literal("(evil)+\\.co\\.uk$")), Some(".co.uk".to_owned()));
-    assert_eq!(text(regex_required_literal("x(abcdef)y")), Some("abcdef".to_owned()));
+    assert_eq!(
+        text(regex_required_literal("^Mozilla/4\\.0 .*MSIE")),
+        Some("Mozilla/4.0 ".to_owned())
+    );
+    assert_eq!(
+        text(regex_required_literal("(evil)+\\.co\\.uk$")),
+        Some(".co.uk".to_owned())
+    );
+    assert_eq!(
+        text(regex_required_literal("x(abcdef)y")),
+        Some("abcdef".to_owned())
+    );
     assert_eq!(regex_required_literal("abc|def"), None);
     assert_eq!(regex_required_literal("(?i)evil"), None);
     assert_eq!(regex_required_literal("a*"), None);
@@ -32,9 +51,15 @@ fn finds_literals_in_values_before_and_after_rebuilds() {
     let mut literals = PathLiterals::default();
     let n = 200;
     for idx in 0..n {
-        literals.insert(format!("needle{idx:03}x").as_bytes(), Posting { slot: idx, leaf: 0 });
+        literals.insert(
+            format!("needle{idx:03}x").as_bytes(),
+            Posting { slot: idx, leaf: 0 },
+        );
     }
-    assert!(literals.automaton.is_some(), "enough literals were added to trigger a rebuild");
+    assert!(
+        literals.automaton.is_some(),
+        "enough literals were added to trigger a rebuild"
+    );
     for idx in [0, 57, 199] {
         let mut out = Vec::new();
         literals.occurring_in(format!("hay needle{idx:03}x stack").as_bytes(), &mut out);
@@ -46,5 +71,9 @@ fn finds_literals_in_values_before_and_after_rebuilds() {
     assert!(out.is_empty());
     let mut out = Vec::new();
     literals.occurring_in("needle001x \u{e9}".as_bytes(), &mut out);
-    assert_eq!(out.len(), n as usize - 1, "a non-ASCII value is a candidate for every literal");
+    assert_eq!(
+        out.len(),
+        n as usize - 1,
+        "a non-ASCII value is a candidate for every literal"
+    );
 }

@@ -23,7 +23,10 @@ impl Fixture {
         }
         let mut scos = HashMap::new();
         for name in ["a", "b", "c"] {
-            scos.insert(format!("file--{name}"), json!({"type": "file", "id": format!("file--{name}"), "name": name}));
+            scos.insert(
+                format!("file--{name}"),
+                json!({"type": "file", "id": format!("file--{name}"), "name": name}),
+            );
         }
         Fixture { index, scos }
     }
@@ -36,7 +39,12 @@ impl Fixture {
             "last_observed": format!("2021-01-01T00:{:02}:{:02}Z", second / 60, second % 60),
             "number_observed": 1, "object_refs": [format!("file--{name}")]
         });
-        stream.push(&self.index, &observed, &self.scos).unwrap().into_iter().map(|found| found.indicator_id).collect()
+        stream
+            .push(&self.index, &observed, &self.scos)
+            .unwrap()
+            .into_iter()
+            .map(|found| found.indicator_id)
+            .collect()
     }
 }
 
@@ -47,7 +55,10 @@ fn observation_and_needs_two_observations_and_then_resets() {
     assert!(fixture.push(&mut stream, "a", 0).is_empty());
     assert!(fixture.push(&mut stream, "c", 1).is_empty());
     assert_eq!(fixture.push(&mut stream, "b", 2), vec!["indicator--0"]);
-    assert!(fixture.push(&mut stream, "b", 3).is_empty(), "the buffer was cleared by the report");
+    assert!(
+        fixture.push(&mut stream, "b", 3).is_empty(),
+        "the buffer was cleared by the report"
+    );
     assert_eq!(stream.stats().n_buffers, 1);
 }
 
@@ -73,7 +84,10 @@ fn within_evicts_observations_outside_the_window() {
 #[test]
 fn repeats_counts_distinct_observations_and_raises_the_count_bound() {
     let fixture = Fixture::new(&["[file:name = 'a'] REPEATS 5 TIMES"]);
-    let config = StreamConfig { max_observations_per_indicator: 2, ..StreamConfig::default() };
+    let config = StreamConfig {
+        max_observations_per_indicator: 2,
+        ..StreamConfig::default()
+    };
     let mut stream = ObservationStream::new(config);
     for second in 0..4 {
         assert!(fixture.push(&mut stream, "a", second).is_empty());
@@ -84,8 +98,15 @@ fn repeats_counts_distinct_observations_and_raises_the_count_bound() {
 
 #[test]
 fn count_and_pattern_bounds_hold() {
-    let fixture = Fixture::new(&["[file:name = 'a'] AND [file:name = 'b']", "[file:name = 'c'] AND [file:name = 'b']"]);
-    let config = StreamConfig { max_observations_per_indicator: 3, max_tracked_indicators: 1, ..StreamConfig::default() };
+    let fixture = Fixture::new(&[
+        "[file:name = 'a'] AND [file:name = 'b']",
+        "[file:name = 'c'] AND [file:name = 'b']",
+    ]);
+    let config = StreamConfig {
+        max_observations_per_indicator: 3,
+        max_tracked_indicators: 1,
+        ..StreamConfig::default()
+    };
     let mut stream = ObservationStream::new(config);
     for second in 0..10 {
         fixture.push(&mut stream, "a", second);
