@@ -188,8 +188,8 @@ class World:
             "type": "observed-data",
             "spec_version": "2.1",
             "id": f"observed-data--{self.r.uuid4()}",
-            "created": ts(start, 3),
-            "modified": ts(start, 3),
+            "created": ts(start, 0),
+            "modified": ts(start, 0),
             "first_observed": ts(start, frac),
             "last_observed": ts(end, frac),
             "number_observed": n,
@@ -1446,6 +1446,84 @@ def gen_edges(g):
     one("[network-traffic:src_ref.value ISSUBSET '10.0.0.0/8']", nt, [dict(refs=[0, 1, 2, 3])])
 
 
+def gen_numbers(g, n):
+    """Integers and floats at the edges of f64 and i64, against literals of both kinds."""
+    r = g.r
+    values = [9007199254740993, 9007199254740992, 2**63 - 1, 2**63, 2**64, -(2**63), 0, -0.0, 1e300, 0.1 + 0.2,
+              -1, 1.5]
+    lits = ["9007199254740992.0", "9007199254740992", "9007199254740993", "9223372036854775807",
+            "9223372036854775808", "18446744073709551616", "-9223372036854775808", "0", "-0.0", "0.0",
+            "0.30000000000000004", "0.3", "-1", "1.5", "-1.0"]
+    for _ in range(n):
+        v = r.choice(values)
+        w = World(r)
+        f = w.add("file", {"name": "n.bin", "size": v})
+        w.observe([f["id"]], 0)
+        op = r.choice(["=", "!=", "<", "<=", ">", ">=", "IN", "NOT ="])
+        lit = r.choice(lits)
+        if op == "IN":
+            lit = f"({lit}, {r.choice(lits)})"
+        g.emit("num", f"[file:size {op} {lit}]", w)
+
+
+def gen_binary(g):
+    """Binary properties under MATCHES, LIKE, = and ordering: bytes semantics, Latin-1 conversion, DOTALL."""
+    payloads = [b"line\nbreak", b"\xff\xfe\x00", "caf\u00e9".encode("utf-8"), b"this is a test", b"MZ\x90\x00"]
+    tests = [
+        "MATCHES 'line.break'", "MATCHES '^\\\\xff\\\\xfe'", "MATCHES '^\u00ff\u00fe'", "MATCHES '\u00e9'",
+        "MATCHES '\u00c3\u00a9'", "MATCHES '^\\\\w+'", "MATCHES '\u0100'", "MATCHES 'test$'", "MATCHES '^MZ'",
+        "LIKE 'this%'", "LIKE 'MZ%'", "LIKE '%'", "= 'this is a test'", "!= '\u0100'", "= '\u0100'",
+        "< '\u0100'", "NOT < '\u0100'", "> 'M'", "< h'ff'", "NOT MATCHES '\u0100'", "IN ('this is a test', 'x')",
+        "IN (h'4d5a9000', h'00')",
+    ]
+    for payload in payloads:
+        for t in tests:
+            w = World(g.r)
+            a = w.add("artifact", {"mime_type": "application/octet-stream",
+                                   "payload_bin": base64.b64encode(payload).decode()})
+            w.observe([a["id"]], 0)
+            g.emit("bin", f"[artifact:payload_bin {t}]", w)
+
+
+def gen_stress(g, n):
+    """Many observations under REPEATS / AND / FOLLOWEDBY / WITHIN: exercises the binding search."""
+    r = g.r
+    markers = {k: g.MARKERS[k] for k in ("A", "B", "C")}
+    for _ in range(n):
+        w, _ = g.timeline(r.randint(6, 9), markers, ranges=0.2, numbers=(1, 1, 2, 3),
+                          spread=tuple(range(0, 120, 7)))
+        k = r.randint(3, 7)
+        e = r.choice([
+            f"[file:name = 'alpha.exe'] REPEATS {k} TIMES",
+            f"([file:name = 'alpha.exe'] AND [ipv4-addr:value = '198.51.100.7']) REPEATS {k // 2 + 1} TIMES",
+            f"([file:name = 'alpha.exe'] FOLLOWEDBY [domain-name:value = 'evil.example.com']) REPEATS {k // 2} TIMES",
+            f"([file:name = 'alpha.exe'] REPEATS {k} TIMES) WITHIN 60.5 SECONDS",
+            f"[file:name = 'alpha.exe'] FOLLOWEDBY ([ipv4-addr:value = '198.51.100.7'] REPEATS {k // 2} TIMES)",
+        ])
+        g.emit("stress", e, w)
+
+
+def gen_more_paths(g):
+    """The spec's own path examples, and _refs lists whose earlier entries do not resolve."""
+    r = g.r
+    for hidden in (False, True):
+        w = World(r)
+        f1 = w.add("file", {"name": "Final Report.exe"}, hidden=hidden)
+        f2 = w.add("file", {"name": "readme.txt"})
+        d = w.add("directory", {"path": "C:\\Windows", "contains_refs": [f1["id"], f2["id"]]})
+        w.observe([d["id"], f2["id"]] + ([] if hidden else [f1["id"]]), 0)
+        for pat in ("[directory:contains_refs[*].name = 'Final Report.exe']",
+                    "[directory:contains_refs[0].name = 'Final Report.exe']",
+                    "[directory:contains_refs[0].name = 'readme.txt']",
+                    "[directory:contains_refs[1].name = 'readme.txt']",
+                    "[directory:contains_refs[*].name NOT = 'readme.txt']",
+                    "[directory:path LIKE 'C:\\\\Windows%']",
+                    "[directory:path MATCHES '^C:\\\\\\\\Windows$']"):
+            w2 = World(r)
+            w2.scos, w2.by_id, w2.observed = w.scos, w.by_id, w.observed
+            g.emit("path", pat, w2)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -1456,10 +1534,14 @@ def main():
     g.gen_paths(160)           # 160 + 26
     g.gen_literals(120)        # 120 + 126
     g.gen_cidr(110)
-    g.gen_bool(150)
-    g.gen_obs(220)
-    g.gen_qualifiers(85)       # 4 x 85
+    g.gen_bool(140)
+    g.gen_obs(200)
+    g.gen_qualifiers(80)       # 4 x 80
     gen_edges(g)
+    gen_numbers(g, 40)
+    gen_binary(g)              # 5 x 22
+    gen_stress(g, 16)
+    gen_more_paths(g)          # 14
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")
