@@ -13,7 +13,7 @@ use crate::id::is_valid_type_name;
 use crate::validate::path::{Path, report};
 use crate::validate::property::{
     check_external_references, check_property_kind, check_ref, check_ref_list, check_string_list,
-    check_timestamp, expect, identifier_type, is_language_tag, is_valid_property_name,
+    check_timestamp, expect, identifier_type, integer_value, is_language_tag, is_valid_property_name,
 };
 use crate::validate::{StixObjectView, markings};
 use crate::vocab::{self, ObjectFamily, RefTarget};
@@ -101,17 +101,13 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
             }
             "granular_markings" => markings::check_granular_markings(view, value, &path, out),
             "extensions" => check_extensions(view, value, &path, out),
-            _ => match view.spec.and_then(|spec| spec.property(key)) {
-                Some(kind) => {
-                    if let Some(timestamp) = check_property_kind(value, kind, &path, out) {
-                        instants.keep(key, timestamp.unix_nanos());
-                    }
+            // Custom properties pass through: §3.1 asks references to end in `_ref`, not the converse.
+            _ => {
+                let kind = view.spec.and_then(|spec| spec.property(key));
+                if let Some(timestamp) = kind.and_then(|kind| check_property_kind(value, kind, &path, out)) {
+                    instants.keep(key, timestamp.unix_nanos());
                 }
-                None if key.starts_with("x_") => {}
-                None if key.ends_with("_ref") => check_ref(value, RefTarget::Any, &path, out),
-                None if key.ends_with("_refs") => check_ref_list(value, RefTarget::Any, &path, out),
-                None => {}
-            },
+            }
         }
     }
     check_timestamp_order(view, &instants, "created", "modified", Strictness::OrEqual, out);
@@ -271,15 +267,9 @@ fn check_id(view: &StixObjectView<'_>, value: &Value, path: &Path<'_>, out: &mut
 }
 
 fn check_confidence(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
-    match value.as_i64() {
+    match integer_value(value) {
         Some(0..=100) => {}
         Some(_) => report(
-            out,
-            "value-range",
-            path,
-            "confidence must be an integer from 0 to 100",
-        ),
-        None if value.is_u64() => report(
             out,
             "value-range",
             path,
@@ -365,11 +355,25 @@ fn check_extensions(view: &StixObjectView<'_>, value: &Value, path: &Path<'_>, o
                 let message = format!("the predefined extension {name} applies only to {sco_type} objects");
                 report(out, "extension-name", &extension_path, message);
             }
-        } else if !(name.ends_with("-ext") && is_valid_type_name(name)) {
+        } else if !is_custom_extension_name(name) {
             let message = format!(
                 "{name:?} is neither an extension-definition id, a predefined extension, nor a custom name ending in -ext"
             );
             report(out, "extension-name", &extension_path, message);
+        } else if view.family != ObjectFamily::Observable {
+            let message = format!(
+                "the custom extension {name} is not allowed here: custom extensions apply to SCOs only"
+            );
+            report(out, "extension-name", &extension_path, message);
         }
     }
+}
+
+/// A legacy custom extension name (§11.3.1): `[a-z0-9-]`, 3–250 characters, ending in `-ext`.
+fn is_custom_extension_name(name: &str) -> bool {
+    (3..=250).contains(&name.len())
+        && name.ends_with("-ext")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

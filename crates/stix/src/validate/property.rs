@@ -21,7 +21,7 @@ pub(crate) fn check_property_kind(
 ) -> Option<Timestamp> {
     match kind {
         PropertyKind::String => expect(value.is_string(), "a string", path, out),
-        PropertyKind::Integer => expect(value.is_i64() || value.is_u64(), "an integer", path, out),
+        PropertyKind::Integer => expect(integer_value(value).is_some(), "an integer", path, out),
         PropertyKind::Number => expect(value.is_number(), "a number", path, out),
         PropertyKind::Boolean => expect(value.is_boolean(), "a boolean", path, out),
         PropertyKind::Dictionary => expect(value.is_object(), "a dictionary (JSON object)", path, out),
@@ -36,6 +36,23 @@ pub(crate) fn check_property_kind(
         PropertyKind::RefList(target) => check_ref_list(value, target, path, out),
     }
     None
+}
+
+/// The value of a JSON integer. As in JSON Schema, a number with a zero fraction (`50.0`) is an integer.
+pub(crate) fn integer_value(value: &Value) -> Option<i128> {
+    match value {
+        Value::Number(number) => number
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| number.as_u64().map(i128::from))
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i128)
+            }),
+        _ => None,
+    }
 }
 
 /// Reports `property-type` unless `ok`.
@@ -55,6 +72,17 @@ pub(crate) fn check_timestamp(
         report(out, "property-type", path, "must be a timestamp string");
         return None;
     };
+    // `Timestamp::parse` also takes RFC 3339's lowercase `t` and `z`; STIX requires `T` and the `Z` designation.
+    let bytes = text.as_bytes();
+    if bytes.get(10).is_some_and(|b| *b == b't') || bytes.last() == Some(&b'z') {
+        report(
+            out,
+            "timestamp-format",
+            path,
+            format!("timestamp {text:?} must use an uppercase T and Z"),
+        );
+        return None;
+    }
     match Timestamp::parse(text) {
         Ok(timestamp) => Some(timestamp),
         Err(err) => {
@@ -307,11 +335,12 @@ pub(crate) fn check_external_references(value: &Value, path: &Path<'_>, out: &mu
     }
 }
 
-/// Whether `name` is a valid property name (§3.1): `[a-z0-9_]`, 3–250 characters. `id` is the one
-/// STIX-defined exception to the length rule.
+/// Whether `name` is a valid property name (§3.1, §11.1.1): `[a-z0-9_]`, starting with a letter, 3–250
+/// characters. `id` is the one STIX-defined exception to the length rule.
 pub(crate) fn is_valid_property_name(name: &str) -> bool {
     name == "id"
         || ((3..=250).contains(&name.len())
+            && name.as_bytes()[0].is_ascii_lowercase()
             && name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))

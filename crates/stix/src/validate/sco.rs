@@ -23,7 +23,9 @@ pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Di
         "file" => {
             check_integer_range(view, "size", 0, u64::MAX, out);
             require_one_of(view, &["hashes", "name"], out);
+            check_encoding_has_its_property(view, "name_enc", "name", out);
         }
+        "directory" => check_encoding_has_its_property(view, "path_enc", "path", out),
         "network-traffic" => check_network_traffic(view, out),
         "process" | "x509-certificate" => check_has_own_property(view, out),
         _ => {}
@@ -257,6 +259,19 @@ fn check_has_own_property(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) 
             view.type_name
         );
         report(out, "required-property", view.path, message);
+    }
+}
+
+/// §3.1: an `_enc` property must not be present without the property whose encoding it names.
+fn check_encoding_has_its_property(
+    view: &StixObjectView<'_>,
+    encoding: &str,
+    encoded: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if view.has(encoding) && !view.has(encoded) {
+        let message = format!("{encoding} must not be present without {encoded}");
+        report(out, "required-property", &view.path.key(encoded), message);
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
 use crate::validate::path::report;
+use crate::validate::property::integer_value;
 use crate::vocab;
 
 /// The largest `number_observed` and sighting `count` STIX allows.
@@ -139,11 +140,10 @@ pub(crate) fn check_integer_range(
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(value) = view.get(key) else { return };
-    let in_range = match (value.as_u64(), value.as_i64()) {
-        (Some(n), _) => (min..=max).contains(&n),
-        (None, Some(_)) => false,
-        (None, None) => return,
+    let Some(number) = integer_value(value) else {
+        return;
     };
+    let in_range = (i128::from(min)..=i128::from(max)).contains(&number);
     if !in_range {
         let message = format!("{key} must be an integer from {min} to {max}");
         report(out, "value-range", &view.path.key(key), message);

@@ -145,6 +145,10 @@ fn type_names_and_property_names_follow_section_3_1() {
     check(with(indicator(), json!({"x_Acme": 1})), &["property-name"]);
     check(with(indicator(), json!({"ab": 1})), &["property-name"]);
     check(
+        with(indicator(), json!({"_acme": 1, "9acme": 2})),
+        &["property-name", "property-name"],
+    );
+    check(
         with(indicator(), json!({"x_acme_score": 1, "acme_toplevel": "ok"})),
         &[],
     );
@@ -236,6 +240,8 @@ fn confidence_is_an_integer_from_0_to_100() {
     check(with(indicator(), json!({"confidence": 101})), &["value-range"]);
     check(with(indicator(), json!({"confidence": -1})), &["value-range"]);
     check(with(indicator(), json!({"confidence": 50.5})), &["property-type"]);
+    // As in JSON Schema, a number with a zero fraction is an integer.
+    check(with(indicator(), json!({"confidence": 50.0})), &[]);
     check(
         with(indicator(), json!({"confidence": "high"})),
         &["property-type"],
@@ -370,11 +376,8 @@ fn references_must_point_at_allowed_types() {
         relationship("sighting--12592121-be4c-4a93-a813-5a5af16e50db"),
         &["ref-type"],
     );
-    // A custom `_ref` property must still hold an identifier, unless it is legacy `x_` content.
-    check(
-        with(indicator(), json!({"acme_owner_ref": "bob"})),
-        &["id-format"],
-    );
+    // Custom properties pass through, whatever their suffix (§3.1 constrains names, not values).
+    check(with(indicator(), json!({"acme_owner_ref": "bob"})), &[]);
     check(with(indicator(), json!({"x_acme_owner_ref": "bob"})), &[]);
 }
 
@@ -462,7 +465,21 @@ fn extensions_need_valid_names_and_types() {
     );
     check(
         with(indicator(), json!({"extensions": {"x-acme-ext": {"a": 1}}})),
+        &["extension-name"],
+    );
+    check(
+        sco(
+            "url",
+            json!({"value": "http://x/", "extensions": {"x-acme-ext": {"a": 1}}}),
+        ),
         &[],
+    );
+    check(
+        sco(
+            "url",
+            json!({"value": "http://x/", "extensions": {"x-Acme-ext": {"a": 1}}}),
+        ),
+        &["extension-name"],
     );
     check(
         with(indicator(), json!({"extensions": {}})),
@@ -542,4 +559,16 @@ fn paths_quote_keys_that_are_not_identifiers() {
     let file = sco("file", json!({"name": "a", "hashes": {"SHA-256": "abc"}}));
     validate_object(&file, "$", &mut out);
     assert_eq!(out[0].path, "$.hashes.SHA-256");
+}
+
+#[test]
+fn timestamps_use_uppercase_t_and_z() {
+    check(
+        with(indicator(), json!({"valid_from": "2024-03-01t10:00:00Z"})),
+        &["timestamp-format"],
+    );
+    check(
+        with(indicator(), json!({"valid_from": "2024-03-01T10:00:00z"})),
+        &["timestamp-format"],
+    );
 }

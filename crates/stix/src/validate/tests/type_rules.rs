@@ -394,3 +394,19 @@ fn extension_properties_follow_property_name_rules() {
         &["property-name"],
     );
 }
+
+#[test]
+fn encodings_need_the_property_they_encode() {
+    check(sco("file", json!({"name": "a", "name_enc": "windows-1252"})), &[]);
+    check(
+        sco(
+            "file",
+            json!({"hashes": {"MD5": "79054025255fb1a26e4bc422aef54eb4"}, "name_enc": "windows-1252"}),
+        ),
+        &["required-property"],
+    );
+    check(
+        sco("directory", json!({"path": "/tmp", "path_enc": "utf-8"})),
+        &[],
+    );
+}
