@@ -1524,6 +1524,28 @@ def gen_more_paths(g):
             g.emit("path", pat, w2)
 
 
+def gen_malformed(g):
+    """Observed-data that breaks the rules: both sides must refuse (or ignore) it the same way."""
+    r = g.r
+    edits = [
+        ("number_observed", 0), ("number_observed", -1), ("number_observed", "2"), ("number_observed", 1.5),
+        ("first_observed", None), ("last_observed", None), ("object_refs", None), ("object_refs", []),
+        ("first_observed", "2026-03-01T12:00:00"), ("last_observed", "2026-03-01 12:00:00Z"),
+        ("object_refs", ["file--00000000-0000-4000-8000-000000000000"]),
+        ("last_observed", "2026-03-01T11:00:00Z"),
+    ]
+    for key, value in edits:
+        for pattern in ("[file:name = 'a']", "[file:name = 'a'] WITHIN 5 SECONDS", "[file:name = 'a'] REPEATS 2 TIMES"):
+            w = World(r)
+            f = w.add("file", {"name": "a"})
+            od = w.observe([f["id"]], 0, 1)
+            if value is None:
+                del od[key]
+            else:
+                od[key] = value
+            g.emit("malformed", pattern, w)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -1542,6 +1564,7 @@ def main():
     gen_binary(g)              # 5 x 22
     gen_stress(g, 16)
     gen_more_paths(g)          # 14
+    gen_malformed(g)           # 36
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")
