@@ -3,6 +3,9 @@
 //! - `patterns_agree_with_stix2_patterns`: every line of the shared pattern corpus
 //!   (`patterns/{valid,invalid,real-unit42}.txt`) gets from `stix_pattern::check` the answer its file promises
 //!   (always checked) and the answer `stix2-patterns` 2.1.2 gives (checked when the oracle is available).
+//! - `mutated_patterns_agree_with_stix2_patterns`: the same for 5,000 deterministic mutants of real patterns
+//!   (`test_data/pattern-mutants.txt`, made by `tests/oracle/gen_pattern_mutants.py`), against the recorded
+//!   answers of `stix2-patterns` (`pattern-mutants.expected.jsonl`), re-checked live when the oracle is available.
 //! - `matches_agree_with_stix2_matcher`: every generated case of `test_data/pattern-cases.jsonl` gets from
 //!   `stix_pattern::eval` the verdict `stix2-matcher` 3.0.0 gives. The matcher's verdicts are recorded in
 //!   `test_data/pattern-cases.expected.jsonl`, so the comparison runs without Python; with the oracle the
@@ -177,6 +180,76 @@ fn patterns_agree_with_stix2_patterns() {
         failures.is_empty(),
         "{}",
         report("validity disagreements", &failures)
+    );
+}
+
+#[test]
+fn mutated_patterns_agree_with_stix2_patterns() {
+    let path = test_data("pattern-mutants.txt");
+    let lines = read_lines(&path);
+    let recorded: Vec<Value> = read_lines(&test_data("pattern-mutants.expected.jsonl"))
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        recorded.len(),
+        lines.len(),
+        "pattern-mutants.expected.jsonl does not follow pattern-mutants.txt"
+    );
+    let mut failures = Vec::new();
+    let theirs = match oracle_python() {
+        Some(python) => {
+            let live = run_oracle(&python, "validate", &path);
+            assert_eq!(
+                live.len(),
+                lines.len(),
+                "the oracle answered {} of {} mutants",
+                live.len(),
+                lines.len()
+            );
+            for (n, (was, now)) in recorded.iter().zip(&live).enumerate() {
+                if str_field(was, "verdict") != str_field(now, "verdict") {
+                    failures.push(format!(
+                        "pattern-mutants.txt:{}: the recording says {}, stix2-patterns now says {}; \
+                         regenerate pattern-mutants.expected.jsonl",
+                        n + 1,
+                        str_field(was, "verdict"),
+                        str_field(now, "verdict")
+                    ));
+                }
+            }
+            live
+        }
+        None => {
+            println!(
+                "skip: live stix2-patterns run on the mutants (set {ORACLE_ENV}); using the recorded answers"
+            );
+            recorded
+        }
+    };
+    let mut agreed = 0usize;
+    for (n, (line, answer)) in lines.iter().zip(&theirs).enumerate() {
+        let errors = stix_pattern::check(line);
+        let verdict = str_field(answer, "verdict");
+        if verdict == validity(errors.is_empty()) {
+            agreed += 1;
+        } else {
+            failures.push(format!(
+                "pattern-mutants.txt:{}: stix2-patterns says {verdict}, check says {}: {line}{}",
+                n + 1,
+                validity(errors.is_empty()),
+                first_error(&errors)
+            ));
+        }
+    }
+    println!(
+        "validity: {agreed}/{} mutated patterns agree with stix2-patterns 2.1.2",
+        lines.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report("validity disagreements on mutants", &failures)
     );
 }
 

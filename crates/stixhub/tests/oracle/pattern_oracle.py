@@ -9,11 +9,11 @@ Run it with the python of the oracle venv (`bash scripts/oracle-venv.sh` prints 
         with stix2-matcher 3.0.0's answer for the pattern against the bundle {"type": "bundle", "objects": objects}
         (STIX 2.1 mode). "detail" is the exception ("Type: message") for "error" and absent otherwise.
 
-    pattern_oracle.py validate PATTERNS.txt
+    pattern_oracle.py validate [--verdicts-only] PATTERNS.txt
         For each line of PATTERNS.txt (one pattern per line), prints one JSON line
         {"line": N, "verdict": "valid" | "invalid" | "crash", "detail": ...}
         with stix2-patterns 2.1.2's answer (`run_validator(line, "2.1")`): "invalid" carries the first message,
-        "crash" the exception the validator raised instead of answering.
+        "crash" the exception the validator raised instead of answering. --verdicts-only leaves "detail" out.
 
 Output order is input order. Versions are checked at start-up: a different stix2-matcher or stix2-patterns exits
 with status 3, since the recorded verdicts were produced with the pinned ones.
@@ -72,7 +72,7 @@ def run_match(path, out):
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
-def run_validate(path, out):
+def run_validate(path, out, details=True):
     from stix2patterns.validator import run_validator
 
     with io.open(path, encoding="utf-8") as f:
@@ -86,7 +86,8 @@ def run_validate(path, out):
             errors = run_validator(pattern, "2.1")
             if errors:
                 result["verdict"] = "invalid"
-                result["detail"] = str(errors[0])
+                if details:
+                    result["detail"] = str(errors[0])
             else:
                 result["verdict"] = "valid"
         except Exception as e:
@@ -96,6 +97,8 @@ def run_validate(path, out):
 
 
 def main(argv):
+    details = "--verdicts-only" not in argv
+    argv = [a for a in argv if a != "--verdicts-only"]
     if len(argv) != 3 or argv[1] not in ("match", "validate"):
         sys.stderr.write(__doc__)
         return 2
@@ -104,7 +107,7 @@ def main(argv):
     if argv[1] == "match":
         run_match(argv[2], out)
     else:
-        run_validate(argv[2], out)
+        run_validate(argv[2], out, details)
     out.flush()
     return 0
 
