@@ -4,7 +4,7 @@
 //! Invariant: validation never panics on input and never stops at the first problem: every broken rule is
 //! reported once, with the JSON path of the offending value. On a valid object nothing is allocated (paths are
 //! `path::Path` chains rendered only when a diagnostic is emitted). Custom object types are checked against
-//! the common-property rules of their family only; unknown properties pass through (§11).
+//! the common-property rules of their family only (see `custom_family`); unknown properties pass through (§11).
 //!
 //! Rule codes: `not-an-object`, `required-property`, `property-type`, `type-name`, `property-name`,
 //! `id-format`, `id-type-mismatch`, `spec-version`, `timestamp-format`, `timestamp-precision`,
@@ -194,8 +194,9 @@ impl<'a> StixObjectView<'a> {
     }
 }
 
-/// The family of a custom object type: the one its extension-definition declares (`new-sco`, `new-sro`),
-/// else SDO, the common case (ATT&CK's `x-mitre-*`).
+/// The family of a custom object type: the one its extension-definition declares (`new-sco`, `new-sro`);
+/// otherwise an SDO when it carries the SDO versioning properties (`created` or `modified`, as ATT&CK's
+/// `x-mitre-*` do), and an SCO when it has neither (a legacy custom observable, §11.2).
 fn custom_family(members: &Map<String, Value>) -> ObjectFamily {
     let declared = members
         .get("extensions")
@@ -204,11 +205,18 @@ fn custom_family(members: &Map<String, Value>) -> ObjectFamily {
         .flat_map(|extensions| extensions.values())
         .filter_map(|extension| extension.get("extension_type").and_then(Value::as_str))
         .find_map(|extension_type| match extension_type {
+            "new-sdo" => Some(ObjectFamily::Domain),
             "new-sco" => Some(ObjectFamily::Observable),
             "new-sro" => Some(ObjectFamily::Relationship),
             _ => None,
         });
-    declared.unwrap_or(ObjectFamily::Domain)
+    declared.unwrap_or(
+        if members.contains_key("created") || members.contains_key("modified") {
+            ObjectFamily::Domain
+        } else {
+            ObjectFamily::Observable
+        },
+    )
 }
 
 fn set_object_path(object_path: &mut String, base: &str, object_idx: usize) {

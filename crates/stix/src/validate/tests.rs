@@ -572,3 +572,25 @@ fn timestamps_use_uppercase_t_and_z() {
         &["timestamp-format"],
     );
 }
+
+#[test]
+fn custom_types_are_sdos_when_versioned_and_scos_otherwise() {
+    let custom_sdo = sdo("x-acme-widget", json!({"x_acme_size": 3}));
+    check(
+        with(custom_sdo.clone(), json!({"modified": null})),
+        &["required-property"],
+    );
+    check(
+        with(custom_sdo, json!({"defanged": true})),
+        &["property-not-applicable"],
+    );
+    let legacy_sco = json!({"type": "x-acme-sensor", "id": "x-acme-sensor--12592121-be4c-4a93-a813-5a5af16e50db", "x_acme_reading": 3});
+    check(legacy_sco.clone(), &[]);
+    check(
+        with(legacy_sco, json!({"labels": ["a"]})),
+        &["property-not-applicable"],
+    );
+    let declared_sdo = json!({"type": "x-acme-sensor", "spec_version": "2.1", "id": "x-acme-sensor--12592121-be4c-4a93-a813-5a5af16e50db",
+        "extensions": {"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e": {"extension_type": "new-sdo"}}});
+    check(declared_sdo, &["required-property", "required-property"]);
+}

@@ -118,3 +118,24 @@ fn diagnostics_carry_document_paths() {
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].path, "$.objects[0].confidence");
 }
+
+#[test]
+fn every_valid_oracle_case_validates_without_diagnostics() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/oracle-cases");
+    let valid_cases: Vec<_> = json_files(&cases)
+        .into_iter()
+        .filter(|file| {
+            file.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("ok-"))
+        })
+        .collect();
+    assert!(
+        valid_cases.len() >= 40,
+        "expected one ok- case per type, found {}",
+        valid_cases.len()
+    );
+    for file in valid_cases {
+        let diagnostics = validate_file(&file);
+        assert!(diagnostics.is_empty(), "{}: {diagnostics:?}", file.display());
+    }
+}
