@@ -1546,17 +1546,71 @@ def gen_malformed(g):
             g.emit("malformed", pattern, w)
 
 
+def gen_structure(g):
+    """Paths that meet the wrong JSON shape, common properties, SDO/SRO objects in object_refs, odd references."""
+    r = g.r
+    w = World(r)
+    d = w.add("directory", {"path": "/tmp"})
+    f = w.add("file", {"name": "a.txt", "x_tags": ["apt", "x"], "x_matrix": [[1, 2], [3]], "x_empty": [],
+                       "hashes": {"MD5": "00112233445566778899aabbccddeeff"}, "x_null": None,
+                       "x_obj": {"k-1": {"k.2": "deep"}}, "parent_directory_ref": d["id"],
+                       "x_num_ref": 5, "x_list_ref": [d["id"]], "x_str_refs": d["id"]})
+    rel = w.add("relationship", {"spec_version": "2.1", "created": ts(0, 3), "modified": ts(0, 3),
+                                 "relationship_type": "contains", "source_ref": d["id"], "target_ref": f["id"]})
+    ind = w.add("indicator", {"spec_version": "2.1", "created": ts(0, 3), "modified": ts(0, 3), "name": "ind",
+                              "pattern": "[file:name = 'a.txt']", "pattern_type": "stix", "valid_from": ts(0, 3)})
+    custom = w.add("x-custom-sco", {"name": "custom", "x_ref": f["id"]})
+    od = w.observe([f["id"], d["id"], rel["id"], ind["id"], custom["id"]], 0)
+    f["x_od_ref"] = od["id"]
+    fid = f["id"]
+    patterns = [
+        "[file:x_tags = 'apt']", "[file:x_tags != 'apt']", "[file:x_tags NOT = 'apt']", "[file:x_tags IN ('apt')]",
+        "[file:x_tags LIKE '%']", "[file:x_tags MATCHES '.']", "[EXISTS file:x_tags]", "[file:hashes = 'x']",
+        "[file:hashes != 'x']", "[file:hashes[0] = 'x']", "[file:hashes[*] = '00112233445566778899aabbccddeeff']",
+        "[file:x_tags.foo = 'apt']", "[file:name[*] = 'a.txt']", "[file:name[0] != 'x']",
+        "[file:x_matrix[*][*] = 3]", "[file:x_matrix[0][1] = 2]", "[file:x_matrix[1][1] = 2]",
+        "[file:x_matrix[*] = 3]", "[EXISTS file:x_empty]", "[file:x_empty[*] != 'x']", "[EXISTS file:x_empty[0]]",
+        "[EXISTS file:x_null]", "[file:x_null = 'x']", "[file:x_null != 'x']",
+        "[file:x_obj.'k-1'.'k.2' = 'deep']", "[file:x_obj.'k-1'.k = 'deep']", "[EXISTS file:x_obj.'k-1']",
+        f"[file:id = '{fid}']", "[file:type = 'file']", "[file:type != 'directory']", "[EXISTS file:spec_version]",
+        "[file:parent_directory_ref = 'x']", "[file:parent_directory_ref.path = '/tmp']",
+        "[EXISTS file:parent_directory_ref]", "[file:parent_directory_ref.id LIKE 'directory--%']",
+        "[file:x_od_ref.number_observed = 1]", "[EXISTS file:x_od_ref]", "[file:x_num_ref.path = '/tmp']",
+        "[file:x_list_ref.path = '/tmp']", "[file:x_str_refs[*].path = '/tmp']",
+        "[relationship:relationship_type = 'contains']", "[indicator:name = 'ind']",
+        "[observed-data:number_observed = 1]", "[x-custom-sco:name = 'custom']",
+        "[x-custom-sco:x_ref.name = 'a.txt']", "[relationship:source_ref.path = '/tmp']",
+        "[directory:path = '/tmp' AND file:name = 'a.txt']", "[directory:path = '/tmp' OR file:name = 'zzz']",
+    ]
+    for pat in patterns:
+        w2 = World(r)
+        w2.scos, w2.by_id, w2.observed = w.scos, w.by_id, w.observed
+        g.emit("struct", pat, w2)
+
+
+def gen_timestamp_values(g):
+    """Timestamp-valued properties written in forms STIX forbids (offsets, lower case, a space), against t''."""
+    r = g.r
+    for value in ("2026-03-01T13:00:00+01:00", "2026-03-01t12:00:00z", "2026-03-01 12:00:00Z", "2026-03-01T12:00:00Z",
+                  "2026-03-01T12:00:00.5Z", "2026-03-01T12:00Z"):
+        for op in ("=", "!=", ">="):
+            w = World(r)
+            f = w.add("file", {"name": "t", "ctime": value})
+            w.observe([f["id"]], 0)
+            g.emit("tsval", f"[file:ctime {op} t'2026-03-01T12:00:00Z']", w)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
 def main():
     g = Gen()
-    g.gen_cmp(n_per=42)        # 11 operators x 2 x 42 = 924
+    g.gen_cmp(n_per=38)        # 11 operators x 2 x 38 = 836
     g.gen_exists(45)           # 90
-    g.gen_paths(160)           # 160 + 26
-    g.gen_literals(120)        # 120 + 126
+    g.gen_paths(150)           # 150 + 25
+    g.gen_literals(110)        # 110 + 126
     g.gen_cidr(110)
-    g.gen_bool(140)
+    g.gen_bool(125)
     g.gen_obs(200)
     g.gen_qualifiers(80)       # 4 x 80
     gen_edges(g)
@@ -1565,6 +1619,8 @@ def main():
     gen_stress(g, 16)
     gen_more_paths(g)          # 14
     gen_malformed(g)           # 36
+    gen_structure(g)           # 48
+    gen_timestamp_values(g)    # 18
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")
