@@ -19,7 +19,7 @@ use stix_pattern::eval::CompiledComparison;
 
 use crate::catalog::{Catalog, CatalogStats};
 use crate::error::MatcherError;
-use crate::indicator::{IndicatorRecord, leaves};
+use crate::indicator::{IndicatorRecord, leaves, parse_pattern};
 use crate::postings::Posting;
 use crate::time::Moment;
 
@@ -76,7 +76,8 @@ pub(crate) struct Entry {
     pub(crate) generation: u64,
     pub(crate) valid_from: Option<Moment>,
     pub(crate) valid_until: Option<Moment>,
-    pub(crate) pattern: Pattern,
+    /// The pattern text; see [`Entry::pattern`].
+    pattern_text: Box<str>,
     /// For leaves with `LIKE`/`MATCHES`, the leaf compiled once (regular expressions are costly to build).
     compiled_leaves: Vec<(u32, CompiledComparison)>,
 }
@@ -87,9 +88,15 @@ impl Entry {
         self.valid_from.is_none_or(|from| from <= last) && self.valid_until.is_none_or(|until| first < until)
     }
 
-    /// Whether leaf `leaf` holds for the SCO `root`.
+    /// The parsed pattern. (It parsed when inserted, so `None` cannot happen; it is not an error path.)
+    pub(crate) fn pattern(&self) -> Option<Pattern> {
+        stix_pattern::parse(&self.pattern_text).ok()
+    }
+
+    /// Whether leaf `leaf` of `pattern` (this entry's, from [`Entry::pattern`]) holds for the SCO `root`.
     pub(crate) fn leaf_matches<'v>(
         &self,
+        pattern: &Pattern,
         leaf: u32,
         root: &'v Value,
         resolve: &dyn Fn(&str) -> Option<&'v Value>,
@@ -97,7 +104,7 @@ impl Entry {
         if let Some((_, compiled)) = self.compiled_leaves.iter().find(|(idx, _)| *idx == leaf) {
             return compiled.matches_object(root, resolve);
         }
-        match leaves(&self.pattern).get(leaf as usize) {
+        match leaves(pattern).get(leaf as usize) {
             Some(expr) => stix_pattern::eval::comparison_matches_object(expr, root, resolve),
             None => false,
         }
@@ -115,18 +122,22 @@ impl IndicatorIndex {
     /// # Errors
     /// As [`IndicatorRecord::from_json`]; the index is unchanged.
     pub fn add_indicator(&mut self, indicator: &Value) -> Result<AddOutcome, MatcherError> {
-        Ok(self.insert(IndicatorRecord::from_json(indicator)?))
+        self.insert(IndicatorRecord::from_json(indicator)?)
     }
 
     /// Adds one version of an indicator, superseding or ignoring what is held for its id.
-    pub fn insert(&mut self, record: IndicatorRecord) -> AddOutcome {
+    ///
+    /// # Errors
+    /// [`MatcherError::InvalidPattern`] when the pattern does not parse; the index is unchanged.
+    pub fn insert(&mut self, record: IndicatorRecord) -> Result<AddOutcome, MatcherError> {
+        let pattern = parse_pattern(&record.pattern)?;
         let previous = self.ids.get(record.id.as_str()).copied();
         if let Some(previous) = previous {
             if previous.revoked {
-                return AddOutcome::AlreadyRevoked;
+                return Ok(AddOutcome::AlreadyRevoked);
             }
             if record.modified <= previous.modified {
-                return AddOutcome::Stale;
+                return Ok(AddOutcome::Stale);
             }
             if let Some(slot) = previous.slot {
                 self.free_slot(slot);
@@ -145,10 +156,10 @@ impl IndicatorIndex {
                     revoked: true,
                 },
             );
-            return AddOutcome::Revoked;
+            return Ok(AddOutcome::Revoked);
         }
         let modified = record.modified;
-        let slot = self.occupy_slot(Arc::clone(&id), record);
+        let slot = self.occupy_slot(Arc::clone(&id), record, &pattern);
         self.ids.insert(
             id,
             IdState {
@@ -157,11 +168,11 @@ impl IndicatorIndex {
                 revoked: false,
             },
         );
-        if previous.is_some() {
+        Ok(if previous.is_some() {
             AddOutcome::Superseded
         } else {
             AddOutcome::Added
-        }
+        })
     }
 
     /// Revokes `id`: removes it, and ignores every later version. Returns whether it was in force.
@@ -221,7 +232,7 @@ impl IndicatorIndex {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn occupy_slot(&mut self, id: Arc<str>, record: IndicatorRecord) -> u32 {
+    fn occupy_slot(&mut self, id: Arc<str>, record: IndicatorRecord, pattern: &Pattern) -> u32 {
         let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -229,13 +240,14 @@ impl IndicatorIndex {
                 (self.slots.len() - 1) as u32
             }
         };
-        let compiled_leaves = leaves(&record.pattern)
+        let pattern_leaves = leaves(pattern);
+        let compiled_leaves = pattern_leaves
             .iter()
             .enumerate()
             .filter(|(_, expr)| uses_regex(expr))
             .filter_map(|(leaf, expr)| Some((leaf as u32, CompiledComparison::new(expr).ok()?)))
             .collect();
-        for (leaf, expr) in leaves(&record.pattern).into_iter().enumerate() {
+        for (leaf, expr) in pattern_leaves.into_iter().enumerate() {
             self.catalog.insert_leaf(
                 expr,
                 Posting {
@@ -250,7 +262,7 @@ impl IndicatorIndex {
             generation: self.next_generation,
             valid_from: record.valid_from,
             valid_until: record.valid_until,
-            pattern: record.pattern,
+            pattern_text: record.pattern.into_boxed_str(),
             compiled_leaves,
         });
         self.n_live += 1;
@@ -261,14 +273,16 @@ impl IndicatorIndex {
         let Some(entry) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
-        for (leaf, expr) in leaves(&entry.pattern).into_iter().enumerate() {
-            self.catalog.remove_leaf(
-                expr,
-                Posting {
-                    slot,
-                    leaf: leaf as u32,
-                },
-            );
+        if let Some(pattern) = entry.pattern() {
+            for (leaf, expr) in leaves(&pattern).into_iter().enumerate() {
+                self.catalog.remove_leaf(
+                    expr,
+                    Posting {
+                        slot,
+                        leaf: leaf as u32,
+                    },
+                );
+            }
         }
         self.free_slots.push(slot);
         self.n_live -= 1;

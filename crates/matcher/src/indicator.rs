@@ -22,16 +22,17 @@ pub struct IndicatorRecord {
     pub valid_until: Option<Moment>,
     /// `revoked`: a revoked indicator is removed and never comes back.
     pub revoked: bool,
-    /// The parsed `pattern`.
-    pub pattern: Pattern,
+    /// The `pattern` text (parsed when the record is inserted; the index keeps only the text, about a third
+    /// of the memory of the tree, and parses it again for the few indicators that are candidates).
+    pub pattern: String,
 }
 
 impl IndicatorRecord {
     /// Reads an indicator object.
     ///
     /// # Errors
-    /// When the object is not an indicator, lacks `id` or a version timestamp, has a malformed timestamp, a
-    /// `pattern_type` other than `stix`, or a pattern that does not parse.
+    /// When the object is not an indicator, lacks `id`, `pattern` or a version timestamp, has a malformed
+    /// timestamp, or a `pattern_type` other than `stix`. (The pattern is checked by the insertion.)
     pub fn from_json(indicator: &Value) -> Result<IndicatorRecord, MatcherError> {
         let object = indicator
             .as_object()
@@ -66,21 +67,26 @@ impl IndicatorRecord {
             None => timestamp("created")?.ok_or(MatcherError::MissingProperty { property: "modified" })?,
         };
         let pattern_text = string("pattern").ok_or(MatcherError::MissingProperty { property: "pattern" })?;
-        let pattern = stix_pattern::parse(pattern_text).map_err(|errors| {
-            let message = errors
-                .first()
-                .map_or_else(|| "unknown error".to_owned(), ToString::to_string);
-            MatcherError::InvalidPattern(message)
-        })?;
+
         Ok(IndicatorRecord {
             id: id.to_owned(),
             modified,
             valid_from: timestamp("valid_from")?,
             valid_until: timestamp("valid_until")?,
             revoked: object.get("revoked").and_then(Value::as_bool).unwrap_or(false),
-            pattern,
+            pattern: pattern_text.to_owned(),
         })
     }
+}
+
+/// Parses a pattern text for the index.
+pub(crate) fn parse_pattern(text: &str) -> Result<Pattern, MatcherError> {
+    stix_pattern::parse(text).map_err(|errors| {
+        let message = errors
+            .first()
+            .map_or_else(|| "unknown error".to_owned(), ToString::to_string);
+        MatcherError::InvalidPattern(message)
+    })
 }
 
 /// The observation expressions (`[…]`) of a pattern, left to right; a leaf's position is its number.

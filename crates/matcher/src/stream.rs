@@ -153,11 +153,10 @@ impl ObservationStream {
             id: view.id.unwrap_or_default().to_owned(),
         };
         let mut found = Vec::new();
-        for slot in slots {
-            let Some(entry) = index.entry(slot) else { continue };
-            let expression = &entry.pattern.expression;
+        for (slot, entry, pattern) in slots {
+            let expression = &pattern.expression;
             if !needs_several_observations(expression) {
-                match stix_pattern::eval::matches(&entry.pattern, std::slice::from_ref(&observation)) {
+                match stix_pattern::eval::matches(&pattern, std::slice::from_ref(&observation)) {
                     Ok(true) => found.push(StreamMatch {
                         indicator_id: entry.id.to_string(),
                         observed_data_ids: vec![this.id.clone()],
@@ -188,7 +187,7 @@ impl ObservationStream {
                 .max(fewest_observations(expression))
                 .min(MAX_BUFFER);
             self.stats.n_evicted_by_count += buffer.evict_beyond(capacity) as u64;
-            match stix_pattern::eval::matches(&entry.pattern, &buffer.observations) {
+            match stix_pattern::eval::matches(&pattern, &buffer.observations) {
                 Ok(true) => {
                     let ids = buffer.times.drain(..).map(|buffered| buffered.id).collect();
                     buffer.observations.clear();
@@ -219,8 +218,11 @@ impl ObservationStream {
                 return false;
             };
             buffer.watermark = buffer.watermark.max(now);
+            let Some(pattern) = entry.pattern() else {
+                return false;
+            };
             let window =
-                pattern_window(&entry.pattern.expression).map_or(max_window, |window| window.min(max_window));
+                pattern_window(&pattern.expression).map_or(max_window, |window| window.min(max_window));
             n_evicted += buffer.evict_older_than(window);
             !buffer.observations.is_empty()
         });

@@ -311,3 +311,40 @@ pub(crate) fn grow_text(text: &str, op: CompOp, rng: &mut Rng) -> String {
 fn random_ipv4(rng: &mut Rng) -> std::net::Ipv4Addr {
     std::net::Ipv4Addr::from((rng.next_u64() >> 16) as u32)
 }
+
+/// `n` synthetic pattern texts grown from the real patterns of `real-unit42.txt` (see [`grow_pattern`]).
+pub(crate) fn synthetic_patterns(n: usize, seed: u64) -> Vec<String> {
+    let templates: Vec<Pattern> = load_patterns("real-unit42.txt")
+        .iter()
+        .filter_map(|text| stix_pattern::parse(text).ok())
+        .collect();
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| grow_pattern(&templates[rng.below(templates.len())], &mut rng).to_string())
+        .collect()
+}
+
+/// A `/proc/self/status` field in KiB (`VmHWM` is the peak resident set, `VmRSS` the current one).
+pub(crate) fn proc_status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The median of some timings, in seconds.
+pub(crate) fn median_seconds(times: &[std::time::Duration]) -> f64 {
+    let mut seconds: Vec<f64> = times.iter().map(std::time::Duration::as_secs_f64).collect();
+    seconds.sort_by(f64::total_cmp);
+    seconds[seconds.len() / 2]
+}
+
+/// A number from the environment variable `name`, else `default`.
+pub(crate) fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(default)
+}

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use stix_pattern::ast::{ObservationExpr, Qualifier};
+use stix_pattern::ast::{ObservationExpr, Pattern, Qualifier};
 use stix_pattern::eval::Observation;
 
 use super::{Entry, IndicatorIndex};
@@ -45,16 +45,17 @@ impl IndicatorIndex {
             if !entry.is_valid_during(at, at) {
                 continue;
             }
+            let Some(pattern) = entry.pattern() else { continue };
             let confirmed: Vec<u32> = group
                 .iter()
-                .filter(|posting| entry.leaf_matches(posting.leaf, sco, resolve))
+                .filter(|posting| entry.leaf_matches(&pattern, posting.leaf, sco, resolve))
                 .map(|p| p.leaf)
                 .collect();
             if confirmed.is_empty() {
                 continue;
             }
             let mut next_leaf = 0;
-            if holds_on_one_observation(&entry.pattern.expression, &mut next_leaf, &confirmed, at) {
+            if holds_on_one_observation(&pattern.expression, &mut next_leaf, &confirmed, at) {
                 matched.push(&*entry.id);
             }
         }
@@ -85,14 +86,14 @@ impl IndicatorIndex {
         let observations = std::slice::from_ref(&observation);
         Ok(slots
             .into_iter()
-            .filter_map(|slot| self.entry(slot))
-            .filter(|entry| stix_pattern::eval::matches(&entry.pattern, observations).unwrap_or(false))
-            .map(|entry| &*entry.id)
+            .filter(|(_, _, pattern)| stix_pattern::eval::matches(pattern, observations).unwrap_or(false))
+            .map(|(_, entry, _)| &*entry.id)
             .collect())
     }
 
-    /// The slots of indicators in force during `view` with at least one leaf that holds on one of its SCOs.
-    pub(crate) fn confirmed_slots(&self, view: &ObservedData<'_>) -> Vec<u32> {
+    /// The indicators in force during `view` with at least one leaf that holds on one of its SCOs, with
+    /// their slots and parsed patterns.
+    pub(crate) fn confirmed_slots(&self, view: &ObservedData<'_>) -> Vec<(u32, &Entry, Pattern)> {
         let resolve = |id: &str| view.resolve(id);
         let mut postings: Vec<Posting> = Vec::new();
         for (_, sco) in &view.objects {
@@ -108,23 +109,26 @@ impl IndicatorIndex {
             let Some(entry) = self.entry(group[0].slot) else {
                 continue;
             };
-            if entry.is_valid_during(view.first_observed, view.last_observed)
-                && group
-                    .iter()
-                    .any(|posting| leaf_holds_somewhere(entry, posting.leaf, view))
+            if !entry.is_valid_during(view.first_observed, view.last_observed) {
+                continue;
+            }
+            let Some(pattern) = entry.pattern() else { continue };
+            if group
+                .iter()
+                .any(|posting| leaf_holds_somewhere(entry, &pattern, posting.leaf, view))
             {
-                slots.push(group[0].slot);
+                slots.push((group[0].slot, entry, pattern));
             }
         }
         slots
     }
 }
 
-fn leaf_holds_somewhere(entry: &Entry, leaf: u32, view: &ObservedData<'_>) -> bool {
+fn leaf_holds_somewhere(entry: &Entry, pattern: &Pattern, leaf: u32, view: &ObservedData<'_>) -> bool {
     let resolve = |id: &str| view.resolve(id);
     view.objects
         .iter()
-        .any(|(_, sco)| entry.leaf_matches(leaf, sco, &resolve))
+        .any(|(_, sco)| entry.leaf_matches(pattern, leaf, sco, &resolve))
 }
 
 /// Whether `expr` holds on a single observation in which exactly the leaves `confirmed` hold, seen at `at`.
