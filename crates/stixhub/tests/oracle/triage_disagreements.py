@@ -33,6 +33,12 @@ R = {
  'posix': ("9.6.1", "MATCHES is PCRE, where [[:alpha:]] is a POSIX class; Python re reads it as the set '[:alph' followed by a literal ']'"),
  'reversed': ("4.14.1", "last_observed MUST be greater than or equal to first_observed, so this observed-data is invalid and cannot be evaluated; stix2-matcher evaluates it anyway"),
  'badref': ("9.6", "a reference property that is not an identifier (or a _refs that is not a list) cannot be followed, so the path cannot be obtained: false; stix2-matcher raises"),
+ 'refshift': ("9.7.4", "an index selects from the reference list as written, and a reference to an object not in object_refs is not present; stix2-matcher drops unresolved references first, shifting the later indexes"),
+ 'within': ("9.5.1", "the newest observation MUST NOT be equal to or later than the oldest plus the WITHIN window; stix2-matcher accepts equality"),
+ 'likenewline': ("9.6.1", "in LIKE '%' is 0 or more characters and '_' any one character, newlines included, and the whole value must match; stix2-matcher's regex lacks DOTALL and its '$' also matches before a final newline"),
+ 'inbool': ("9.6.1", "a boolean and an integer are incompatible types (false, NOT: true); Python's True == 1 makes stix2-matcher treat them as equal"),
+ 'instrbin': ("9.6.4", "a string constant compared with a binary property is converted to bytes when every code point is below U+0100; stix2-matcher's IN compares str with bytes, never equal"),
+ 'pcreprop': ("9.6.1", "MATCHES is PCRE, which supports \\p{..} Unicode property classes; Python re raises 'bad escape'"),
  'odref': ("9.7.4", "a _ref is followed only to objects listed in object_refs; the observed-data itself is not, so the path is not present (false); stix2-matcher dereferences it"),
 }
 def strings(o):
@@ -41,6 +47,41 @@ def strings(o):
     elif isinstance(o, list):
         for v in o: yield from strings(v)
     elif isinstance(o, str): yield o
+def refs_shifted(p, c):
+    """Whether some _refs[N] of the pattern has, at or before N, a reference its observation cannot follow."""
+    m = re.search(r'(\w+_refs)\[(\d+)\]', p)
+    for od in (x for x in c['objects'] if x['type'] == 'observed-data'):
+        listed = set(od.get('object_refs', []))
+        for x in c['objects']:
+            if x.get('id') not in listed:
+                continue
+            stack = [x]
+            while stack:
+                v = stack.pop()
+                if isinstance(v, dict):
+                    for k, y in v.items():
+                        if k == m.group(1) and isinstance(y, list) and any(r not in listed for r in y[:int(m.group(2)) + 1]):
+                            return True
+                        stack.append(y)
+                elif isinstance(v, list):
+                    stack.extend(v)
+    return False
+
+
+def parse_ts(text):
+    from datetime import datetime, timezone
+    main, _, frac = text[:-1].partition('.')
+    dt = datetime.strptime(main, '%Y-%m-%dT%H:%M:%S').replace(tzinfo=timezone.utc)
+    return dt.timestamp() + (float('0.' + frac) if frac else 0.0)
+
+
+def window_tie(p, ods):
+    """Whether two observation times differ by exactly a WITHIN window of the pattern."""
+    wins = [float(x) for x in re.findall(r'WITHIN (\d+(?:\.\d+)?) SECONDS', p)]
+    times = {parse_ts(od[k]) for od in ods for k in ('first_observed', 'last_observed') if k in od}
+    return any(abs((b - a) - w) < 1e-6 for a in times for b in times for w in wins if b > a)
+
+
 out = ['id\tours\ttheirs\tsection\treason']
 bugs = []
 for d in diffs:
@@ -86,6 +127,18 @@ for d in diffs:
         cat = 'odref'
     elif t == 'error' and 'reference' in td and 'was not' in td and o == 'nomatch':
         cat = 'badref'
+    elif re.search(r'_refs\[\d+\]', p) and refs_shifted(p, c):
+        cat = 'refshift'
+    elif 'WITHIN' in p and (o, t) == ('nomatch', 'match') and window_tie(p, ods):
+        cat = 'within'
+    elif 'LIKE' in p and any('\n' in s for x in scos for s in strings(x)):
+        cat = 'likenewline'
+    elif re.search(r'\bIN\b', p) and (re.search(r'\b(true|false)\b', p) or any(isinstance(v, bool) for x in scos for v in x.values())):
+        cat = 'inbool'
+    elif re.search(r"_(bin|hex)\S* (NOT )?IN \('", p):
+        cat = 'instrbin'
+    elif '\\\\p{' in p and t == 'error':
+        cat = 'pcreprop'
     if cat is None:
         bugs.append(d)
         continue
