@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::ast::Literal;
-use crate::timestamp::parse_rfc3339_nanos;
+use crate::timestamp::stix_timestamp_nanos;
 
 /// A value reached by an object path.
 #[derive(Debug, Clone)]
@@ -87,12 +87,9 @@ fn coerce_for_timestamp<'a>(value: Scalar<'a>, literal: Scalar<'_>) -> Scalar<'a
     }
 }
 
-/// A JSON timestamp as `stix2-matcher` reads it: upper-case `T` and `Z` required.
+/// A JSON timestamp as `stix2-matcher` reads it: the STIX shape, upper-case `T` and `Z` required.
 fn parse_stix_timestamp(text: &str) -> Option<i128> {
-    if text.bytes().any(|c| c.is_ascii_lowercase()) || !text.ends_with('Z') {
-        return None;
-    }
-    parse_rfc3339_nanos(text)
+    stix_timestamp_nanos(text)
 }
 
 /// Compares `value` with `literal` under the compatibility table; `None` when they are incompatible.
