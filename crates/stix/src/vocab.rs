@@ -143,6 +143,93 @@ pub const EXTENSION_TYPE_ENUM: [&str; 5] = [
 /// encryption-algorithm-enum (§10.9), for artifact `encryption_algorithm`.
 pub const ENCRYPTION_ALGORITHM_ENUM: [&str; 3] = ["AES-256-GCM", "ChaCha20-Poly1305", "mime-type-indicated"];
 
+/// windows-registry-datatype-enum (§10.29), for windows-registry-key `values[].data_type`.
+pub const WINDOWS_REGISTRY_DATATYPE_ENUM: [&str; 14] = [
+    "REG_NONE",
+    "REG_SZ",
+    "REG_EXPAND_SZ",
+    "REG_BINARY",
+    "REG_DWORD",
+    "REG_DWORD_BIG_ENDIAN",
+    "REG_DWORD_LITTLE_ENDIAN",
+    "REG_LINK",
+    "REG_MULTI_SZ",
+    "REG_RESOURCE_LIST",
+    "REG_FULL_RESOURCE_DESCRIPTION",
+    "REG_RESOURCE_REQUIREMENTS_LIST",
+    "REG_QWORD",
+    "REG_INVALID_TYPE",
+];
+
+/// The closed enumerations used inside predefined SCO extensions (§10.15, §10.16, §10.27, §10.30–§10.32):
+/// `(extension, property, allowed values)`.
+pub const EXTENSION_ENUMS: [(&str, &str, &[&str]); 6] = [
+    (
+        "windows-process-ext",
+        "integrity_level",
+        &["low", "medium", "high", "system"],
+    ),
+    (
+        "windows-service-ext",
+        "start_type",
+        &[
+            "SERVICE_AUTO_START",
+            "SERVICE_BOOT_START",
+            "SERVICE_DEMAND_START",
+            "SERVICE_DISABLED",
+            "SERVICE_SYSTEM_ALERT",
+        ],
+    ),
+    (
+        "windows-service-ext",
+        "service_type",
+        &[
+            "SERVICE_KERNEL_DRIVER",
+            "SERVICE_FILE_SYSTEM_DRIVER",
+            "SERVICE_WIN32_OWN_PROCESS",
+            "SERVICE_WIN32_SHARE_PROCESS",
+        ],
+    ),
+    (
+        "windows-service-ext",
+        "service_status",
+        &[
+            "SERVICE_CONTINUE_PENDING",
+            "SERVICE_PAUSE_PENDING",
+            "SERVICE_PAUSED",
+            "SERVICE_RUNNING",
+            "SERVICE_START_PENDING",
+            "SERVICE_STOP_PENDING",
+            "SERVICE_STOPPED",
+        ],
+    ),
+    (
+        "socket-ext",
+        "address_family",
+        &[
+            "AF_UNSPEC",
+            "AF_INET",
+            "AF_IPX",
+            "AF_APPLETALK",
+            "AF_NETBIOS",
+            "AF_INET6",
+            "AF_IRDA",
+            "AF_BTH",
+        ],
+    ),
+    (
+        "socket-ext",
+        "socket_type",
+        &[
+            "SOCK_STREAM",
+            "SOCK_DGRAM",
+            "SOCK_RAW",
+            "SOCK_RDM",
+            "SOCK_SEQPACKET",
+        ],
+    ),
+];
+
 /// The predefined SCO extensions (§6) and the SCO type each belongs to. They are keyed by name, not by an
 /// extension-definition id, and carry no `extension_type`.
 pub const PREDEFINED_SCO_EXTENSIONS: [(&str, &str); 12] = [

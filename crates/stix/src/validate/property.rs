@@ -172,7 +172,7 @@ pub(crate) fn check_ref(value: &Value, target: RefTarget, path: &Path<'_>, out: 
             out,
             "ref-type",
             path,
-            format!("must reference {allowed}, not a {type_name}"),
+            format!("must reference {allowed}, not {type_name}"),
         );
     }
 }
@@ -230,7 +230,7 @@ pub(crate) fn check_hashes(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnos
                 out,
                 "hash-format",
                 &hash_path,
-                format!("an {algorithm} hash must be {expected}"),
+                format!("the {algorithm} hash must be {expected}"),
             );
         }
     }

@@ -28,6 +28,7 @@ pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Di
         "directory" => check_encoding_has_its_property(view, "path_enc", "path", out),
         "network-traffic" => check_network_traffic(view, out),
         "process" | "x509-certificate" => check_has_own_property(view, out),
+        "windows-registry-key" => check_registry_value_types(view, out),
         _ => {}
     }
     check_uuid_version(view, out);
@@ -68,6 +69,21 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
             }
         };
     let member = |key: &'static str| extension.get(key).map(|value| (value, path.key(key)));
+    for (_, key, allowed) in vocab::EXTENSION_ENUMS
+        .iter()
+        .filter(|(extension, _, _)| *extension == name)
+    {
+        if let Some(value) = extension.get(*key).and_then(Value::as_str)
+            && !allowed.contains(&value)
+        {
+            report(
+                out,
+                "enum-value",
+                &path.key(key),
+                format!("{value:?} is not an allowed {key} of {name}"),
+            );
+        }
+    }
     match name {
         "archive-ext" => {
             if let Some((refs, refs_path)) = member("contains_refs") {
@@ -119,6 +135,27 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
             }
         }
         _ => {}
+    }
+}
+
+/// windows-registry-key (§6.16): each value's `data_type` is from windows-registry-datatype-enum.
+fn check_registry_value_types(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(Value::Array(values)) = view.get("values") else {
+        return;
+    };
+    let values_path = view.path.key("values");
+    for (value_idx, registry_value) in values.iter().enumerate() {
+        if let Some(data_type) = registry_value.get("data_type").and_then(Value::as_str)
+            && !vocab::WINDOWS_REGISTRY_DATATYPE_ENUM.contains(&data_type)
+        {
+            let message = format!("{data_type:?} is not in windows-registry-datatype-enum");
+            report(
+                out,
+                "enum-value",
+                &values_path.index(value_idx).key("data_type"),
+                message,
+            );
+        }
     }
 }
 

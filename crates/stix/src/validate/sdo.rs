@@ -22,6 +22,7 @@ pub(crate) fn check_domain_and_relationship_rules(view: &StixObjectView<'_>, out
         "observed-data" => check_observed_data(view, out),
         "opinion" => check_opinion(view, out),
         "sighting" => check_integer_range(view, "count", 0, MAX_OBSERVATION_COUNT, out),
+        "relationship" => check_relationship_type(view, out),
         _ => {}
     }
 }
@@ -37,6 +38,26 @@ fn check_indicator(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
             error.message, error.span.start
         );
         report(out, "pattern-syntax", &view.path.key("pattern"), message);
+    }
+}
+
+/// relationship (§5.1.2): relationship_type is ASCII limited to a–z, 0–9 and hyphen.
+fn check_relationship_type(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(relationship_type) = view.str("relationship_type") else {
+        return;
+    };
+    let well_formed = !relationship_type.is_empty()
+        && relationship_type
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !well_formed {
+        let message = format!("relationship_type {relationship_type:?} must use only a-z, 0-9 and hyphens");
+        report(
+            out,
+            "property-value",
+            &view.path.key("relationship_type"),
+            message,
+        );
     }
 }
 

@@ -410,3 +410,55 @@ fn encodings_need_the_property_they_encode() {
         &[],
     );
 }
+
+#[test]
+fn closed_enumerations_in_observables() {
+    let registry = |data_type: &str| {
+        sco(
+            "windows-registry-key",
+            json!({"key": "hkey_local_machine\\system", "values": [{"name": "a", "data_type": data_type}]}),
+        )
+    };
+    check(registry("REG_SZ"), &[]);
+    check(registry("REG_STRING"), &["enum-value"]);
+    let process = |extensions: Value| sco("process", json!({"pid": 1, "extensions": extensions}));
+    check(
+        process(json!({"windows-process-ext": {"integrity_level": "high"}})),
+        &[],
+    );
+    check(
+        process(json!({"windows-process-ext": {"integrity_level": "sky-high"}})),
+        &["enum-value"],
+    );
+    check(
+        process(json!({"windows-service-ext": {"service_name": "s", "start_type": "SERVICE_AUTO_START"}})),
+        &[],
+    );
+    check(
+        process(json!({"windows-service-ext": {"service_name": "s", "service_status": "RUNNING"}})),
+        &["enum-value"],
+    );
+    let socket = |family: &str| {
+        sco(
+            "network-traffic",
+            json!({"protocols": ["tcp"], "dst_ref": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db",
+        "extensions": {"socket-ext": {"address_family": family}}}),
+        )
+    };
+    check(socket("AF_INET"), &[]);
+    check(socket("inet"), &["enum-value"]);
+}
+
+#[test]
+fn relationship_types_are_lowercase_hyphenated() {
+    let relationship = |relationship_type: &str| {
+        sdo(
+            "relationship",
+            json!({"relationship_type": relationship_type,
+        "source_ref": "malware--0f4a4a8e-7d5c-4b8f-9f2e-3c1a2b3c4d5e", "target_ref": "tool--0f4a4a8e-7d5c-4b8f-9f2e-3c1a2b3c4d5e"}),
+        )
+    };
+    check(relationship("subtechnique-of"), &[]);
+    check(relationship("Uses"), &["property-value"]);
+    check(relationship("related to"), &["property-value"]);
+}
