@@ -1600,6 +1600,23 @@ def gen_timestamp_values(g):
             g.emit("tsval", f"[file:ctime {op} t'2026-03-01T12:00:00Z']", w)
 
 
+def gen_large_counts(g):
+    """number_observed in the hundreds against REPEATS near the count (the binding search must not enumerate)."""
+    r = g.r
+    for n, k, pattern in ((50, 1, "[file:name = 'a'] REPEATS 10 TIMES"), (50, 1, "[file:name = 'a'] REPEATS 50 TIMES"),
+                          (50, 1, "[file:name = 'a'] REPEATS 51 TIMES"), (999, 1, "[file:name = 'a'] REPEATS 1000 TIMES"),
+                          (999, 1, "[file:name = 'a'] REPEATS 999 TIMES"),
+                          (20, 3, "([file:name = 'a'] AND [file:name = 'a']) REPEATS 5 TIMES"),
+                          (20, 3, "([file:name = 'a'] FOLLOWEDBY [file:name = 'a']) REPEATS 4 TIMES"),
+                          (7, 2, "([file:name = 'a'] REPEATS 3 TIMES) AND ([file:name = 'a'] REPEATS 11 TIMES)"),
+                          (7, 2, "([file:name = 'a'] REPEATS 3 TIMES) AND ([file:name = 'a'] REPEATS 12 TIMES)")):
+        w = World(r)
+        f = w.add("file", {"name": "a"})
+        for i in range(k):
+            w.observe([f["id"]], i, n=n)
+        g.emit("count", pattern, w)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -1621,6 +1638,7 @@ def main():
     gen_malformed(g)           # 36
     gen_structure(g)           # 48
     gen_timestamp_values(g)    # 18
+    gen_large_counts(g)        # 9
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -39,6 +39,7 @@ R = {
  'inbool': ("9.6.1", "a boolean and an integer are incompatible types (false, NOT: true); Python's True == 1 makes stix2-matcher treat them as equal"),
  'instrbin': ("9.6.4", "a string constant compared with a binary property is converted to bytes when every code point is below U+0100; stix2-matcher's IN compares str with bytes, never equal"),
  'pcreprop': ("9.6.1", "MATCHES is PCRE, which supports \\p{..} Unicode property classes; Python re raises 'bad escape'"),
+ 'recursion': ("9.5.1", "REPEATS x needs x different observations and number_observed: k stands for k of them; stix2-matcher exceeds Python's recursion limit instead of answering"),
  'odref': ("9.7.4", "a _ref is followed only to objects listed in object_refs; the observed-data itself is not, so the path is not present (false); stix2-matcher dereferences it"),
 }
 def strings(o):
@@ -139,6 +140,8 @@ for d in diffs:
         cat = 'instrbin'
     elif '\\\\p{' in p and t == 'error':
         cat = 'pcreprop'
+    elif 'RecursionError' in td and 'REPEATS' in p:
+        cat = 'recursion'
     if cat is None:
         bugs.append(d)
         continue
