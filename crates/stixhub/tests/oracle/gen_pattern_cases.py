@@ -1617,6 +1617,19 @@ def gen_large_counts(g):
         g.emit("count", pattern, w)
 
 
+def gen_bad_encodings(g):
+    """_bin / _hex properties whose text is not base64 / hex."""
+    r = g.r
+    for prop, value in (("payload_bin", "not base64!"), ("payload_bin", "QUJD"), ("x_key_hex", "zz"),
+                        ("x_key_hex", "abc"), ("x_key_hex", "ABCD")):
+        for cmp in (f"artifact:{prop} = 'ABC'", f"artifact:{prop} != 'ABC'", f"EXISTS artifact:{prop}",
+                    "artifact:mime_type = 'text/plain'"):
+            w = World(r)
+            a = w.add("artifact", {"mime_type": "text/plain", prop: value})
+            w.observe([a["id"]], 0)
+            g.emit("enc", f"[{cmp}]", w)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -1639,6 +1652,7 @@ def main():
     gen_structure(g)           # 48
     gen_timestamp_values(g)    # 18
     gen_large_counts(g)        # 9
+    gen_bad_encodings(g)       # 20
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -40,6 +40,7 @@ R = {
  'instrbin': ("9.6.4", "a string constant compared with a binary property is converted to bytes when every code point is below U+0100; stix2-matcher's IN compares str with bytes, never equal"),
  'pcreprop': ("9.6.1", "MATCHES is PCRE, which supports \\p{..} Unicode property classes; Python re raises 'bad escape'"),
  'recursion': ("9.5.1", "REPEATS x needs x different observations and number_observed: k stands for k of them; stix2-matcher exceeds Python's recursion limit instead of answering"),
+ 'badenc': ("9.6", "a _bin/_hex value that is not base64/hex cannot be decoded, so its data cannot be obtained: false under every operator; stix2-matcher raises"),
  'odref': ("9.7.4", "a _ref is followed only to objects listed in object_refs; the observed-data itself is not, so the path is not present (false); stix2-matcher dereferences it"),
 }
 def strings(o):
@@ -140,6 +141,8 @@ for d in diffs:
         cat = 'instrbin'
     elif '\\\\p{' in p and t == 'error':
         cat = 'pcreprop'
+    elif o == 'nomatch' and re.search(r'base64|Non-hexadecimal|Odd-length', td):
+        cat = 'badenc'
     elif 'RecursionError' in td and 'REPEATS' in p:
         cat = 'recursion'
     if cat is None:
