@@ -1630,6 +1630,27 @@ def gen_bad_encodings(g):
             g.emit("enc", f"[{cmp}]", w)
 
 
+def gen_timestamp_literals(g):
+    """Timestamp literals past microseconds, on leap seconds and on days the calendar does not have."""
+    r = g.r
+    two = [("file", {"name": "a", "ctime": "2024-03-01T00:00:00Z"})]
+    cases = [
+        ("[file:name = 'a'] START t'2026-03-01T12:00:00.0000001Z' STOP t'2026-03-01T12:01:00Z'", 0),
+        ("[file:name = 'a'] START t'2026-03-01T11:00:00Z' STOP t'2026-03-01T12:00:00.0000001Z'", 0),
+        ("[file:name = 'a'] START t'2026-03-01T11:00:00Z' STOP t'2026-03-01T11:59:59.9999999Z'", -0.0000001),
+        ("[file:ctime = t'2024-02-30T00:00:00Z']", 0), ("[file:ctime > t'2024-02-29T00:00:00Z']", 0),
+        ("[file:ctime < t'2024-02-30T00:00:00Z']", 0), ("[file:ctime >= t'2024-02-29T23:59:60Z']", 0),
+        ("[file:name = 'a'] START t'2024-02-30T00:00:00Z' STOP t'2030-01-01T00:00:00Z'", 0),
+        ("[file:name = 'a'] START t'2026-02-29T00:00:00Z' STOP t'2030-01-01T00:00:00Z'", 0),
+        ("[file:name = 'a'] START t'2026-03-01T11:59:60Z' STOP t'2030-01-01T00:00:00Z'", 0),
+    ]
+    for pattern, t in cases:
+        w = World(r)
+        f = w.add(*two[0])
+        w.observe([f["id"]], t)
+        g.emit("tslit", pattern, w)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -1653,6 +1674,7 @@ def main():
     gen_timestamp_values(g)    # 18
     gen_large_counts(g)        # 9
     gen_bad_encodings(g)       # 20
+    gen_timestamp_literals(g)  # 10
     out = sys.stdout
     for case in g.cases:
         out.write(json.dumps(case, ensure_ascii=False, separators=(",", ":")) + "\n")
