@@ -6,7 +6,7 @@
 //! Invariant: one pass over the object's members; each member is looked at once, and timestamps parsed in that
 //! pass are kept (as instants, on the stack) for the order checks that follow.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::id::is_valid_type_name;
@@ -60,6 +60,15 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
                 "empty-list",
                 &path,
                 "lists must not be empty; omit the property instead",
+            );
+            continue;
+        }
+        if value.as_object().is_some_and(Map::is_empty) {
+            report(
+                out,
+                "empty-dictionary",
+                &path,
+                "dictionaries must not be empty; omit the property instead",
             );
             continue;
         }
@@ -303,14 +312,6 @@ fn check_extensions(view: &StixObjectView<'_>, value: &Value, path: &Path<'_>, o
         report(out, "property-type", path, "must be a dictionary of extensions");
         return;
     };
-    if extensions.is_empty() {
-        report(
-            out,
-            "empty-dictionary",
-            path,
-            "extensions must not be empty; omit the property instead",
-        );
-    }
     for (name, extension) in extensions {
         let extension_path = path.key(name);
         let Some(extension) = extension.as_object() else {

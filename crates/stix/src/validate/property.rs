@@ -12,6 +12,9 @@ use crate::timestamp::Timestamp;
 use crate::validate::path::{Path, report};
 use crate::vocab::{self, HashFormat, PropertyKind, RefTarget};
 
+/// The largest magnitude a STIX integer may have (§2.10: a signed 54-bit value).
+const MAX_SAFE_INTEGER: i128 = (1 << 53) - 1;
+
 /// Checks that `value` is of `kind`; returns the parsed instant when `kind` is a valid timestamp.
 pub(crate) fn check_property_kind(
     value: &Value,
@@ -21,7 +24,18 @@ pub(crate) fn check_property_kind(
 ) -> Option<Timestamp> {
     match kind {
         PropertyKind::String => expect(value.is_string(), "a string", path, out),
-        PropertyKind::Integer => expect(integer_value(value).is_some(), "an integer", path, out),
+        PropertyKind::Integer => match integer_value(value) {
+            None => report(out, "property-type", path, "must be an integer"),
+            Some(number) if number.abs() > MAX_SAFE_INTEGER => {
+                report(
+                    out,
+                    "value-range",
+                    path,
+                    "integers must fit in 54 bits: ±(2^53 - 1) (§2.10)",
+                );
+            }
+            Some(_) => {}
+        },
         PropertyKind::Number => expect(value.is_number(), "a number", path, out),
         PropertyKind::Boolean => expect(value.is_boolean(), "a boolean", path, out),
         PropertyKind::Dictionary => expect(value.is_object(), "a dictionary (JSON object)", path, out),
@@ -111,18 +125,21 @@ pub(crate) fn check_binary(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnos
     }
 }
 
-/// Checks hexadecimal bytes (§2.10): an even number of hex digits.
+/// Checks hexadecimal bytes (§2.8): an even number of digits `0-9a-f`.
 pub(crate) fn check_hex(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
     let Some(text) = value.as_str() else {
         report(out, "property-type", path, "must be a hex string");
         return;
     };
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let lowercase_hex = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if text.len() % 2 != 0 || !lowercase_hex {
         report(
             out,
             "hex-format",
             path,
-            "must be an even number of hexadecimal digits",
+            "must be an even number of hex digits 0-9 and lowercase a-f (§2.8)",
         );
     }
 }
@@ -191,6 +208,26 @@ pub(crate) fn check_ref_list(value: &Value, target: RefTarget, path: &Path<'_>, 
 /// Checks a hashes dictionary (§2.7): string values, in the format of their algorithm when it is one of the
 /// hash-algorithm-ov, keys of at most 250 characters.
 pub(crate) fn check_hashes(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    check_hashes_with_keys(value, HashKeys::Any, path, out);
+}
+
+/// Which hash algorithm names a hashes dictionary may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HashKeys {
+    /// hash-algorithm-ov names or custom names (§2.7).
+    Any,
+    /// hash-algorithm-ov names only (external references, §2.5).
+    Vocabulary,
+}
+
+/// Checks a hashes dictionary (§2.7): keys of 3–250 characters of `[A-Za-z0-9_-]`, string values in the
+/// format of their algorithm when it is one of the hash-algorithm-ov.
+pub(crate) fn check_hashes_with_keys(
+    value: &Value,
+    keys: HashKeys,
+    path: &Path<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(hashes) = value.as_object() else {
         report(out, "property-type", path, "must be a hashes dictionary");
         return;
@@ -209,17 +246,21 @@ pub(crate) fn check_hashes(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnos
             report(out, "property-type", &hash_path, "a hash value must be a string");
             continue;
         };
-        if algorithm.is_empty() || algorithm.len() > 250 {
-            report(
-                out,
-                "hash-format",
-                &hash_path,
-                "a hash algorithm name must have 1 to 250 characters",
-            );
+        let format = vocab::hash_format(algorithm);
+        let key_ok = (3..=250).contains(&algorithm.len())
+            && algorithm
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !key_ok {
+            let message =
+                format!("{algorithm:?} is not a hash algorithm name ([A-Za-z0-9_-], 3-250 characters)");
+            report(out, "hash-algorithm", &hash_path, message);
+        } else if format.is_none() && keys == HashKeys::Vocabulary {
+            let message =
+                format!("{algorithm:?} is not in hash-algorithm-ov, which external references must use");
+            report(out, "hash-algorithm", &hash_path, message);
         }
-        let Some(format) = vocab::hash_format(algorithm) else {
-            continue;
-        };
+        let Some(format) = format else { continue };
         if !hash_matches(format, hash) {
             let expected = match format {
                 HashFormat::Hex(n_digits) => format!("{n_digits} hexadecimal digits"),
@@ -330,7 +371,7 @@ pub(crate) fn check_external_references(value: &Value, path: &Path<'_>, out: &mu
             report(out, "external-reference", &reference_path, message);
         }
         if let Some(hashes) = reference.get("hashes") {
-            check_hashes(hashes, &reference_path.key("hashes"), out);
+            check_hashes_with_keys(hashes, HashKeys::Vocabulary, &reference_path.key("hashes"), out);
         }
     }
 }

@@ -313,7 +313,11 @@ fn binary_and_hex_values() {
         sco("artifact", json!({"payload_bin": "a$=="})),
         &["binary-format"],
     );
-    check(sco("file", json!({"name": "a", "magic_number_hex": "4D5A"})), &[]);
+    check(sco("file", json!({"name": "a", "magic_number_hex": "4d5a"})), &[]);
+    check(
+        sco("file", json!({"name": "a", "magic_number_hex": "4D5A"})),
+        &["hex-format"],
+    );
     check(
         sco("file", json!({"name": "a", "magic_number_hex": "4D5"})),
         &["hex-format"],
@@ -461,4 +465,35 @@ fn relationship_types_are_lowercase_hyphenated() {
     check(relationship("subtechnique-of"), &[]);
     check(relationship("Uses"), &["property-value"]);
     check(relationship("related to"), &["property-value"]);
+}
+
+#[test]
+fn hash_algorithm_names_and_integer_sizes() {
+    let file = |hashes: Value| sco("file", json!({"name": "a.exe", "hashes": hashes}));
+    check(file(json!({"x_acme_hash": "abc"})), &[]);
+    check(file(json!({"md": "abc"})), &["hash-algorithm"]);
+    check(file(json!({"acme hash": "abc"})), &["hash-algorithm"]);
+    let reference = |hashes: Value| {
+        with(
+            indicator(),
+            json!({"external_references": [{"source_name": "acme", "url": "https://example.com/", "hashes": hashes}]}),
+        )
+    };
+    check(
+        reference(json!({"SHA-256": "6db12788c37247f2316052e142f42f4b259d6561751e5f401a1ae2a6df9c674b"})),
+        &[],
+    );
+    check(reference(json!({"x_acme_hash": "abc"})), &["hash-algorithm"]);
+    check(
+        sco("file", json!({"name": "a", "size": 9_007_199_254_740_991_u64})),
+        &[],
+    );
+    check(
+        sco("file", json!({"name": "a", "size": 9_007_199_254_740_992_u64})),
+        &["value-range"],
+    );
+    check(
+        sco("file", json!({"name": "a", "x_acme_meta": {}})),
+        &["empty-dictionary"],
+    );
 }
