@@ -227,11 +227,13 @@ fn mutated_patterns_agree_with_stix2_patterns() {
             recorded
         }
     };
-    let mut agreed = 0usize;
+    let (mut agreed, mut crashed) = (0usize, 0usize);
     for (n, (line, answer)) in lines.iter().zip(&theirs).enumerate() {
         let errors = stix_pattern::check(line);
         let verdict = str_field(answer, "verdict");
-        if verdict == validity(errors.is_empty()) {
+        if verdict == "crash" {
+            crashed += 1; // the reference validator raised instead of answering: nothing to compare
+        } else if verdict == validity(errors.is_empty()) {
             agreed += 1;
         } else {
             failures.push(format!(
@@ -243,8 +245,8 @@ fn mutated_patterns_agree_with_stix2_patterns() {
         }
     }
     println!(
-        "validity: {agreed}/{} mutated patterns agree with stix2-patterns 2.1.2",
-        lines.len()
+        "validity: {agreed}/{} mutated patterns agree with stix2-patterns 2.1.2 (skipped: {crashed} on which it crashes)",
+        lines.len() - crashed
     );
     assert!(
         failures.is_empty(),
