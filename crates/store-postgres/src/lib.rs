@@ -1,0 +1,204 @@
+//! `PostgresStore`: the scale-out `Store` backend (`stixhub serve --database postgres://…`).
+//!
+//! Invariant: several `stixhub` processes may share one database; everything that must be consistent across
+//! them lives in PostgreSQL, never in process memory. Each write is one transaction; object writes take the
+//! per-collection lock described in `objects`, which makes `date_added` follow commit order across processes
+//! (standards §5 trap 18). The schema is migrated at connect under an advisory lock (see `schema`). Objects
+//! are stored as their exact bytes (`bytea`). Driver errors become `StoreError` only in `error`.
+//!
+//! The database and schema come from the URL: `postgres://user@host:port/db`, plus
+//! `?options=-csearch_path%3Dname` to use a schema other than `public` (it must exist). TLS is not
+//! supported yet: use a loopback or otherwise trusted network.
+
+mod admin;
+mod error;
+mod objects;
+mod plan;
+mod read;
+mod schema;
+mod status;
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use store::{
+    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page, StatusRecord,
+    Store, StoreError, StoreResult, TokenRecord, VersionSelector,
+};
+use tokio_postgres::NoTls;
+
+use crate::error::from_pool;
+
+/// Connections per process unless the caller asks for another number.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+
+/// How long a caller waits for a free connection, and for a new one to open, before `Unavailable`.
+const POOL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The PostgreSQL store: a connection pool over one database schema.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("PostgresStore")
+            .field("max_connections", &status.max_size)
+            .field("open_connections", &status.size)
+            .finish()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url` with `DEFAULT_MAX_CONNECTIONS` connections and migrates the schema.
+    pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        PostgresStore::connect_with_max_connections(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connects to `url` with at most `max_connections` connections and migrates the schema.
+    pub async fn connect_with_max_connections(
+        url: &str,
+        max_connections: usize,
+    ) -> StoreResult<PostgresStore> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|err| StoreError::Backend(format!("invalid database url: {err}")))?;
+        if config.get_application_name().is_none() {
+            config.application_name("stixhub");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .build()
+            .map_err(|err| StoreError::Backend(format!("cannot build the connection pool: {err}")))?;
+        let store = PostgresStore { pool };
+        let mut client = store.client().await?;
+        schema::migrate(&mut client).await?;
+        Ok(store)
+    }
+
+    /// The schema version recorded in the database.
+    pub async fn schema_version(&self) -> StoreResult<i32> {
+        schema::recorded_version(&self.client().await?).await
+    }
+
+    /// The schema version this binary migrates to.
+    pub fn current_schema_version() -> i32 {
+        schema::SCHEMA_VERSION
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(from_pool)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn create_api_root(&self, api_root: ApiRoot) -> StoreResult<()> {
+        admin::create_api_root(&self.client().await?, &api_root).await
+    }
+
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>> {
+        admin::api_roots(&self.client().await?).await
+    }
+
+    async fn create_collection(&self, collection: Collection) -> StoreResult<()> {
+        admin::create_collection(&mut self.client().await?, &collection).await
+    }
+
+    async fn collections(&self, api_root: &str) -> StoreResult<Vec<Collection>> {
+        admin::collections(&self.client().await?, api_root).await
+    }
+
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        admin::collection(&self.client().await?, Some(api_root), id_or_alias).await
+    }
+
+    async fn find_collection(&self, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        admin::collection(&self.client().await?, None, id_or_alias).await
+    }
+
+    async fn ingest(&self, request: IngestRequest) -> StoreResult<StatusRecord> {
+        objects::ingest(&mut self.client().await?, request).await
+    }
+
+    async fn query_objects(&self, query: ObjectQuery) -> StoreResult<Page> {
+        read::query_objects(&self.client().await?, &query).await
+    }
+
+    async fn object_exists(&self, collection: &CollectionId, object_id: &str) -> StoreResult<bool> {
+        read::object_exists(&self.client().await?, collection, object_id).await
+    }
+
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        object_id: &str,
+        versions: VersionSelector,
+        spec_versions: Vec<String>,
+    ) -> StoreResult<u64> {
+        objects::delete(
+            &mut self.client().await?,
+            collection,
+            object_id,
+            &versions,
+            &spec_versions,
+        )
+        .await
+    }
+
+    async fn status(&self, api_root: &str, status_id: &str) -> StoreResult<Option<StatusRecord>> {
+        admin::status(&self.client().await?, api_root, status_id).await
+    }
+
+    async fn purge_statuses(&self, before_micros: i64) -> StoreResult<u64> {
+        admin::purge_statuses(&self.client().await?, before_micros).await
+    }
+
+    async fn create_account(&self, account: Account) -> StoreResult<()> {
+        admin::create_account(&self.client().await?, &account).await
+    }
+
+    async fn account(&self, name: &str) -> StoreResult<Option<Account>> {
+        admin::account(&self.client().await?, name).await
+    }
+
+    async fn count_accounts(&self) -> StoreResult<u64> {
+        admin::count_accounts(&self.client().await?).await
+    }
+
+    async fn create_token(&self, token: TokenRecord) -> StoreResult<()> {
+        admin::create_token(&self.client().await?, &token).await
+    }
+
+    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
+        admin::account_for_token(&self.client().await?, token_sha256).await
+    }
+
+    async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
+        admin::set_access(&self.client().await?, account, collection, access).await
+    }
+
+    async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access> {
+        admin::access(&self.client().await?, account, collection).await
+    }
+
+    async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|err| StoreError::Backend(format!("no randomness: {err}")))?;
+        admin::secret(&self.client().await?, name, &fresh).await
+    }
+}

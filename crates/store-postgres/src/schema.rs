@@ -1,0 +1,165 @@
+//! The PostgreSQL schema and its numbered migrations, versioned by the `schema_version` table.
+//!
+//! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
+//! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
+//! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
+//! second waits, then finds the work done), and a crash leaves the old or the new schema, never half of one.
+//!
+//! Layout choices (for 1 M+ objects per collection):
+//! - `objects` is keyed by `(coll, date_added)`, which is also the keyset paging order; `objects_identity
+//!   (coll, stix_id, version)` serves `match[id]`, version selection and duplicate detection; `objects_type`
+//!   serves single-type filters. The exact bytes live in `raw` (`bytea`, so no encoding can alter them).
+//! - `flags` caches "first version" (bit 0) and "last version" (bit 1) of each id, so the default
+//!   `match[version]=last` walk needs no per-row subquery.
+//! - `collection_clocks` holds the last `date_added` of each collection. Its row is the per-collection write
+//!   lock: every transaction that writes objects locks it first (see `objects`).
+
+use deadpool_postgres::GenericClient;
+use store::{StoreError, StoreResult};
+
+use crate::error::from_pg;
+
+/// The current schema version.
+pub(crate) const SCHEMA_VERSION: i32 = 1;
+
+/// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
+/// of the schema name, so tests in different schemas migrate in parallel.
+const MIGRATION_LOCK_CLASS: i32 = 0x7374_6978;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key text PRIMARY KEY,
+    value bytea NOT NULL
+);
+CREATE TABLE api_roots (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    title text NOT NULL,
+    description text,
+    max_content_length bigint NOT NULL
+);
+CREATE TABLE collections (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    api_root text NOT NULL REFERENCES api_roots (name),
+    title text NOT NULL,
+    description text,
+    alias text,
+    UNIQUE (api_root, alias)
+);
+CREATE TABLE collection_clocks (
+    coll bigint PRIMARY KEY REFERENCES collections (seq),
+    last_date_added bigint NOT NULL
+) WITH (fillfactor = 50);
+CREATE TABLE objects (
+    coll bigint NOT NULL,
+    date_added bigint NOT NULL,
+    stix_id text NOT NULL,
+    object_type text NOT NULL,
+    version bigint NOT NULL,
+    version_text text,
+    spec_version text NOT NULL,
+    revoked boolean NOT NULL,
+    flags smallint NOT NULL,
+    raw bytea NOT NULL,
+    PRIMARY KEY (coll, date_added)
+);
+CREATE UNIQUE INDEX objects_identity ON objects (coll, stix_id, version);
+CREATE INDEX objects_type ON objects (coll, object_type, date_added);
+CREATE TABLE statuses (
+    id text PRIMARY KEY,
+    api_root text NOT NULL,
+    account text NOT NULL,
+    request_timestamp bigint NOT NULL,
+    kinds smallint[] NOT NULL,
+    ids text[] NOT NULL,
+    versions text[] NOT NULL,
+    messages text[] NOT NULL
+);
+CREATE INDEX statuses_age ON statuses (request_timestamp);
+CREATE TABLE accounts (
+    name text PRIMARY KEY,
+    password_hash text NOT NULL,
+    org text,
+    is_admin boolean NOT NULL
+);
+CREATE TABLE tokens (
+    sha256 bytea PRIMARY KEY,
+    account text NOT NULL REFERENCES accounts (name),
+    created bigint NOT NULL
+);
+CREATE TABLE grants (
+    account text NOT NULL REFERENCES accounts (name),
+    collection_id text NOT NULL,
+    can_read boolean NOT NULL,
+    can_write boolean NOT NULL,
+    PRIMARY KEY (account, collection_id)
+);
+"#];
+
+/// Brings the current schema (the first of `search_path`) to `SCHEMA_VERSION`. Fails on a database
+/// migrated by a newer stixhub.
+pub(crate) async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<()> {
+    let tx = client.transaction().await.map_err(from_pg)?;
+    let schema: Option<String> = tx
+        .query_one("SELECT current_schema()", &[])
+        .await
+        .map_err(from_pg)?
+        .get(0);
+    let Some(schema) = schema else {
+        return Err(StoreError::Backend(
+            "no schema to create tables in: the first schema of search_path does not exist".to_owned(),
+        ));
+    };
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+        &[&MIGRATION_LOCK_CLASS, &schema],
+    )
+    .await
+    .map_err(from_pg)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        .await
+        .map_err(from_pg)?;
+    let current: Option<i32> = tx
+        .query_one("SELECT max(version) FROM schema_version", &[])
+        .await
+        .map_err(from_pg)?
+        .get(0);
+    let current = current.unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::Backend(format!(
+            "database schema version {current} is newer than this stixhub ({SCHEMA_VERSION})"
+        )));
+    }
+    let n_applied = usize::try_from(current).unwrap_or(0);
+    for (migration_idx, migration) in MIGRATIONS.iter().enumerate().skip(n_applied) {
+        tx.batch_execute(migration).await.map_err(from_pg)?;
+        let version = i32::try_from(migration_idx + 1).unwrap_or(i32::MAX);
+        tx.execute("DELETE FROM schema_version", &[])
+            .await
+            .map_err(from_pg)?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version])
+            .await
+            .map_err(from_pg)?;
+        tracing::info!(schema = %schema, version, "migrated postgresql schema");
+    }
+    tx.commit().await.map_err(from_pg)
+}
+
+/// The schema version recorded in the database (0 before the first migration).
+pub(crate) async fn recorded_version(client: &impl GenericClient) -> StoreResult<i32> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+        .await
+        .map_err(from_pg)?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i32> = client
+        .query_one("SELECT max(version) FROM schema_version", &[])
+        .await
+        .map_err(from_pg)?
+        .get(0);
+    Ok(version.unwrap_or(0))
+}

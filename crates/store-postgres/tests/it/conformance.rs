@@ -1,0 +1,66 @@
+//! The `store-tests` conformance suite on PostgreSQL, one test per check, each in a fresh schema.
+//!
+//! `store_tests::conformance_suite!` expects a factory that always returns a store, but these tests must
+//! skip without a database, so the checks are listed here; `lists_every_check_of_the_suite` fails as soon as
+//! the suite gains a check this list lacks.
+
+macro_rules! postgres_conformance {
+    ($($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let Some(store) = crate::harness::fresh_store(stringify!($check)).await else {
+                    return;
+                };
+                store_tests::$check(&*store).await;
+            }
+        )*
+
+        const CHECKS: &[&str] = &[$(stringify!($check)),*];
+    };
+}
+
+postgres_conformance!(
+    keyset_paging_in_date_added_order,
+    added_after_paging_never_loses_or_repeats,
+    version_selection_first_last_all_exact,
+    version_selection_after_added_after,
+    duplicates_store_nothing_new,
+    revoked_is_final,
+    delete_removes_versions_and_repairs_selection,
+    unversioned_objects_have_one_version,
+    objects_come_back_byte_identical,
+    id_type_and_spec_version_filters,
+    statuses_persist,
+    accounts_tokens_and_grants,
+    collections_and_api_roots,
+    secrets_are_stable,
+);
+
+/// The checks named in the suite's own macro (`@each $factory; a, b, …`).
+fn checks_of_the_suite() -> Vec<String> {
+    let source = include_str!("../../../store-tests/src/lib.rs");
+    let start = source
+        .find("@each $factory;")
+        .expect("the suite macro lists its checks after `@each $factory;`");
+    let list = &source[start + "@each $factory;".len()..];
+    let end = list.find(')').expect("the check list ends with `)`");
+    list[..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn lists_every_check_of_the_suite() {
+    let mut suite = checks_of_the_suite();
+    suite.sort();
+    let mut here: Vec<String> = CHECKS.iter().map(|name| (*name).to_owned()).collect();
+    here.sort();
+    assert_eq!(
+        here, suite,
+        "update the list in postgres_conformance! to match store-tests"
+    );
+}

@@ -1,0 +1,181 @@
+//! Fresh schemas for tests: `TestSchema` creates `t_<random>` and drops it (with everything in it) when
+//! dropped; `SchemaStore` is a `PostgresStore` on such a schema that owns it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use store::{
+    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page, StatusRecord,
+    Store, StoreResult, TokenRecord, VersionSelector,
+};
+use store_postgres::PostgresStore;
+use tokio_postgres::NoTls;
+
+/// The variable naming the test database.
+pub(crate) const DATABASE_URL_VAR: &str = "STIXHUB_TEST_DATABASE_URL";
+
+/// The test database URL, or `None` after printing a skip line.
+pub(crate) fn database_url(test: &str) -> Option<String> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped {test}: {DATABASE_URL_VAR} is not set");
+            None
+        }
+    }
+}
+
+/// A schema that exists for the life of this value.
+#[derive(Debug)]
+pub(crate) struct TestSchema {
+    base_url: String,
+    name: String,
+}
+
+impl TestSchema {
+    /// Creates a fresh schema in the database at `base_url`.
+    pub(crate) async fn create(base_url: &str) -> TestSchema {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        run_sql(base_url, &format!("CREATE SCHEMA {name}")).await;
+        TestSchema {
+            base_url: base_url.to_owned(),
+            name,
+        }
+    }
+
+    /// A URL whose connections use this schema.
+    pub(crate) fn url(&self) -> String {
+        let separator = if self.base_url.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{separator}options=-csearch_path%3D{}",
+            self.base_url, self.name
+        )
+    }
+
+    /// The schema name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        // Drop cannot await; run the cleanup on its own thread and runtime so it also works inside a test's
+        // runtime (and while unwinding from a failed assertion).
+        let (base_url, name) = (self.base_url.clone(), self.name.clone());
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for schema cleanup");
+            runtime.block_on(run_sql(
+                &base_url,
+                &format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+            ));
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// Runs `sql` on a one-off connection to `url`.
+pub(crate) async fn run_sql(url: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .expect("the test database accepts connections");
+    let connection = tokio::spawn(connection);
+    client.batch_execute(sql).await.expect("test sql runs");
+    drop(client);
+    let _ = connection.await;
+}
+
+/// A fresh store in a fresh schema, or `None` (after a skip line) without a test database.
+pub(crate) async fn fresh_store(test: &str) -> Option<Arc<dyn Store>> {
+    let url = database_url(test)?;
+    let schema = TestSchema::create(&url).await;
+    let store = PostgresStore::connect(&schema.url())
+        .await
+        .expect("a fresh schema migrates");
+    Some(Arc::new(SchemaStore {
+        store,
+        _schema: schema,
+    }))
+}
+
+/// A `PostgresStore` that owns its schema: dropping it drops the schema.
+#[derive(Debug)]
+pub(crate) struct SchemaStore {
+    store: PostgresStore,
+    _schema: TestSchema,
+}
+
+#[async_trait]
+impl Store for SchemaStore {
+    async fn create_api_root(&self, api_root: ApiRoot) -> StoreResult<()> {
+        self.store.create_api_root(api_root).await
+    }
+    async fn api_roots(&self) -> StoreResult<Vec<ApiRoot>> {
+        self.store.api_roots().await
+    }
+    async fn create_collection(&self, collection: Collection) -> StoreResult<()> {
+        self.store.create_collection(collection).await
+    }
+    async fn collections(&self, api_root: &str) -> StoreResult<Vec<Collection>> {
+        self.store.collections(api_root).await
+    }
+    async fn collection(&self, api_root: &str, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        self.store.collection(api_root, id_or_alias).await
+    }
+    async fn find_collection(&self, id_or_alias: &str) -> StoreResult<Option<Collection>> {
+        self.store.find_collection(id_or_alias).await
+    }
+    async fn ingest(&self, request: IngestRequest) -> StoreResult<StatusRecord> {
+        self.store.ingest(request).await
+    }
+    async fn query_objects(&self, query: ObjectQuery) -> StoreResult<Page> {
+        self.store.query_objects(query).await
+    }
+    async fn object_exists(&self, collection: &CollectionId, object_id: &str) -> StoreResult<bool> {
+        self.store.object_exists(collection, object_id).await
+    }
+    async fn delete_object(
+        &self,
+        collection: &CollectionId,
+        object_id: &str,
+        versions: VersionSelector,
+        spec_versions: Vec<String>,
+    ) -> StoreResult<u64> {
+        self.store
+            .delete_object(collection, object_id, versions, spec_versions)
+            .await
+    }
+    async fn status(&self, api_root: &str, status_id: &str) -> StoreResult<Option<StatusRecord>> {
+        self.store.status(api_root, status_id).await
+    }
+    async fn purge_statuses(&self, before_micros: i64) -> StoreResult<u64> {
+        self.store.purge_statuses(before_micros).await
+    }
+    async fn create_account(&self, account: Account) -> StoreResult<()> {
+        self.store.create_account(account).await
+    }
+    async fn account(&self, name: &str) -> StoreResult<Option<Account>> {
+        self.store.account(name).await
+    }
+    async fn count_accounts(&self) -> StoreResult<u64> {
+        self.store.count_accounts().await
+    }
+    async fn create_token(&self, token: TokenRecord) -> StoreResult<()> {
+        self.store.create_token(token).await
+    }
+    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
+        self.store.account_for_token(token_sha256).await
+    }
+    async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
+        self.store.set_access(account, collection, access).await
+    }
+    async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access> {
+        self.store.access(account, collection).await
+    }
+    async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
+        self.store.secret(name).await
+    }
+}
