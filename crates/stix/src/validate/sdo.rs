@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
 use crate::validate::path::report;
 use crate::validate::property::integer_value;
-use crate::vocab;
+use crate::vocab::{self, ObjectFamily};
 
 /// The largest `number_observed` and sighting `count` STIX allows.
 const MAX_OBSERVATION_COUNT: u64 = 999_999_999;
@@ -121,6 +121,19 @@ fn check_observed_data(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
             report(out, "required-property", &view.path.key("object_refs"), message);
         }
         _ => {}
+    }
+    if let Some(Value::Array(object_refs)) = view.get("object_refs") {
+        // §4.14.1: at least one SCO reference. Custom types of unknown family may be SCOs.
+        let refs_an_observable = object_refs.iter().filter_map(Value::as_str).any(|object_ref| {
+            let type_name = object_ref
+                .split_once("--")
+                .map_or(object_ref, |(type_name, _)| type_name);
+            !matches!(vocab::family_of(type_name), Some(ObjectFamily::Relationship))
+        });
+        if !refs_an_observable {
+            let message = "object_refs must contain at least one SCO reference";
+            report(out, "ref-type", &view.path.key("object_refs"), message);
+        }
     }
     if let Some(Value::Object(objects)) = view.get("objects") {
         let objects_path = view.path.key("objects");

@@ -497,3 +497,25 @@ fn hash_algorithm_names_and_integer_sizes() {
         &["empty-dictionary"],
     );
 }
+
+#[test]
+fn observed_data_refs_include_an_observable() {
+    let observed = |refs: Value| {
+        sdo(
+            "observed-data",
+            json!({"first_observed": "2024-03-01T09:00:00Z", "last_observed": "2024-03-01T09:30:00Z",
+            "number_observed": 1, "object_refs": refs}),
+        )
+    };
+    check(
+        observed(json!(["relationship--5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"])),
+        &["ref-type"],
+    );
+    check(
+        observed(json!([
+            "relationship--5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+            "x-acme-sensor--5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+        ])),
+        &[],
+    );
+}
