@@ -6,12 +6,7 @@
 //! `path::Path` chains rendered only when a diagnostic is emitted). Custom object types are checked against
 //! the common-property rules of their family only (see `custom_family`); unknown properties pass through (§11).
 //!
-//! Rule codes: `not-an-object`, `required-property`, `property-type`, `type-name`, `property-name`,
-//! `id-format`, `id-type-mismatch`, `spec-version`, `timestamp-format`, `timestamp-precision`,
-//! `timestamp-order`, `value-range`, `empty-list`, `empty-dictionary`, `property-not-applicable`,
-//! `property-value`, `property-conflict`, `ref-type`, `enum-value`, `hash-format`, `ip-address`,
-//! `mac-address`, `external-reference`, `extension-name`, `extension-type`, `granular-marking`,
-//! `marking-selector`, `marking-circular-ref`, `tlp-marking`, `language-tag`, `pattern-syntax`.
+//! Every rule code, with what it means, is listed in [`RULE_CODES`].
 
 mod common;
 mod markings;
@@ -29,6 +24,131 @@ use serde_json::{Map, Value};
 use crate::diagnostic::Diagnostic;
 use crate::validate::path::{Path, report};
 use crate::vocab::{self, ObjectFamily, TypeSpec};
+
+/// Every rule code the validator emits, with the rule it stands for. Codes are stable across releases.
+pub const RULE_CODES: [(&str, &str); 34] = [
+    ("not-an-object", "a STIX object must be a JSON object"),
+    (
+        "required-property",
+        "a property the object's type requires is missing (§3.2, §4–§7)",
+    ),
+    (
+        "property-type",
+        "a value has the wrong JSON type (string, integer, boolean, list, dictionary, …)",
+    ),
+    (
+        "property-value",
+        "a value breaks its format: bundle type, relationship_type characters (§5.1.2)",
+    ),
+    (
+        "type-name",
+        "type names are [a-z0-9-], 3–250 characters, start with a letter, no -- (§3.1)",
+    ),
+    (
+        "property-name",
+        "property names are [a-z0-9_], 3–250 characters, start with a letter (§3.1, §11.1)",
+    ),
+    (
+        "id-format",
+        "an identifier is <object-type>--<RFC 4122 UUID> (§2.9)",
+    ),
+    (
+        "id-type-mismatch",
+        "the id's type prefix must equal the object's type (§2.9)",
+    ),
+    (
+        "id-uuid-version",
+        "SCOs without ID contributing properties, and processes, use UUIDv4 (§2.9)",
+    ),
+    ("spec-version", "spec_version must be 2.1 (§3.2)"),
+    (
+        "timestamp-format",
+        "timestamps are RFC 3339 UTC, YYYY-MM-DDTHH:mm:ss[.s+]Z (§2.16)",
+    ),
+    (
+        "timestamp-precision",
+        "created and modified are precise to the millisecond at least (§3.2)",
+    ),
+    (
+        "timestamp-order",
+        "modified ≥ created, last_seen ≥ first_seen, valid_until > valid_from, … (§3.2, §4–§6)",
+    ),
+    (
+        "value-range",
+        "a number outside its range: confidence 0–100, count, number_observed, latitude, ports, 54-bit integers",
+    ),
+    ("empty-list", "empty lists are prohibited (§2.12)"),
+    ("empty-dictionary", "empty dictionaries are prohibited (§2.3)"),
+    (
+        "property-not-applicable",
+        "a common property the object's family does not have: defanged on SDOs, created on SCOs, … (§3.2)",
+    ),
+    (
+        "property-conflict",
+        "properties that exclude each other: objects and object_refs, body and body_multipart, …",
+    ),
+    (
+        "ref-type",
+        "a reference points at a type it may not: object_marking_refs → marking-definition, … (§3.3)",
+    ),
+    (
+        "enum-value",
+        "a value outside a closed enumeration: opinion-enum, extension-type-enum, … (§10)",
+    ),
+    (
+        "hash-algorithm",
+        "hash keys are [A-Za-z0-9_-], 3–250 characters; external references use hash-algorithm-ov (§2.5, §2.7)",
+    ),
+    (
+        "hash-format",
+        "a hash value does not have its algorithm's format: MD5 32 hex digits, … (§2.7)",
+    ),
+    ("binary-format", "binary values are padded base64 (§2.1)"),
+    (
+        "hex-format",
+        "hex values are an even number of 0-9a-f digits (§2.8)",
+    ),
+    (
+        "ip-address",
+        "ipv4-addr and ipv6-addr values are addresses or CIDR blocks (§6.5, §6.6)",
+    ),
+    (
+        "mac-address",
+        "mac-addr values are lowercase, colon-delimited MAC-48 addresses (§6.7)",
+    ),
+    (
+        "language-tag",
+        "lang values and language-content keys are RFC 5646 language tags (§3.2, §7.1)",
+    ),
+    (
+        "external-reference",
+        "an external reference needs one of description, url or external_id (§2.5)",
+    ),
+    (
+        "extension-name",
+        "extension keys are extension-definition ids, predefined SCO extensions, or custom -ext names on SCOs (§7.3, §11.3)",
+    ),
+    (
+        "granular-marking",
+        "a granular marking has exactly one of marking_ref or lang (§7.2.3)",
+    ),
+    (
+        "marking-selector",
+        "a granular marking selector must name content present in the object (§7.2.3.1)",
+    ),
+    (
+        "marking-circular-ref",
+        "a marking-definition must not mark itself (§3.2, §7.2.1)",
+    ),
+    (
+        "tlp-marking",
+        "a TLP marking-definition must be exactly one of the predefined TLP objects (§7.2.1.4)",
+    ),
+    (
+        "pattern-syntax",
+        "an indicator's pattern of pattern_type stix must be a valid STIX pattern (§9)",
+    ),
+];
 
 /// Checks one STIX object (SDO, SRO, SCO, meta object) and appends what it breaks to `out`.
 pub fn validate_object(object: &Value, path: &str, out: &mut Vec<Diagnostic>) {

@@ -8,13 +8,19 @@ mod type_rules;
 
 use serde_json::{Value, json};
 
-use crate::validate::validate_object;
+use crate::validate::{RULE_CODES, validate_object};
 
 /// Validates `object` and asserts that the sorted rule codes are exactly `expected`.
 pub(super) fn check(object: Value, expected: &[&str]) {
     let mut out = Vec::new();
     validate_object(&object, "$", &mut out);
     let mut codes: Vec<&str> = out.iter().map(|d| d.code).collect();
+    for code in &codes {
+        assert!(
+            RULE_CODES.iter().any(|(known, _)| known == code),
+            "{code} is not in RULE_CODES"
+        );
+    }
     codes.sort_unstable();
     let mut expected = expected.to_vec();
     expected.sort_unstable();
@@ -307,4 +313,19 @@ fn timestamps_use_uppercase_t_and_z() {
         with(indicator(), json!({"valid_from": "2024-03-01T10:00:00z"})),
         &["timestamp-format"],
     );
+}
+
+#[test]
+fn rule_codes_are_unique_kebab_case() {
+    for (idx, (code, meaning)) in RULE_CODES.iter().enumerate() {
+        assert!(
+            code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{code}"
+        );
+        assert!(!meaning.is_empty(), "{code} needs a meaning");
+        assert!(
+            RULE_CODES[..idx].iter().all(|(other, _)| other != code),
+            "{code} is listed twice"
+        );
+    }
 }
