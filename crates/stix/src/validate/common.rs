@@ -35,7 +35,7 @@ pub(crate) const COMMON_OBJECT_PROPERTIES: [&str; 13] = [
     "defanged",
 ];
 
-const MAX_KEPT_INSTANTS: usize = 8;
+const MAX_KEPT_INSTANTS: usize = 4;
 
 /// Checks everything common to all objects, and the value kinds of the type's own properties.
 pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
@@ -51,7 +51,9 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
     for (key, value) in view.members {
         let path = view.path.key(key);
         if !is_valid_property_name(key) {
-            let message = format!("{key:?} is not a valid property name ([a-z0-9_], 3-250 characters)");
+            let message = format!(
+                "{key:?} is not a valid property name ([a-z0-9_], 3-250 characters, starting with a letter)"
+            );
             report(out, "property-name", &path, message);
         }
         if value.as_array().is_some_and(Vec::is_empty) {
@@ -113,7 +115,12 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
             // Custom properties pass through: §3.1 asks references to end in `_ref`, not the converse.
             _ => {
                 let kind = view.spec.and_then(|spec| spec.property(key));
-                if let Some(timestamp) = kind.and_then(|kind| check_property_kind(value, kind, &path, out)) {
+                let timestamp = kind.and_then(|kind| check_property_kind(value, kind, &path, out));
+                let is_ordered =
+                    |(earlier, later, _): &(&str, &str, Strictness)| key == earlier || key == later;
+                if let Some(timestamp) = timestamp
+                    && timestamp_orders(view.type_name).iter().any(is_ordered)
+                {
                     instants.keep(key, timestamp.unix_nanos());
                 }
             }
@@ -175,7 +182,8 @@ fn check_timestamp_order(
     }
 }
 
-/// Instants of the timestamps parsed during the pass, kept on the stack.
+/// Instants of the timestamps parsed during the pass that take part in an order rule (at most four per type),
+/// kept on the stack.
 #[derive(Debug, Default)]
 struct Instants<'a> {
     kept: [(&'a str, i128); MAX_KEPT_INSTANTS],
