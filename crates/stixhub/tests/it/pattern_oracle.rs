@@ -16,12 +16,14 @@
 //! The oracle is the python of the venv built by `scripts/oracle-venv.sh`, named by `STIXHUB_ORACLE_PYTHON`
 //! (CI: `STIXHUB_ORACLE_PYTHON=$(bash scripts/oracle-venv.sh)`); without it the oracle parts print a skip line.
 //! The corpus is `STIXHUB_CORPUS` or `<CARGO_MANIFEST_DIR>/../../../shared/corpus`. With
-//! `STIXHUB_PATTERN_DIFF_OUT=FILE`, every matching disagreement is also written to FILE as JSON lines.
+//! `STIXHUB_PATTERN_DIFF_OUT=FILE`, every matching disagreement is also written to FILE as JSON lines, which
+//! `tests/oracle/triage_disagreements.py FILE` sorts into proposed TSV lines (known, spec-justified matcher
+//! differences) and unexplained ones (engine bugs until the spec says otherwise).
 //!
-//! Regenerating the data (only when the generator changes):
-//! `python3 tests/oracle/gen_pattern_cases.py > test_data/pattern-cases.jsonl` and
+//! Regenerating the data (only when a generator changes; new cases go at the end so that ids stay put), from
+//! `crates/stixhub`: `python3 tests/oracle/gen_pattern_cases.py > test_data/pattern-cases.jsonl`, then
 //! `$STIXHUB_ORACLE_PYTHON tests/oracle/pattern_oracle.py match test_data/pattern-cases.jsonl
-//! > test_data/pattern-cases.expected.jsonl` (from `crates/stixhub`).
+//! > test_data/pattern-cases.expected.jsonl`; the mutants likewise (see `gen_pattern_mutants.py`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
