@@ -1,1 +1,112 @@
-//! stub
+//! The hub's use cases: ingest, reads, catalog (discovery, API roots, collections), accounts, tokens, grants
+//! and statuses. Async, transport-agnostic: no axum, no SQL, no HTTP status codes.
+//!
+//! Invariants:
+//! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
+//!   sharing policy (issue 6) will filter per object. Nothing else hands stored objects out.
+//! - A status says an object was stored only after the store committed it.
+//! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
+//!   callers get `NotFound`, exactly as for things that do not exist.
+
+mod admin;
+mod auth;
+mod catalog;
+mod cursor;
+mod error;
+mod ingest;
+mod read;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use store::Store;
+
+pub use crate::admin::{
+    ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
+};
+pub use crate::auth::Caller;
+pub use crate::error::HubError;
+pub use crate::read::{ListKind, ListPage, ListedObject};
+
+/// Result of every use case.
+pub type HubResult<T> = Result<T, HubError>;
+
+/// Tunables, passed explicitly (no globals).
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Discovery title.
+    pub title: String,
+    /// Page size when the client gives no `limit`.
+    pub default_page_size: usize,
+    /// The largest page served, whatever `limit` asks.
+    pub max_page_size: usize,
+    /// How long a verified credential stays cached (standards §5 trap 17).
+    pub credential_cache_ttl: Duration,
+    /// How long a status resource is kept after its request (at least 24 h).
+    pub status_retention: Duration,
+    /// `max_content_length` of API roots the hub creates.
+    pub default_max_content_length: u64,
+}
+
+impl Default for HubConfig {
+    fn default() -> HubConfig {
+        HubConfig {
+            title: "stixhub".to_owned(),
+            default_page_size: 1000,
+            max_page_size: 10_000,
+            credential_cache_ttl: Duration::from_secs(60),
+            status_retention: Duration::from_secs(48 * 3600),
+            default_max_content_length: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The hub: the use cases over one store.
+#[derive(Debug)]
+pub struct Hub {
+    store: Arc<dyn Store>,
+    config: HubConfig,
+    credentials: auth::CredentialCache,
+    cursor_key: [u8; 32],
+}
+
+impl Hub {
+    /// Builds the hub over `store`, loading (or creating) the store's cursor key.
+    pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
+        let cursor_key = store.secret("cursor-key").await?;
+        let mut cache_key = [0u8; 32];
+        getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
+        let credentials = auth::CredentialCache::new(cache_key, config.credential_cache_ttl);
+        Ok(Hub {
+            store,
+            config,
+            credentials,
+            cursor_key,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HubConfig {
+        &self.config
+    }
+
+    /// Forgets statuses older than the retention period; returns how many.
+    pub async fn purge_expired_statuses(&self) -> HubResult<u64> {
+        let retention = i64::try_from(self.config.status_retention.as_micros()).unwrap_or(i64::MAX);
+        Ok(self
+            .store
+            .purge_statuses(now_micros().saturating_sub(retention))
+            .await?)
+    }
+}
+
+/// Microseconds since the epoch, now.
+pub(crate) fn now_micros() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests;

@@ -24,6 +24,16 @@ enum Command {
     Validate(cmd::validate::ValidateArgs),
     /// Check patterns and match them against observations.
     Pattern(cmd::pattern::PatternArgs),
+    /// Serve TAXII 2.1 (and the admin API) over a store.
+    Serve(cmd::serve::ServeArgs),
+    /// Manage collections.
+    Collection(cmd::admin::CollectionArgs),
+    /// Manage accounts.
+    Account(cmd::admin::AccountArgs),
+    /// Grant an account read and/or write on a collection.
+    Grant(cmd::admin::GrantArgs),
+    /// Manage bearer tokens.
+    Token(cmd::admin::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +41,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Pattern(args) => cmd::pattern::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
+        Command::Collection(args) => cmd::admin::run_collection(&args),
+        Command::Account(args) => cmd::admin::run_account(&args),
+        Command::Grant(args) => cmd::admin::run_grant(&args),
+        Command::Token(args) => cmd::admin::run_token(&args),
     };
     report_peak_rss();
     match outcome {

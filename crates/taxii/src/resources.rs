@@ -86,9 +86,9 @@ pub struct ManifestRecord {
 /// The manifest resource; serialises as `{}` when empty and complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestResource {
-    /// More records are available.
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub more: bool,
+    /// More records are available; `None` only for an empty, complete result (serialised as `{}`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub more: Option<bool>,
     /// The cursor for the next page (always set when `more`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub next: Option<String>,
@@ -100,9 +100,9 @@ pub struct ManifestResource {
 /// The versions resource; serialises as `{}` when empty and complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionsResource {
-    /// More versions are available.
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub more: bool,
+    /// More versions are available; `None` only for an empty, complete result (serialised as `{}`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub more: Option<bool>,
     /// The cursor for the next page (always set when `more`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub next: Option<String>,

@@ -1,0 +1,43 @@
+//! `HubError`: the outcomes a transport maps to its own codes (the server maps each to one HTTP status).
+
+use store::StoreError;
+
+/// Why a use case did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// No or wrong credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller may see the resource but not do this to it.
+    #[error("not allowed")]
+    Forbidden,
+    /// Not found, or not visible to this caller (indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// A malformed request (parameters, cursor).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Content that cannot be processed (not an envelope, not JSON).
+    #[error("unprocessable content: {0}")]
+    Unprocessable(String),
+    /// A uniqueness rule (name, alias) would break.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Temporarily unable to serve (store busy or stopping).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or a broken store; details are logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for HubError {
+    fn from(err: StoreError) -> HubError {
+        match err {
+            StoreError::NotFound(_) => HubError::NotFound,
+            StoreError::Conflict(message) => HubError::Conflict(message),
+            StoreError::Unavailable(message) => HubError::Unavailable(message),
+            StoreError::Backend(message) => HubError::Internal(message),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The admin REST API (JSON) and its OpenAPI document: the same operations as the admin CLI.
+//!
+//! Invariant: every admin route authenticates like TAXII (Basic or Bearer) and then requires an admin
+//! account (`Hub::require_admin`); the OpenAPI document (`openapi.json`, hand-written) is public and lists
+//! exactly the routes below.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use hub::{Caller, NewAccount, NewCollection, Rights};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::authenticate;
+use crate::error::ApiError;
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// Admin routes.
+pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/admin/v1/openapi.json", get(openapi)),
+        ("/admin/v1/collections/", post(create_collection)),
+        ("/admin/v1/accounts/", post(create_account)),
+        ("/admin/v1/accounts/{account}/tokens/", post(create_token)),
+        ("/admin/v1/grants/", post(grant)),
+    ]
+}
+
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let caller = authenticate(state, headers).await?;
+    state.hub.require_admin(&caller)?;
+    Ok(caller)
+}
+
+fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(ApiError::BadRequest("the body must be a JSON object".to_owned())),
+    }
+}
+
+fn text_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ApiError::BadRequest(format!("{key} must be a string"))),
+    }
+}
+
+fn required_text(map: &serde_json::Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    text_field(map, key)?.ok_or_else(|| ApiError::BadRequest(format!("{key} is required")))
+}
+
+fn flag_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<bool, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(flag)) => Ok(*flag),
+        Some(_) => Err(ApiError::BadRequest(format!("{key} must be a boolean"))),
+    }
+}
+
+async fn create_collection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let map = parse_object(&body)?;
+    let new = NewCollection {
+        title: required_text(&map, "title")?,
+        alias: text_field(&map, "alias")?,
+        description: text_field(&map, "description")?,
+        api_root: text_field(&map, "api_root")?,
+    };
+    let created = state.hub.create_collection(new).await?;
+    let value = serde_json::to_value(&created).map_err(|err| hub::HubError::Internal(err.to_string()))?;
+    Ok(json_response(StatusCode::CREATED, &value))
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let map = parse_object(&body)?;
+    let new = NewAccount {
+        name: required_text(&map, "name")?,
+        password: required_text(&map, "password")?,
+        org: text_field(&map, "org")?,
+    };
+    let name = new.name.clone();
+    state.hub.create_account(new).await?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "name": name })))
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let token = state.hub.create_token(&account).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "account": account, "token": token }),
+    ))
+}
+
+async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let map = parse_object(&body)?;
+    let account = required_text(&map, "account")?;
+    let collection = required_text(&map, "collection")?;
+    let (read, write) = (flag_field(&map, "read")?, flag_field(&map, "write")?);
+    let add = if read || write {
+        Rights {
+            can_read: read,
+            can_write: write,
+        }
+    } else {
+        Rights {
+            can_read: true,
+            can_write: true,
+        }
+    };
+    let collection_id = state.hub.grant(&account, &collection, add).await?;
+    let value = json!({ "account": account, "collection": collection_id, "read": add.can_read, "write": add.can_write });
+    Ok(json_response(StatusCode::OK, &value))
+}

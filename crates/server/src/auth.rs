@@ -1,0 +1,30 @@
+//! Reading credentials from `Authorization`: HTTP Basic and Bearer. Verification is the hub's.
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hub::{Caller, HubError};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The caller of a request, or 401.
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let unauthenticated = || ApiError::Hub(HubError::Unauthenticated);
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unauthenticated)?;
+    let (scheme, credentials) = value.trim().split_once(' ').ok_or_else(unauthenticated)?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = STANDARD.decode(credentials).map_err(|_| unauthenticated())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| unauthenticated())?;
+        let (name, password) = decoded.split_once(':').ok_or_else(unauthenticated)?;
+        Ok(state.hub.authenticate_basic(name, password).await?)
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(state.hub.authenticate_bearer(credentials).await?)
+    } else {
+        Err(unauthenticated())
+    }
+}

@@ -1,0 +1,14 @@
+//! Server tests through `router()` (`tower::ServiceExt::oneshot`) and over real sockets on 127.0.0.1:0.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test is a failed assertion"
+)]
+
+mod access;
+mod admin;
+mod negotiation;
+mod objects;
+mod paging;
+mod socket;
+mod support;

@@ -1,0 +1,200 @@
+//! The administration commands of docs/interface.md: `collection create`, `account create`, `grant`,
+//! `token create`. Each opens the store directly (SQLite WAL with a busy timeout), so it works while a server
+//! runs on the same `--data`, and bootstraps a fresh store exactly as `serve` would.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use hub::{Hub, HubConfig, NewAccount, NewCollection, Rights};
+
+use crate::cmd::store_args::StoreArgs;
+
+/// `stixhub collection …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct CollectionArgs {
+    #[command(subcommand)]
+    command: CollectionCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CollectionCommand {
+    /// Create a collection; prints its id.
+    Create(CollectionCreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CollectionCreateArgs {
+    /// Title.
+    #[arg(long)]
+    title: String,
+    /// Alias, unique within the API root.
+    #[arg(long)]
+    alias: Option<String>,
+    /// Description.
+    #[arg(long)]
+    description: Option<String>,
+    /// API root name (default: the default API root).
+    #[arg(long, value_name = "NAME")]
+    api_root: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `stixhub account …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct AccountArgs {
+    #[command(subcommand)]
+    command: AccountCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AccountCommand {
+    /// Create an account; the password is read from standard input.
+    Create(AccountCreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AccountCreateArgs {
+    /// Account name (the HTTP Basic user name).
+    name: String,
+    /// Read the password from standard input (first line).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    /// Organisation.
+    #[arg(long)]
+    org: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `stixhub grant ACCOUNT --collection ID_OR_ALIAS [--read] [--write]` (neither flag: both).
+#[derive(Debug, clap::Args)]
+pub(crate) struct GrantArgs {
+    /// Account name.
+    account: String,
+    /// Collection id or alias.
+    #[arg(long, value_name = "ID_OR_ALIAS")]
+    collection: String,
+    /// Grant read.
+    #[arg(long)]
+    read: bool,
+    /// Grant write.
+    #[arg(long)]
+    write: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `stixhub token …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TokenCommand {
+    /// Create a bearer token for an account; prints it (only its hash is kept).
+    Create(TokenCreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenCreateArgs {
+    /// Account name.
+    account: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn with_hub<T>(store: &StoreArgs, work: impl AsyncFnOnce(&Hub) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    runtime.block_on(async {
+        let hub = Hub::new(store.open()?, HubConfig::default())
+            .await
+            .context("opening the hub")?;
+        let bootstrap = hub
+            .bootstrap(std::env::var("STIXHUB_ADMIN_PASSWORD").ok())
+            .await?;
+        if let Some(password) = bootstrap.generated_admin_password {
+            eprintln!("created account admin with password: {password}");
+        }
+        let hub = Arc::new(hub);
+        work(&hub).await
+    })
+}
+
+pub(crate) fn run_collection(args: &CollectionArgs) -> anyhow::Result<ExitCode> {
+    let CollectionCommand::Create(create) = &args.command;
+    let created = with_hub(&create.store, async |hub| {
+        let new = NewCollection {
+            title: create.title.clone(),
+            alias: create.alias.clone(),
+            description: create.description.clone(),
+            api_root: create.api_root.clone(),
+        };
+        hub.create_collection(new)
+            .await
+            .context("creating the collection")
+    })?;
+    writeln!(std::io::stdout().lock(), "{}", created.id).context("writing to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
+    let AccountCommand::Create(create) = &args.command;
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = input.lines().next().unwrap_or("").to_owned();
+    if password.is_empty() {
+        bail!("the password read from standard input is empty");
+    }
+    with_hub(&create.store, async |hub| {
+        let new = NewAccount {
+            name: create.name.clone(),
+            password,
+            org: create.org.clone(),
+        };
+        hub.create_account(new)
+            .await
+            .with_context(|| format!("creating account {}", create.name))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run_grant(args: &GrantArgs) -> anyhow::Result<ExitCode> {
+    let rights = if args.read || args.write {
+        Rights {
+            can_read: args.read,
+            can_write: args.write,
+        }
+    } else {
+        Rights {
+            can_read: true,
+            can_write: true,
+        }
+    };
+    with_hub(&args.store, async |hub| {
+        hub.grant(&args.account, &args.collection, rights)
+            .await
+            .context("granting (is the account or collection unknown?)")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create(create) = &args.command;
+    let token = with_hub(&create.store, async |hub| {
+        hub.create_token(&create.account)
+            .await
+            .with_context(|| format!("creating a token for {}", create.account))
+    })?;
+    writeln!(std::io::stdout().lock(), "{token}").context("writing to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}

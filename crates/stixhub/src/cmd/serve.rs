@@ -1,0 +1,106 @@
+//! `stixhub serve`: opens the store, bootstraps it on first start, and serves TAXII 2.1 until SIGTERM/SIGINT.
+//!
+//! Contract (docs/interface.md): prints `listening on http://HOST:PORT` (the real port, also with `:0`) on
+//! stderr once ready; on first start with no accounts prints the generated `admin` password once (unless
+//! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, exits 0.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use hub::{Hub, HubConfig};
+
+use crate::cmd::store_args::StoreArgs;
+
+/// The environment variable holding the first-start admin password.
+const ADMIN_PASSWORD_VAR: &str = "STIXHUB_ADMIN_PASSWORD";
+/// How often expired statuses are purged.
+const STATUS_PURGE_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Arguments of `stixhub serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    install_logger();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = args.store.open()?;
+    let hub = Arc::new(
+        Hub::new(store, HubConfig::default())
+            .await
+            .context("starting the hub")?,
+    );
+    let admin_password = std::env::var(ADMIN_PASSWORD_VAR).ok();
+    let bootstrap = hub
+        .bootstrap(admin_password)
+        .await
+        .context("preparing the store")?;
+    if let Some(password) = bootstrap.generated_admin_password {
+        eprintln!("created account admin with password: {password}");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    eprintln!("listening on http://{address}");
+    let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
+    server::serve(listener, server::AppState::new(hub), shutdown_signal())
+        .await
+        .context("serving")?;
+    purger.abort();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn purge_statuses_periodically(hub: Arc<Hub>) {
+    let mut ticks = tokio::time::interval(STATUS_PURGE_PERIOD);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = hub.purge_expired_statuses().await {
+            tracing::warn!(error = %err, "status purge failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+fn install_logger() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STIXHUB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,38 @@
+//! `--data DIR | --database URL`: which store a command opens. Shared by `serve` and the admin commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use store::Store;
+
+/// Where the hub keeps its data.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct StoreArgs {
+    /// Directory of the embedded SQLite store (created if missing).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "./stixhub-data",
+        conflicts_with = "database"
+    )]
+    pub(crate) data: PathBuf,
+    /// A PostgreSQL URL (postgres://USER@HOST:PORT/DB) instead of the embedded store.
+    #[arg(long, value_name = "URL")]
+    pub(crate) database: Option<String>,
+}
+
+impl StoreArgs {
+    /// Opens the store, migrating its schema.
+    pub(crate) fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        if let Some(url) = &self.database {
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                bail!("the PostgreSQL backend is not built yet (issue 5, store-postgres); use --data DIR");
+            }
+            bail!("unsupported --database URL {url:?}: expected postgres://USER@HOST:PORT/DB");
+        }
+        let store = store_sqlite::SqliteStore::open(&self.data)
+            .with_context(|| format!("opening the store in {}", self.data.display()))?;
+        Ok(Arc::new(store))
+    }
+}
