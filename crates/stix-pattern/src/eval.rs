@@ -13,7 +13,16 @@
 //! - `AND`, `OR`, `FOLLOWEDBY` and `REPEATS` bind *different* observations, where an observed-data with
 //!   `number_observed: k` counts as k observations (all with its `first_observed`/`last_observed`).
 //!
-//! Invariant: evaluation never panics on input; malformed observed-data is an [`EvalError`].
+//! - timestamps (literals, `first_observed`/`last_observed`, string properties compared with `t'…'`) must
+//!   have the STIX shape and be real calendar instants, and compare at microsecond precision, as in
+//!   `stix2-matcher`.
+//!
+//! Known, deliberate differences from `stix2-matcher` (each justified by the spec) are listed with the
+//! case that shows them in `test_data/matcher-disagreements.tsv`: `NOT EXISTS`, DOTALL for `MATCHES`,
+//! IPv6 and lenient CIDR operands, no exceptions on malformed values (incompatible, hence false).
+//!
+//! Invariant: evaluation never panics on input; malformed observed-data is an [`EvalError`]. Chains of
+//! operators are evaluated without recursion, so the parser's size limits bound the stack.
 
 mod bindings;
 mod compile;

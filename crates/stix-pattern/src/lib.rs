@@ -6,7 +6,10 @@
 //! - `Display` on [`ast::Pattern`] is the canonical printer; `parse(print(p)) == p`.
 //! - [`eval`] matches a pattern against observed-data, with the semantics of `stix2-matcher` 3.0.0.
 //!
-//! Architecture invariant: no I/O and no global state; every input error is a value, never a panic.
+//! Architecture invariant: no I/O and no global state; every input error is a value, never a panic. To keep
+//! that true for hostile input, a pattern may nest parentheses at most 100 deep and hold at most 1,000
+//! operators and qualifiers (the reference validator itself fails with a Python RecursionError near 250
+//! and 1,000); larger patterns are rejected with an error.
 #![deny(missing_docs)]
 
 pub mod ast;

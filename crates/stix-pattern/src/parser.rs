@@ -63,6 +63,8 @@ pub(crate) fn parse_pattern(text: &str) -> ParseOutput {
         idx: 0,
         errors,
         facts: SyntaxFacts::default(),
+        nesting: 0,
+        n_operators: 0,
     };
     let expression = parser.observation_expressions();
     if parser.errors.is_empty() && parser.peek() != TokenKind::Eof {
@@ -84,12 +86,24 @@ pub(crate) fn parse_pattern(text: &str) -> ParseOutput {
     }
 }
 
+/// Deepest parenthesis nesting accepted (observation and comparison levels together). Deeper input is
+/// rejected rather than risking the stack; the reference validator itself fails (RecursionError) near 250.
+pub(crate) const MAX_NESTING: usize = 100;
+
+/// Most binary operators plus qualifiers accepted in one pattern: the tree is binary, so this bounds its
+/// depth for every recursive consumer. The reference validator fails (RecursionError) near 1,000.
+pub(crate) const MAX_OPERATORS: usize = 1000;
+
 struct Parser<'t> {
     text: &'t str,
     tokens: &'t [Token],
     idx: usize,
     errors: Vec<PatternError>,
     facts: SyntaxFacts,
+    /// Parentheses currently open.
+    nesting: usize,
+    /// Binary operators and qualifiers seen so far.
+    n_operators: usize,
 }
 
 /// A result whose error has already been reported.
@@ -159,8 +173,9 @@ impl<'t> Parser<'t> {
     fn observation_expressions(&mut self) -> Parsed<ObservationExpr> {
         let mut left = self.observation_or();
         while self.eat(TokenKind::FollowedBy) {
+            let within_limit = self.count_operator();
             let right = self.observation_or();
-            left = combine(left, right, ObservationExpr::FollowedBy);
+            left = combine(left.filter(|_| within_limit), right, ObservationExpr::FollowedBy);
         }
         left
     }
@@ -168,8 +183,9 @@ impl<'t> Parser<'t> {
     fn observation_or(&mut self) -> Parsed<ObservationExpr> {
         let mut left = self.observation_and();
         while self.eat(TokenKind::Or) {
+            let within_limit = self.count_operator();
             let right = self.observation_and();
-            left = combine(left, right, ObservationExpr::Or);
+            left = combine(left.filter(|_| within_limit), right, ObservationExpr::Or);
         }
         left
     }
@@ -177,8 +193,9 @@ impl<'t> Parser<'t> {
     fn observation_and(&mut self) -> Parsed<ObservationExpr> {
         let mut left = self.observation_qualified();
         while self.eat(TokenKind::And) {
+            let within_limit = self.count_operator();
             let right = self.observation_qualified();
-            left = combine(left, right, ObservationExpr::And);
+            left = combine(left.filter(|_| within_limit), right, ObservationExpr::And);
         }
         left
     }
@@ -193,7 +210,8 @@ impl<'t> Parser<'t> {
             TokenKind::Within | TokenKind::Repeats | TokenKind::Start
         ) {
             let start = self.token().start as usize;
-            let qualifier = self.qualifier();
+            let within_limit = self.count_operator();
+            let qualifier = self.qualifier().filter(|_| within_limit);
             let end = self.tokens[self.idx.saturating_sub(1)].end as usize;
             if let Some(qualifier) = qualifier {
                 let kind = qualifier.kind();
@@ -230,7 +248,11 @@ impl<'t> Parser<'t> {
             }
             TokenKind::LParen => {
                 let open = self.bump();
+                if !self.enter_group(open) {
+                    return None;
+                }
                 let inner = self.observation_expressions();
+                self.nesting -= 1;
                 if inner.is_some() && !self.eat(TokenKind::RParen) {
                     let message = format!(
                         "expected ')' to close the group opened at {} (or AND, OR, FOLLOWEDBY, a qualifier)",
@@ -249,6 +271,30 @@ impl<'t> Parser<'t> {
                 None
             }
         }
+    }
+
+    /// Counts one binary operator or qualifier; `false` (reported once) past [`MAX_OPERATORS`].
+    fn count_operator(&mut self) -> bool {
+        self.n_operators += 1;
+        if self.n_operators == MAX_OPERATORS + 1 {
+            let span = self.tokens[self.idx.saturating_sub(1)].span();
+            let message = format!("pattern too large: more than {MAX_OPERATORS} operators and qualifiers");
+            self.errors.push(PatternError::new(span, message));
+        }
+        self.n_operators <= MAX_OPERATORS
+    }
+
+    /// Enters a parenthesised group opened by `open`; `false` (reported) past [`MAX_NESTING`], in which
+    /// case the caller returns without descending.
+    fn enter_group(&mut self, open: Token) -> bool {
+        if self.nesting >= MAX_NESTING {
+            let message = format!("parentheses nested deeper than {MAX_NESTING} levels");
+            self.errors.push(PatternError::new(open.span(), message));
+            self.idx = self.tokens.len() - 1;
+            return false;
+        }
+        self.nesting += 1;
+        true
     }
 
     /// Error recovery inside `[…]`: moves past the `]` that closes the current observation.

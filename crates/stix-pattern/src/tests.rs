@@ -141,3 +141,18 @@ fn parse_accepts_what_only_check_rejects() {
     );
     assert!(check(&pattern.to_string()).is_empty());
 }
+
+#[test]
+fn nesting_and_size_are_bounded_so_no_input_can_exhaust_the_stack() {
+    let deep = format!("{}[a:b = 1]{}", "(".repeat(500), ")".repeat(500));
+    let errors = parse(&deep).unwrap_err();
+    assert!(errors[0].message.contains("nested deeper than"), "{errors:?}");
+    let long_ok = format!("[{}]", vec!["a:b = 1"; 1001].join(" OR "));
+    assert!(check(&long_ok).is_empty());
+    let too_long = format!("[{}]", vec!["a:b = 1"; 1002].join(" OR "));
+    assert!(
+        parse(&too_long).unwrap_err()[0]
+            .message
+            .contains("more than 1000 operators")
+    );
+}

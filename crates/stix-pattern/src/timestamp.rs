@@ -68,6 +68,35 @@ pub(crate) fn stix_timestamp_nanos(text: &str) -> Option<i128> {
     Some(i128::from(seconds) * 1_000_000_000 + i128::from(nanos))
 }
 
+/// Whether a text of the literal shape names a real instant: the day exists in its month (leap years
+/// counted) and the second is at most 59 (Python's `datetime`, which `stix2-matcher` uses, has no leap
+/// seconds).
+pub(crate) fn is_calendar_valid(text: &str) -> bool {
+    if !is_valid_literal(text) {
+        return false;
+    }
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| {
+        b[range]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day, second) = (num(0..4), num(5..7), num(8..10), num(17..19));
+    let is_leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if is_leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day <= days_in_month && second <= 59 && year >= 1
+}
+
+/// Truncates epoch nanoseconds to whole microseconds, the precision `stix2-matcher` compares at.
+pub(crate) fn truncate_to_micros(nanos: i128) -> i128 {
+    nanos - nanos.rem_euclid(1000)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). A day past the end of
 /// its month simply counts on into the next month.
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {

@@ -18,12 +18,16 @@ use std::collections::HashSet;
 
 use super::{CompiledComparison, EvalError, Observation};
 use crate::ast::{ComparisonExpr, ObservationExpr, Pattern, Qualifier};
+use crate::timestamp::truncate_to_micros;
 
 /// Instances used per observed-data index, sorted by index.
 type Binding = Vec<(usize, u64)>;
 
 /// How many binding combinations one evaluation may try before giving up.
 const WORK_LIMIT: u64 = 20_000_000;
+
+/// The largest `REPEATS` count searched for (the search keeps one partial binding per repetition).
+const MAX_REPEATS_SEARCHED: u64 = 100_000;
 
 pub(crate) fn pattern_matches(pattern: &Pattern, observations: &[Observation]) -> Result<bool, EvalError> {
     let mut evaluator = Evaluator {
@@ -52,21 +56,33 @@ impl Evaluator<'_> {
     fn bindings(&mut self, expr: &ObservationExpr) -> Result<Vec<Binding>, EvalError> {
         match expr {
             ObservationExpr::Observation(comparison) => self.leaf(comparison),
-            ObservationExpr::Or(l, r) => {
-                let mut all = self.bindings(l)?;
-                all.extend(self.bindings(r)?);
+            ObservationExpr::Or(..) => {
+                let mut all = Vec::new();
+                for operand in chain_operands(expr) {
+                    all.extend(self.bindings(operand)?);
+                }
                 Ok(dedup(all))
             }
-            ObservationExpr::And(l, r) => {
-                let (left, right) = (self.bindings(l)?, self.bindings(r)?);
-                self.join(&left, &right, |_, _| true)
+            ObservationExpr::And(..) => {
+                let operands = chain_operands(expr);
+                let mut acc = self.bindings(operands[0])?;
+                for operand in &operands[1..] {
+                    let right = self.bindings(operand)?;
+                    acc = self.join(&acc, &right, |_, _| true)?;
+                }
+                Ok(acc)
             }
-            ObservationExpr::FollowedBy(l, r) => {
-                let (left, right) = (self.bindings(l)?, self.bindings(r)?);
+            ObservationExpr::FollowedBy(..) => {
                 let observations = self.observations;
-                self.join(&left, &right, |a, b| {
-                    latest_first(observations, a) <= earliest_last(observations, b)
-                })
+                let operands = chain_operands(expr);
+                let mut acc = self.bindings(operands[0])?;
+                for operand in &operands[1..] {
+                    let right = self.bindings(operand)?;
+                    acc = self.join(&acc, &right, |a, b| {
+                        latest_first(observations, a) <= earliest_last(observations, b)
+                    })?;
+                }
+                Ok(acc)
             }
             ObservationExpr::Qualified(inner, qualifier) => {
                 self.check_qualifier(qualifier)?;
@@ -84,7 +100,11 @@ impl Evaluator<'_> {
             Qualifier::Repeats(0) => Err(EvalError::InvalidPattern(
                 "REPEATS needs a count of at least 1".to_owned(),
             )),
-            _ => Ok(()),
+            Qualifier::StartStop { start, stop } => {
+                super::compile::check_calendar_valid(start)?;
+                super::compile::check_calendar_valid(stop)
+            }
+            Qualifier::Within(_) | Qualifier::Repeats(_) => Ok(()),
         }
     }
 
@@ -138,7 +158,10 @@ impl Evaluator<'_> {
                     .collect())
             }
             Qualifier::StartStop { start, stop } => {
-                let (start, stop) = (start.epoch_nanos(), stop.epoch_nanos());
+                let (start, stop) = (
+                    truncate_to_micros(start.epoch_nanos()),
+                    truncate_to_micros(stop.epoch_nanos()),
+                );
                 if start >= stop {
                     return Ok(Vec::new());
                 }
@@ -170,31 +193,70 @@ impl Evaluator<'_> {
         if count > capacity || inner.is_empty() {
             return Ok(Vec::new());
         }
-        let mut found = HashSet::new();
-        self.repeat_from(inner, 0, count, &Vec::new(), &mut found)?;
-        Ok(dedup(found.into_iter().collect()))
-    }
-
-    fn repeat_from(
-        &mut self,
-        inner: &[Binding],
-        first_idx: usize,
-        remaining: u64,
-        so_far: &Binding,
-        found: &mut HashSet<Binding>,
-    ) -> Result<(), EvalError> {
-        if remaining == 0 {
-            found.insert(so_far.clone());
-            return Ok(());
+        if count > MAX_REPEATS_SEARCHED {
+            return Err(EvalError::TooComplex(format!(
+                "REPEATS {count} TIMES (more than {MAX_REPEATS_SEARCHED})"
+            )));
         }
-        for (binding_idx, binding) in inner.iter().enumerate().skip(first_idx) {
+        // Depth-first over non-decreasing choices (a binding may repeat while capacity allows), with an
+        // explicit stack: the depth is `count`, far beyond what recursion could afford.
+        struct Frame {
+            next_idx: usize,
+            so_far: Binding,
+        }
+        let mut found = HashSet::new();
+        let mut frames = vec![Frame {
+            next_idx: 0,
+            so_far: Vec::new(),
+        }];
+        loop {
+            let depth = frames.len().saturating_sub(1) as u64;
+            let Some(top) = frames.last_mut() else { break };
+            if depth == count {
+                if let Some(done) = frames.pop() {
+                    found.insert(done.so_far);
+                }
+                continue;
+            }
+            let Some(binding) = inner.get(top.next_idx) else {
+                frames.pop();
+                continue;
+            };
+            let binding_idx = top.next_idx;
+            top.next_idx += 1;
+            let merged = merge(self.observations, &top.so_far, binding);
             self.spend(1)?;
-            if let Some(merged) = merge(self.observations, so_far, binding) {
-                self.repeat_from(inner, binding_idx, remaining - 1, &merged, found)?;
+            if let Some(merged) = merged {
+                frames.push(Frame {
+                    next_idx: binding_idx,
+                    so_far: merged,
+                });
             }
         }
-        Ok(())
+        Ok(dedup(found.into_iter().collect()))
     }
+}
+
+/// The operands of a left-leaning chain of the operator at the root of `expr` (And, Or or FollowedBy), left
+/// to right, found without recursion: `((a OP b) OP c)` gives `[a, b, c]`.
+fn chain_operands(expr: &ObservationExpr) -> Vec<&ObservationExpr> {
+    let same_operator = |e: &ObservationExpr| std::mem::discriminant(e) == std::mem::discriminant(expr);
+    let mut operands = Vec::new();
+    let mut current = expr;
+    loop {
+        match current {
+            ObservationExpr::And(l, r) | ObservationExpr::Or(l, r) | ObservationExpr::FollowedBy(l, r)
+                if same_operator(current) =>
+            {
+                operands.push(&**r);
+                current = l;
+            }
+            _ => break,
+        }
+    }
+    operands.push(current);
+    operands.reverse();
+    operands
 }
 
 /// The two bindings together, or `None` if some observed-data would be used more than `number_observed`.

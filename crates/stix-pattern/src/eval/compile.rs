@@ -20,7 +20,8 @@ use unicode_normalization::UnicodeNormalization;
 use super::EvalError;
 use super::net::is_within;
 use super::values::{PathValue, Scalar, compare, equal, is_order_defined, literal_scalar, set_member_equal};
-use crate::ast::{CompOp, Comparison, ComparisonExpr, Literal, ObjectPath, PathStep};
+use crate::ast::{CompOp, Comparison, ComparisonExpr, Literal, ObjectPath, PathStep, Timestamp};
+use crate::timestamp::is_calendar_valid;
 
 /// Object types `stix2-matcher` never matches in STIX 2.1 (they are not SCOs).
 const NON_SCO_TYPES: &[&str] = &[
@@ -59,8 +60,10 @@ pub struct CompiledComparison {
 
 #[derive(Debug, Clone)]
 enum Node {
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// Every operand holds (a flattened `AND` chain).
+    All(Vec<Node>),
+    /// Some operand holds (a flattened `OR` chain).
+    Any(Vec<Node>),
     Test {
         path: ObjectPath,
         negated: bool,
@@ -115,10 +118,49 @@ impl CompiledComparison {
     }
 }
 
+/// The operands of a left-leaning chain of one operator, left to right, found without recursion (a chain
+/// may be as long as the operator limit; only parenthesised right operands nest).
+fn chain_operands(
+    expr: &ComparisonExpr,
+    split: fn(&ComparisonExpr) -> Option<(&ComparisonExpr, &ComparisonExpr)>,
+) -> Vec<&ComparisonExpr> {
+    let mut operands = Vec::new();
+    let mut current = expr;
+    while let Some((left, right)) = split(current) {
+        operands.push(right);
+        current = left;
+    }
+    operands.push(current);
+    operands.reverse();
+    operands
+}
+
 fn compile_node(expr: &ComparisonExpr) -> Result<Node, EvalError> {
+    fn split_and(e: &ComparisonExpr) -> Option<(&ComparisonExpr, &ComparisonExpr)> {
+        match e {
+            ComparisonExpr::And(l, r) => Some((l, r)),
+            _ => None,
+        }
+    }
+    fn split_or(e: &ComparisonExpr) -> Option<(&ComparisonExpr, &ComparisonExpr)> {
+        match e {
+            ComparisonExpr::Or(l, r) => Some((l, r)),
+            _ => None,
+        }
+    }
     Ok(match expr {
-        ComparisonExpr::And(l, r) => Node::And(Box::new(compile_node(l)?), Box::new(compile_node(r)?)),
-        ComparisonExpr::Or(l, r) => Node::Or(Box::new(compile_node(l)?), Box::new(compile_node(r)?)),
+        ComparisonExpr::And(..) => Node::All(
+            chain_operands(expr, split_and)
+                .into_iter()
+                .map(compile_node)
+                .collect::<Result<_, _>>()?,
+        ),
+        ComparisonExpr::Or(..) => Node::Any(
+            chain_operands(expr, split_or)
+                .into_iter()
+                .map(compile_node)
+                .collect::<Result<_, _>>()?,
+        ),
         ComparisonExpr::Exists { path, negated } => Node::Exists {
             path: path.clone(),
             negated: *negated,
@@ -141,8 +183,28 @@ fn string_operand(comparison: &Comparison) -> Result<&str, EvalError> {
     }
 }
 
+/// `stix2-matcher` rejects a timestamp literal that is not a real instant (`2024-02-30`, second `60`).
+pub(crate) fn check_calendar_valid(timestamp: &Timestamp) -> Result<(), EvalError> {
+    if is_calendar_valid(timestamp.as_str()) {
+        Ok(())
+    } else {
+        Err(EvalError::InvalidPattern(format!(
+            "t'{timestamp}' is not a calendar date and time"
+        )))
+    }
+}
+
 fn compile_test(comparison: &Comparison) -> Result<Test, EvalError> {
     let literal = comparison.value.clone();
+    let items = match &literal {
+        Literal::List(items) => items.as_slice(),
+        single => std::slice::from_ref(single),
+    };
+    for item in items {
+        if let Literal::Timestamp(timestamp) = item {
+            check_calendar_valid(timestamp)?;
+        }
+    }
     Ok(match comparison.op {
         CompOp::Eq | CompOp::Neq => Test::Equal {
             literal,
@@ -281,8 +343,12 @@ fn eval_node<'v>(
     resolve: &dyn Fn(&str) -> Option<&'v Value>,
 ) -> bool {
     match node {
-        Node::And(l, r) => eval_node(l, root, root_type, resolve) && eval_node(r, root, root_type, resolve),
-        Node::Or(l, r) => eval_node(l, root, root_type, resolve) || eval_node(r, root, root_type, resolve),
+        Node::All(operands) => operands
+            .iter()
+            .all(|node| eval_node(node, root, root_type, resolve)),
+        Node::Any(operands) => operands
+            .iter()
+            .any(|node| eval_node(node, root, root_type, resolve)),
         Node::Exists { path, negated } => {
             is_root_of(path, root_type) && resolve_path(root, &path.steps, resolve).is_empty() == *negated
         }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::EvalError;
-use crate::timestamp::stix_timestamp_nanos;
+use crate::timestamp::{is_calendar_valid, stix_timestamp_nanos, truncate_to_micros};
 
 /// One observed-data object prepared for matching.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,9 @@ impl Observation {
         let invalid = |what: &str| EvalError::InvalidObservation(what.to_owned());
         let timestamp = |key: &str| -> Result<i128, EvalError> {
             let text = observed_data.get(key).and_then(Value::as_str);
-            text.and_then(stix_timestamp_nanos)
+            text.filter(|t| is_calendar_valid(t))
+                .and_then(stix_timestamp_nanos)
+                .map(truncate_to_micros)
                 .ok_or_else(|| EvalError::InvalidObservation(format!("missing or malformed {key}")))
         };
         let first_observed = timestamp("first_observed")?;

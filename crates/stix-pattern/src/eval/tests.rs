@@ -421,3 +421,47 @@ fn single_object_comparison_is_exposed_for_indexes() {
     assert!(!comparison_matches_object(expr, &file, &|_| None));
     assert!(!comparison_matches_object(expr, &dir, &resolve));
 }
+
+#[test]
+fn timestamp_literals_must_be_calendar_instants() {
+    let result = eval("[file:ctime = t'2024-02-30T00:00:00Z']", &[file()]);
+    assert!(matches!(result, Err(EvalError::InvalidPattern(_))), "{result:?}");
+    let result = eval(
+        "[file:name = 'a.exe'] START t'2026-03-01T11:59:60Z' STOP t'2030-01-01T00:00:00Z'",
+        &[file()],
+    );
+    assert!(matches!(result, Err(EvalError::InvalidPattern(_))), "{result:?}");
+}
+
+#[test]
+fn timestamps_compare_at_microsecond_precision_like_stix2_matcher() {
+    let group = observed(
+        0,
+        0,
+        1,
+        &[json!({"type": "file", "ctime": "2026-03-01T12:00:00.0000009Z"})],
+    );
+    assert_matches(
+        "[file:ctime = t'2026-03-01T12:00:00Z']",
+        std::slice::from_ref(&group),
+        true,
+    );
+    assert_matches(
+        "[file:ctime = t'2026-03-01T12:00:00Z'] START t'2026-03-01T12:00:00.0000001Z' STOP t'2026-03-01T12:01:00Z'",
+        &[group],
+        true,
+    );
+}
+
+#[test]
+fn long_chains_evaluate_without_deep_recursion() {
+    let text = format!(
+        "[{}]",
+        vec!["file:name = 'zz'"; 1000].join(" OR ") + " OR file:name = 'a.exe'"
+    );
+    assert_matches(&text, &[file()], true);
+    let obs_chain = vec!["[file:name = 'a.exe']"; 500].join(" OR ");
+    assert_matches(&obs_chain, &[file()], true);
+    let repeated = observed(0, 0, 5000, &[json!({"type": "file", "name": "a"})]);
+    assert_matches("[file:name = 'a'] REPEATS 5000 TIMES", &[repeated], true);
+}

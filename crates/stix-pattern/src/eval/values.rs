@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::ast::Literal;
-use crate::timestamp::stix_timestamp_nanos;
+use crate::timestamp::{is_calendar_valid, stix_timestamp_nanos, truncate_to_micros};
 
 /// A value reached by an object path.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ pub(crate) fn literal_scalar(literal: &Literal) -> Scalar<'_> {
         Literal::Int(i) => Scalar::Int(i128::from(*i)),
         Literal::Float(x) => Scalar::Float(*x),
         Literal::Bool(b) => Scalar::Bool(*b),
-        Literal::Timestamp(t) => Scalar::Timestamp(t.epoch_nanos()),
+        Literal::Timestamp(t) => Scalar::Timestamp(truncate_to_micros(t.epoch_nanos())),
         Literal::Hex(bytes) | Literal::Binary(bytes) => Scalar::Bytes(bytes),
         Literal::List(_) => Scalar::Other,
     }
@@ -87,9 +87,13 @@ fn coerce_for_timestamp<'a>(value: Scalar<'a>, literal: Scalar<'_>) -> Scalar<'a
     }
 }
 
-/// A JSON timestamp as `stix2-matcher` reads it: the STIX shape, upper-case `T` and `Z` required.
+/// A JSON timestamp as `stix2-matcher` reads it: the STIX shape (upper-case `T` and `Z`), a real calendar
+/// instant, compared at microsecond precision.
 fn parse_stix_timestamp(text: &str) -> Option<i128> {
-    stix_timestamp_nanos(text)
+    if !is_calendar_valid(text) {
+        return None;
+    }
+    stix_timestamp_nanos(text).map(truncate_to_micros)
 }
 
 /// Compares `value` with `literal` under the compatibility table; `None` when they are incompatible.

@@ -13,7 +13,8 @@ impl Parser<'_> {
     pub(super) fn comparison_or(&mut self) -> Parsed<ComparisonExpr> {
         let mut left = self.comparison_and()?;
         while self.eat(TokenKind::Or) {
-            let right = self.comparison_and()?;
+            let within_limit = self.count_operator();
+            let right = self.comparison_and().filter(|_| within_limit)?;
             left = ComparisonExpr::Or(Box::new(left), Box::new(right));
         }
         Some(left)
@@ -22,7 +23,8 @@ impl Parser<'_> {
     fn comparison_and(&mut self) -> Parsed<ComparisonExpr> {
         let mut left = self.property_test()?;
         while self.eat(TokenKind::And) {
-            let right = self.property_test()?;
+            let within_limit = self.count_operator();
+            let right = self.property_test().filter(|_| within_limit)?;
             left = ComparisonExpr::And(Box::new(left), Box::new(right));
         }
         Some(left)
@@ -32,7 +34,12 @@ impl Parser<'_> {
         match self.peek() {
             TokenKind::LParen => {
                 let open = self.bump();
-                let inner = self.comparison_or()?;
+                if !self.enter_group(open) {
+                    return None;
+                }
+                let inner = self.comparison_or();
+                self.nesting -= 1;
+                let inner = inner?;
                 if !self.eat(TokenKind::RParen) {
                     let message = format!(
                         "expected ')' to close the group opened at {} (or AND, OR)",
