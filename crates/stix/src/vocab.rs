@@ -9,7 +9,7 @@
 use self::ObjectFamily::{Domain as SDO, Meta as META, Observable as SCO, Relationship as SRO};
 use self::PropertyKind::{
     Binary as BIN, Boolean as B, Dictionary as D, Hashes as H, Hex as HEX, Integer as I,
-    KillChainPhases as K, List as L, Number as N, String as S, StringList as SL, Timestamp as T,
+    KillChainPhases as K, List as L, Number as N, String as S, StringList as SL, Timestamp as T, Url as URL,
 };
 
 /// The four families of STIX objects (§2.1 of the standards digest), plus custom types of unknown family.
@@ -48,8 +48,10 @@ pub enum PropertyKind {
     Hashes,
     /// Base64-encoded binary data (§2.3); such property names end in `_bin`.
     Binary,
-    /// Hexadecimal bytes (§2.10); such property names end in `_hex`.
+    /// Hexadecimal bytes (§2.8); such property names end in `_hex`.
     Hex,
+    /// A URL (RFC 3986).
+    Url,
     /// A non-empty list of kill-chain phases (§2.11).
     KillChainPhases,
     /// An identifier of an object of the given target types.
@@ -340,7 +342,7 @@ static TYPE_SPECS: [TypeSpec; 42] = [
     spec("vulnerability", SDO, &["name"], &[("name", S), ("description", S)]),
     spec("relationship", SRO, &["relationship_type", "source_ref", "target_ref"], &[("relationship_type", S), ("description", S), ("source_ref", PropertyKind::Ref(RefTarget::DomainOrObservable)), ("target_ref", PropertyKind::Ref(RefTarget::DomainOrObservable)), ("start_time", T), ("stop_time", T)]),
     spec("sighting", SRO, &["sighting_of_ref"], &[("description", S), ("first_seen", T), ("last_seen", T), ("count", I), ("sighting_of_ref", PropertyKind::Ref(RefTarget::Domain)), ("observed_data_refs", rl(&["observed-data"])), ("where_sighted_refs", rl(&["identity", "location"])), ("summary", B)]),
-    spec("artifact", SCO, &[], &[("mime_type", S), ("payload_bin", BIN), ("url", S), ("hashes", H), ("encryption_algorithm", S), ("decryption_key", S)]),
+    spec("artifact", SCO, &[], &[("mime_type", S), ("payload_bin", BIN), ("url", URL), ("hashes", H), ("encryption_algorithm", S), ("decryption_key", S)]),
     spec("autonomous-system", SCO, &["number"], &[("number", I), ("name", S), ("rir", S)]),
     spec("directory", SCO, &["path"], &[("path", S), ("path_enc", S), ("ctime", T), ("mtime", T), ("atime", T), ("contains_refs", rl(&["file", "directory"]))]),
     spec("domain-name", SCO, &["value"], &[("value", S), ("resolves_to_refs", rl(&["ipv4-addr", "ipv6-addr", "domain-name"]))]),
@@ -354,7 +356,7 @@ static TYPE_SPECS: [TypeSpec; 42] = [
     spec("network-traffic", SCO, &["protocols"], &[("start", T), ("end", T), ("is_active", B), ("src_ref", r(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), ("dst_ref", r(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), ("src_port", I), ("dst_port", I), ("protocols", SL), ("src_byte_count", I), ("dst_byte_count", I), ("src_packets", I), ("dst_packets", I), ("ipfix", D), ("src_payload_ref", r(&["artifact"])), ("dst_payload_ref", r(&["artifact"])), ("encapsulates_refs", rl(&["network-traffic"])), ("encapsulated_by_ref", r(&["network-traffic"]))]),
     spec("process", SCO, &[], &[("is_hidden", B), ("pid", I), ("created_time", T), ("cwd", S), ("command_line", S), ("environment_variables", D), ("opened_connection_refs", rl(&["network-traffic"])), ("creator_user_ref", r(&["user-account"])), ("image_ref", r(&["file"])), ("parent_ref", r(&["process"])), ("child_refs", rl(&["process"]))]),
     spec("software", SCO, &["name"], &[("name", S), ("cpe", S), ("swid", S), ("languages", SL), ("vendor", S), ("version", S)]),
-    spec("url", SCO, &["value"], &[("value", S)]),
+    spec("url", SCO, &["value"], &[("value", URL)]),
     spec("user-account", SCO, &[], &[("user_id", S), ("credential", S), ("account_login", S), ("account_type", S), ("display_name", S), ("is_service_account", B), ("is_privileged", B), ("can_escalate_privs", B), ("is_disabled", B), ("account_created", T), ("account_expires", T), ("credential_last_changed", T), ("account_first_login", T), ("account_last_login", T)]),
     spec("windows-registry-key", SCO, &[], &[("key", S), ("values", L), ("modified_time", T), ("creator_user_ref", r(&["user-account"])), ("number_of_subkeys", I)]),
     spec("x509-certificate", SCO, &[], &[("is_self_signed", B), ("hashes", H), ("version", S), ("serial_number", S), ("signature_algorithm", S), ("issuer", S), ("validity_not_before", T), ("validity_not_after", T), ("subject", S), ("subject_public_key_algorithm", S), ("subject_public_key_modulus", S), ("subject_public_key_exponent", I), ("x509_v3_extensions", D)]),

@@ -26,7 +26,7 @@ use crate::validate::path::{Path, report};
 use crate::vocab::{self, ObjectFamily, TypeSpec};
 
 /// Every rule code the validator emits, with the rule it stands for. Codes are stable across releases.
-pub const RULE_CODES: [(&str, &str); 34] = [
+pub const RULE_CODES: [(&str, &str); 35] = [
     ("not-an-object", "a STIX object must be a JSON object"),
     (
         "required-property",
@@ -107,6 +107,10 @@ pub const RULE_CODES: [(&str, &str); 34] = [
     (
         "hex-format",
         "hex values are an even number of 0-9a-f digits (§2.8)",
+    ),
+    (
+        "url-format",
+        "URLs (external references, url, artifact) are RFC 3986 URIs (§2.5, §6.14)",
     ),
     (
         "ip-address",

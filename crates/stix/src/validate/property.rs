@@ -45,6 +45,7 @@ pub(crate) fn check_property_kind(
         PropertyKind::Hashes => check_hashes(value, path, out),
         PropertyKind::Binary => check_binary(value, path, out),
         PropertyKind::Hex => check_hex(value, path, out),
+        PropertyKind::Url => check_url(value, path, out),
         PropertyKind::KillChainPhases => check_kill_chain_phases(value, path, out),
         PropertyKind::Ref(target) => check_ref(value, target, path, out),
         PropertyKind::RefList(target) => check_ref_list(value, target, path, out),
@@ -349,7 +350,10 @@ pub(crate) fn check_external_references(value: &Value, path: &Path<'_>, out: &mu
             );
             continue;
         };
-        for key in ["source_name", "description", "url", "external_id"] {
+        if let Some(url) = reference.get("url") {
+            check_url(url, &reference_path.key("url"), out);
+        }
+        for key in ["source_name", "description", "external_id"] {
             if let Some(text) = reference.get(key) {
                 expect(text.is_string(), "a string", &reference_path.key(key), out);
             }
@@ -374,6 +378,48 @@ pub(crate) fn check_external_references(value: &Value, path: &Path<'_>, out: &mu
             check_hashes_with_keys(hashes, HashKeys::Vocabulary, &reference_path.key("hashes"), out);
         }
     }
+}
+
+/// Checks a URL (RFC 3986 URI): a scheme, then only characters a URI may hold, with valid %-escapes.
+pub(crate) fn check_url(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(url) = value.as_str() else {
+        report(out, "property-type", path, "must be a URL string");
+        return;
+    };
+    if !is_rfc3986_uri(url) {
+        report(out, "url-format", path, format!("{url:?} is not an RFC 3986 URI"));
+    }
+}
+
+fn is_rfc3986_uri(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let scheme_ok = scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let bytes = rest.as_bytes();
+    let mut byte_idx = 0;
+    let mut n_fragment_marks = 0;
+    while let Some(&b) = bytes.get(byte_idx) {
+        match b {
+            b'%' => {
+                let escaped = bytes.get(byte_idx + 1..byte_idx + 3);
+                if !escaped.is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                byte_idx += 2;
+            }
+            b'#' => n_fragment_marks += 1,
+            b if b.is_ascii_alphanumeric() => {}
+            b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'[' | b']' | b'@' | b'!' | b'$' | b'&'
+            | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {}
+            _ => return false,
+        }
+        byte_idx += 1;
+    }
+    scheme_ok && n_fragment_marks <= 1
 }
 
 /// Whether `name` is a valid property name (§3.1, §11.1.1): `[a-z0-9_]`, starting with a letter, 3–250

@@ -519,3 +519,35 @@ fn observed_data_refs_include_an_observable() {
         &[],
     );
 }
+
+#[test]
+fn urls_are_rfc3986_uris() {
+    for good in [
+        "https://example.com/a?b=c#d",
+        "http://[2001:db8::1]:8080/x",
+        "mailto:a@example.com",
+        "urn:isbn:0451450523",
+        "http://x/%20y",
+    ] {
+        check(sco("url", json!({"value": good})), &[]);
+    }
+    for bad in [
+        " https://example.com/",
+        "https://example.com/a b",
+        "example.com",
+        "http://x/%zz",
+        "http://x/a#b#c",
+        "http://exämple.com/",
+        "1http://x/",
+    ] {
+        check(sco("url", json!({"value": bad})), &["url-format"]);
+    }
+    let reference = |url: &str| {
+        with(
+            indicator(),
+            json!({"external_references": [{"source_name": "acme", "url": url}]}),
+        )
+    };
+    check(reference("https://example.com/report.pdf"), &[]);
+    check(reference(" https://example.com/report.pdf"), &["url-format"]);
+}
