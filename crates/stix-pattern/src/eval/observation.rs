@@ -110,8 +110,29 @@ impl Observation {
             .collect()
     }
 
-    /// The referenced SCO with local id `id`, if this observation has it.
-    pub(crate) fn object_by_id(&self, id: &str) -> Option<&Value> {
+    /// `first_observed`, in nanoseconds since the epoch (truncated to microseconds).
+    pub fn first_observed_nanos(&self) -> i128 {
+        self.first_observed
+    }
+
+    /// `last_observed`, in nanoseconds since the epoch (truncated to microseconds).
+    pub fn last_observed_nanos(&self) -> i128 {
+        self.last_observed
+    }
+
+    /// `number_observed`: how many observations this object stands for.
+    pub fn number_observed(&self) -> u64 {
+        self.number_observed
+    }
+
+    /// The referenced SCOs with the local id a `_ref` uses for each (an `object_refs` id, or an embedded
+    /// `objects` key).
+    pub fn objects(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.objects.iter().map(|(id, object)| (id.as_str(), object))
+    }
+
+    /// The referenced SCO with local id `id`, if this observation has it (what `_ref` resolves to).
+    pub fn object_by_id(&self, id: &str) -> Option<&Value> {
         self.objects
             .iter()
             .find(|(known, _)| known == id)
