@@ -4,3 +4,7 @@
 mod cli;
 mod pattern_cli;
 mod pattern_oracle;
+mod taxii_admin_cli;
+mod taxii_crash;
+mod taxii_interop;
+mod taxii_server;
