@@ -43,6 +43,9 @@ pub(crate) struct Catalog {
 struct TypeTable {
     probes: Vec<Probe>,
     probe_by_path: hashbrown::HashMap<u32, usize>,
+    /// Probes by the property their path starts with: an SCO has few properties, a type many probes, so a
+    /// query walks the SCO's properties and reads only the probes they can feed.
+    probes_by_first_key: hashbrown::HashMap<String, Vec<usize>>,
     fallback: Vec<Posting>,
 }
 
@@ -126,7 +129,15 @@ impl Catalog {
                 n_cidr: 0,
                 n_literal: 0,
             });
-            table.probes.len() - 1
+            let probe_idx = table.probes.len() - 1;
+            if let Some(PathStep::Key(first_key)) = path.steps.first() {
+                table
+                    .probes_by_first_key
+                    .entry_ref(first_key.as_str())
+                    .or_default()
+                    .push(probe_idx);
+            }
+            probe_idx
         });
         let probe = &mut table.probes[probe_idx];
         let delta = |count: &mut u32| match change {
@@ -180,35 +191,54 @@ impl Catalog {
         let Some(table) = self.types.get(object_type) else {
             return;
         };
-        for probe in &table.probes {
-            if probe.n_exact == 0 && probe.n_cidr == 0 && probe.n_literal == 0 {
-                continue;
+        match sco.as_object() {
+            Some(object) if object.len() < table.probes.len() => {
+                for key in object.keys() {
+                    let Some(probe_idxs) = table.probes_by_first_key.get(key.as_str()) else {
+                        continue;
+                    };
+                    for probe_idx in probe_idxs {
+                        self.probe(&table.probes[*probe_idx], sco, resolve, out);
+                    }
+                }
             }
-            let literals = if probe.n_literal > 0 {
-                self.literals.get(&probe.path_id)
-            } else {
-                None
-            };
-            for_each_value(sco, &probe.steps, resolve, &mut |value| {
-                if probe.n_exact > 0
-                    && let Some(scalar) = json_scalar(value)
-                    && let Some(postings) = self.exact.get(scalar_key(probe.path_id, &scalar))
-                {
-                    out.extend_from_slice(postings.as_slice());
+            _ => {
+                for probe in &table.probes {
+                    self.probe(probe, sco, resolve, out);
                 }
-                let Some(text) = value.as_str() else { return };
-                if probe.n_cidr > 0
-                    && let Some(net) = IpNet::parse(text)
-                {
-                    self.cidr.containing(probe.path_id, net, out);
-                    self.cidr.inside(probe.path_id, net, out);
-                }
-                if let Some(literals) = literals {
-                    literals.occurring_in(text.as_bytes(), out);
-                }
-            });
+            }
         }
         out.extend_from_slice(&table.fallback);
+    }
+
+    /// Pushes the postings the values at `probe`'s path in `sco` hit.
+    fn probe<'v>(&self, probe: &Probe, sco: &'v Value, resolve: Resolve<'_, 'v>, out: &mut Vec<Posting>) {
+        if probe.n_exact == 0 && probe.n_cidr == 0 && probe.n_literal == 0 {
+            return;
+        }
+        let literals = if probe.n_literal > 0 {
+            self.literals.get(&probe.path_id)
+        } else {
+            None
+        };
+        for_each_value(sco, &probe.steps, resolve, &mut |value| {
+            if probe.n_exact > 0
+                && let Some(scalar) = json_scalar(value)
+                && let Some(postings) = self.exact.get(scalar_key(probe.path_id, &scalar))
+            {
+                out.extend_from_slice(postings.as_slice());
+            }
+            let Some(text) = value.as_str() else { return };
+            if probe.n_cidr > 0
+                && let Some(net) = IpNet::parse(text)
+            {
+                self.cidr.containing(probe.path_id, net, out);
+                self.cidr.inside(probe.path_id, net, out);
+            }
+            if let Some(literals) = literals {
+                literals.occurring_in(text, out);
+            }
+        });
     }
 }
 

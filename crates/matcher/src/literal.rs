@@ -4,20 +4,23 @@
 //! Extraction is conservative: when it cannot prove a substring is required it returns `None` and the
 //! comparison falls back to full evaluation. `LIKE` constants and `MATCHES` expressions that are not pure
 //! ASCII get no literal: the evaluator NFC-normalizes them, which could change which bytes are required.
-//! Likewise the evaluator normalizes non-ASCII values, so such a value is a candidate for every literal.
+//! The evaluator searches the NFC form of a value, so that is what the automata search too.
 //!
 //! The index per path is an Aho–Corasick automaton over the literals it held at its last rebuild, plus a
-//! short list of literals added since, checked one by one. The automaton is rebuilt (dropping literals no
-//! indicator uses any more) when the pending list outgrows a quarter of the automaton, so the cost of
-//! rebuilding stays proportional to the number of literals added (amortized O(total literal bytes)).
+//! small automaton over the literals added since (rebuilt on every insertion). Everything is rebuilt into
+//! one automaton (dropping literals no indicator uses any more) when the small one outgrows
+//! max(32, min(256, n/64)) literals, so a query runs at most two automata and insertion stays cheap.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_syntax::hir::{Hir, HirKind};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::postings::{Posting, Postings};
 
-/// The pending list is scanned linearly; below this size it is never worth a rebuild.
+/// Literals added since the last full rebuild sit in a small second automaton, rebuilt on each insertion;
+/// it grows to `n_sealed / 64` literals, at least 32 and at most 256, before everything is rebuilt.
 const MIN_PENDING_BEFORE_REBUILD: usize = 32;
+const MAX_PENDING: usize = 256;
 
 /// The longest substring every value matching `LIKE 'constant'` contains, if any. (The evaluator escapes
 /// every character but `%` and `_`, so a backslash is an ordinary character.)
@@ -92,6 +95,8 @@ pub(crate) struct PathLiterals {
     /// Covers literal ids `0..n_sealed`.
     automaton: Option<AhoCorasick>,
     n_sealed: usize,
+    /// Covers literal ids `n_sealed..`, rebuilt on every insertion (it is small).
+    pending: Option<AhoCorasick>,
     n_postings: usize,
 }
 
@@ -110,8 +115,14 @@ impl PathLiterals {
         self.postings[literal_id as usize].push(posting);
         self.n_postings += 1;
         let n_pending = self.texts.len() - self.n_sealed;
-        if n_pending > MIN_PENDING_BEFORE_REBUILD.max(self.n_sealed / 4) {
+        if n_pending
+            > MIN_PENDING_BEFORE_REBUILD
+                .max(self.n_sealed / 64)
+                .min(MAX_PENDING)
+        {
             self.rebuild();
+        } else if n_pending > 0 {
+            self.pending = build_automaton(&self.texts[self.n_sealed..]);
         }
     }
 
@@ -128,24 +139,26 @@ impl PathLiterals {
         self.n_postings == 0
     }
 
-    /// Adds to `out` the postings of every literal that occurs in `value` (all of them for a non-ASCII
-    /// value, see the module comment).
-    pub(crate) fn occurring_in(&self, value: &[u8], out: &mut Vec<Posting>) {
-        if !value.is_ascii() {
-            for postings in &self.postings {
-                out.extend_from_slice(postings.as_slice());
-            }
-            return;
+    /// Adds to `out` the postings of every literal that occurs in `value`, or in its NFC form (which is
+    /// what the evaluator searches; literals come only from ASCII constants, unchanged by NFC).
+    pub(crate) fn occurring_in(&self, value: &str, out: &mut Vec<Posting>) {
+        if value.is_ascii() {
+            self.search(value.as_bytes(), out);
+        } else {
+            let normalized: String = value.nfc().collect();
+            self.search(normalized.as_bytes(), out);
         }
+    }
+
+    fn search(&self, value: &[u8], out: &mut Vec<Posting>) {
         if let Some(automaton) = &self.automaton {
             for found in automaton.find_overlapping_iter(value) {
                 out.extend_from_slice(self.postings[found.pattern().as_usize()].as_slice());
             }
         }
-        for literal_id in self.n_sealed..self.texts.len() {
-            let literal = &self.texts[literal_id];
-            if value.windows(literal.len()).any(|window| window == &literal[..]) {
-                out.extend_from_slice(self.postings[literal_id].as_slice());
+        if let Some(pending) = &self.pending {
+            for found in pending.find_overlapping_iter(value) {
+                out.extend_from_slice(self.postings[self.n_sealed + found.pattern().as_usize()].as_slice());
             }
         }
     }
@@ -167,14 +180,21 @@ impl PathLiterals {
             .collect();
         // Building can only fail on limits far above what an index holds; on failure every literal stays on
         // the pending list, which is slower but still exact.
-        self.automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&texts)
-            .ok();
-        self.n_sealed = if self.automaton.is_some() { texts.len() } else { 0 };
+        self.automaton = build_automaton(&texts);
+        self.pending = None;
+        self.n_sealed = texts.len();
         self.texts = texts;
         self.postings = postings;
     }
+}
+
+/// An automaton over `literals`. Building fails only on limits far above what an index holds.
+fn build_automaton(literals: &[Box<[u8]>]) -> Option<AhoCorasick> {
+    let built = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(literals);
+    debug_assert!(built.is_ok(), "building an Aho-Corasick automaton failed");
+    built.ok()
 }
 
 #[cfg(test)]

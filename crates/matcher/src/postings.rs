@@ -46,15 +46,26 @@ impl Postings {
     }
 }
 
-/// A map from a precomputed 64-bit key hash to postings.
+/// A map from a precomputed 64-bit key hash to postings, with a Bloom filter in front.
+///
+/// Most SCOs hit nothing, and with a million keys the map is tens of megabytes, so a lookup that misses
+/// would usually cost a trip to main memory. The filter (12 bits per key, one 64-byte block per key) stays
+/// in cache and answers most misses alone. It is rebuilt from the map's keys when the map outgrows it or
+/// when removals have left many stale bits (amortized O(1) per change).
 #[derive(Debug, Default)]
 pub(crate) struct PostingMap {
     map: hashbrown::HashMap<u64, Postings, BuildIdentity>,
+    filter: KeyFilter,
 }
 
 impl PostingMap {
     pub(crate) fn insert(&mut self, key: u64, posting: Posting) {
         self.map.entry(key).or_default().push(posting);
+        if self.map.len() > self.filter.capacity() {
+            self.filter = KeyFilter::with_capacity(self.map.len() * 2, self.map.keys());
+        } else {
+            self.filter.insert(key);
+        }
     }
 
     pub(crate) fn remove(&mut self, key: u64, posting: Posting) {
@@ -62,11 +73,18 @@ impl PostingMap {
             postings.remove(posting);
             if postings.is_empty() {
                 self.map.remove(&key);
+                self.filter.n_stale += 1;
+                if self.filter.n_stale > self.filter.capacity() / 2 {
+                    self.filter = KeyFilter::with_capacity(self.filter.capacity(), self.map.keys());
+                }
             }
         }
     }
 
     pub(crate) fn get(&self, key: u64) -> Option<&Postings> {
+        if !self.filter.may_contain(key) {
+            return None;
+        }
         self.map.get(&key)
     }
 
@@ -75,10 +93,72 @@ impl PostingMap {
     }
 }
 
+/// A blocked Bloom filter over key hashes: each key sets 4 bits in one 512-bit block.
+#[derive(Debug, Default)]
+struct KeyFilter {
+    /// `n_blocks * 8` words; empty means "no filter" (everything may be present).
+    words: Vec<u64>,
+    n_stale: usize,
+}
+
+impl KeyFilter {
+    const BITS_PER_KEY: usize = 12;
+
+    fn with_capacity<'k>(n_keys: usize, keys: impl Iterator<Item = &'k u64>) -> KeyFilter {
+        let n_blocks = (n_keys.max(64) * KeyFilter::BITS_PER_KEY)
+            .div_ceil(512)
+            .next_power_of_two();
+        let mut filter = KeyFilter {
+            words: vec![0; n_blocks * 8],
+            n_stale: 0,
+        };
+        for key in keys {
+            filter.insert(*key);
+        }
+        filter
+    }
+
+    fn capacity(&self) -> usize {
+        self.words.len() * 64 / KeyFilter::BITS_PER_KEY
+    }
+
+    /// The block's first word and the 4 bit positions (0..512) a key sets.
+    fn locate(&self, key: u64) -> (usize, [u32; 4]) {
+        let n_blocks = self.words.len() / 8;
+        let block = ((key >> 40) as usize) & (n_blocks - 1);
+        let bits = [
+            (key & 511) as u32,
+            ((key >> 9) & 511) as u32,
+            ((key >> 18) & 511) as u32,
+            ((key >> 27) & 511) as u32,
+        ];
+        (block * 8, bits)
+    }
+
+    fn insert(&mut self, key: u64) {
+        if self.words.is_empty() {
+            return;
+        }
+        let (base, bits) = self.locate(key);
+        for bit in bits {
+            self.words[base + (bit / 64) as usize] |= 1 << (bit % 64);
+        }
+    }
+
+    fn may_contain(&self, key: u64) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        let (base, bits) = self.locate(key);
+        bits.iter()
+            .all(|bit| self.words[base + (bit / 64) as usize] & (1 << (bit % 64)) != 0)
+    }
+}
+
 /// The index's key: a hash of the path id, a value-kind tag and the value's bytes. The seed is fixed so
 /// keys are the same in every process (useful when comparing runs), and foldhash is fast on short strings.
 pub(crate) fn key_hash(path_id: u32, tag: u8, bytes: &[u8]) -> u64 {
-    let mut hasher = foldhash::quality::FixedState::with_seed(0x5713_c0de_1dea_5eed).build_hasher();
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x5713_c0de_1dea_5eed).build_hasher();
     hasher.write_u32(path_id);
     hasher.write_u8(tag);
     hasher.write(bytes);

@@ -348,3 +348,19 @@ pub(crate) fn env_number(name: &str, default: usize) -> usize {
         .and_then(|text| text.parse().ok())
         .unwrap_or(default)
 }
+
+/// CPU time this thread has used, in seconds (user + system, from `/proc/thread-self/stat`, in clock
+/// ticks of 10 ms). On a shared machine this, not wall time, is what "per core" means.
+pub(crate) fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |idx: usize| {
+        fields
+            .get(idx)
+            .and_then(|field| field.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
