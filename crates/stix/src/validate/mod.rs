@@ -26,7 +26,7 @@ use crate::validate::path::{Path, report};
 use crate::vocab::{self, ObjectFamily, TypeSpec};
 
 /// Every rule code the validator emits, with the rule it stands for. Codes are stable across releases.
-pub const RULE_CODES: [(&str, &str); 35] = [
+pub const RULE_CODES: [(&str, &str); 36] = [
     ("not-an-object", "a STIX object must be a JSON object"),
     (
         "required-property",
@@ -107,6 +107,10 @@ pub const RULE_CODES: [(&str, &str); 35] = [
     (
         "hex-format",
         "hex values are an even number of 0-9a-f digits (§2.8)",
+    ),
+    (
+        "cpe-format",
+        "software cpe values are CPE 2.3 formatted strings (§6.14)",
     ),
     (
         "url-format",

@@ -29,6 +29,7 @@ pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Di
         "network-traffic" => check_network_traffic(view, out),
         "process" | "x509-certificate" => check_has_own_property(view, out),
         "windows-registry-key" => check_registry_value_types(view, out),
+        "software" => check_cpe(view, out),
         _ => {}
     }
     check_uuid_version(view, out);
@@ -136,6 +137,84 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
         }
         _ => {}
     }
+}
+
+/// software (§6.14): `cpe` is a CPE 2.3 formatted string (NISTIR 7695 §6.2).
+fn check_cpe(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(cpe) = view.str("cpe") else { return };
+    if !is_cpe23_formatted_string(cpe) {
+        let message =
+            format!("{cpe:?} is not a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:…, 13 fields)");
+        report(out, "cpe-format", &view.path.key("cpe"), message);
+    }
+}
+
+fn is_cpe23_formatted_string(cpe: &str) -> bool {
+    let Some(rest) = cpe.strip_prefix("cpe:2.3:") else {
+        return false;
+    };
+    let mut components = Vec::with_capacity(11);
+    let (mut start, mut escaped) = (0, false);
+    for (byte_idx, b) in rest.bytes().enumerate() {
+        match (escaped, b) {
+            (true, _) => escaped = false,
+            (false, b'\\') => escaped = true,
+            (false, b':') => {
+                components.push(&rest[start..byte_idx]);
+                start = byte_idx + 1;
+            }
+            _ => {}
+        }
+    }
+    components.push(&rest[start..]);
+    components.len() == 11
+        && matches!(components[0], "a" | "o" | "h" | "*" | "-")
+        && components[1..]
+            .iter()
+            .all(|component| is_cpe23_component(component))
+}
+
+/// One attribute of a CPE 2.3 formatted string: `*`, `-`, or characters (with `\`-escaped punctuation),
+/// optionally led or trailed by `?`s or one `*`.
+fn is_cpe23_component(component: &str) -> bool {
+    if component == "*" || component == "-" {
+        return true;
+    }
+    let strip_wildcards = |text: &str, leading: bool| -> usize {
+        let bytes = text.as_bytes();
+        let at = |i: usize| {
+            if leading {
+                bytes.get(i)
+            } else {
+                bytes.len().checked_sub(i + 1).and_then(|j| bytes.get(j))
+            }
+        };
+        match at(0) {
+            Some(b'*') => 1,
+            Some(b'?') => (0..bytes.len()).take_while(|i| at(*i) == Some(&b'?')).count(),
+            _ => 0,
+        }
+    };
+    let n_leading = strip_wildcards(component, true);
+    let body = &component[n_leading..];
+    let n_trailing = strip_wildcards(body, false);
+    let body = &body.as_bytes()[..body.len() - n_trailing];
+    let mut byte_idx = 0;
+    while let Some(&b) = body.get(byte_idx) {
+        let ok = match b {
+            b'\\' => {
+                byte_idx += 1;
+                body.get(byte_idx)
+                    .is_some_and(|escaped| escaped.is_ascii_punctuation())
+            }
+            _ => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'),
+        };
+        if !ok {
+            return false;
+        }
+        byte_idx += 1;
+    }
+    !body.is_empty()
 }
 
 /// windows-registry-key (§6.16): each value's `data_type` is from windows-registry-datatype-enum.

@@ -551,3 +551,26 @@ fn urls_are_rfc3986_uris() {
     check(reference("https://example.com/report.pdf"), &[]);
     check(reference(" https://example.com/report.pdf"), &["url-format"]);
 }
+
+#[test]
+fn software_cpe_is_a_cpe23_formatted_string() {
+    let software = |cpe: &str| sco("software", json!({"name": "Word", "cpe": cpe}));
+    for good in [
+        "cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*",
+        "cpe:2.3:a:micro\\:soft:word:2000:*:*:*:*:*:*:*",
+        "cpe:2.3:o:Microsoft:Windows_10:1607:*:*:*:*:*:x64:-",
+        "cpe:2.3:a:vendor:prod??:*:*:*:*:*:*:*:*",
+    ] {
+        check(software(good), &[]);
+    }
+    for bad in [
+        "cpe:/a:microsoft:word:2000",
+        "cpe:2.3:a:microsoft:word",
+        "cpe:2.3:x:microsoft:word:2000:*:*:*:*:*:*:*",
+        "cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*:*",
+        "cpe:2.3:a:microsoft:word 2000:*:*:*:*:*:*:*",
+        "cpe:2.3:a:microsoft::2000:*:*:*:*:*:*:*",
+    ] {
+        check(software(bad), &["cpe-format"]);
+    }
+}
