@@ -153,25 +153,29 @@ fn is_cpe23_formatted_string(cpe: &str) -> bool {
     let Some(rest) = cpe.strip_prefix("cpe:2.3:") else {
         return false;
     };
-    let mut components = Vec::with_capacity(11);
-    let (mut start, mut escaped) = (0, false);
+    // Split on unescaped colons without collecting: the part (a, o, h) then ten attributes.
+    let (mut n_components, mut start, mut escaped, mut all_ok) = (0, 0, false, true);
+    let mut check_component = |component: &str, n_components: usize| {
+        all_ok &= if n_components == 0 {
+            matches!(component, "a" | "o" | "h" | "*" | "-")
+        } else {
+            is_cpe23_component(component)
+        };
+    };
     for (byte_idx, b) in rest.bytes().enumerate() {
         match (escaped, b) {
             (true, _) => escaped = false,
             (false, b'\\') => escaped = true,
             (false, b':') => {
-                components.push(&rest[start..byte_idx]);
+                check_component(&rest[start..byte_idx], n_components);
+                n_components += 1;
                 start = byte_idx + 1;
             }
             _ => {}
         }
     }
-    components.push(&rest[start..]);
-    components.len() == 11
-        && matches!(components[0], "a" | "o" | "h" | "*" | "-")
-        && components[1..]
-            .iter()
-            .all(|component| is_cpe23_component(component))
+    check_component(&rest[start..], n_components);
+    all_ok && n_components + 1 == 11
 }
 
 /// One attribute of a CPE 2.3 formatted string: `*`, `-`, or characters (with `\`-escaped punctuation),
