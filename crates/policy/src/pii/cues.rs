@@ -1,0 +1,163 @@
+//! Context cues: the words around a match that say whether it is a person's data or threat data.
+//!
+//! The window is the text before (or after) the match within its sentence, at most a few dozen bytes. The cue
+//! nearest the match decides: in "the phishing e-mail was sent to jane@county.gov", "sent to" (personal) is
+//! nearer than "phishing" (threat).
+
+/// What the nearest cue says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CueVerdict {
+    /// A threat cue is nearest: keep the value.
+    Threat,
+    /// A personal cue is nearest: it is a person's.
+    Personal,
+    /// No cue.
+    Neutral,
+}
+
+/// Byte ranges of ATT&CK-style `(Citation: …)` markers, which name sources, not people to protect.
+pub(super) fn citation_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = text.get(from..).and_then(|rest| rest.find("(Citation:")) {
+        let start = from + offset;
+        let end = text
+            .get(start..)
+            .and_then(|rest| rest.find(')'))
+            .map_or(text.len(), |close| start + close + 1);
+        ranges.push((start, end));
+        from = end;
+    }
+    ranges
+}
+
+/// The lowercased text before byte `start`, back to the start of its sentence or at most `max_bytes`.
+pub(super) fn before(text: &str, start: usize, max_bytes: usize) -> String {
+    let head = text.get(..start).unwrap_or_default();
+    let mut from = start.saturating_sub(max_bytes);
+    while !head.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut window = head.get(from..).unwrap_or_default();
+    if let Some(boundary) = sentence_break_last(window) {
+        window = window.get(boundary..).unwrap_or_default();
+    }
+    window.to_lowercase()
+}
+
+/// The lowercased text after byte `end`, up to the end of its sentence or at most `max_bytes`.
+pub(super) fn after(text: &str, end: usize, max_bytes: usize) -> String {
+    let tail = text.get(end..).unwrap_or_default();
+    let mut to = max_bytes.min(tail.len());
+    while !tail.is_char_boundary(to) {
+        to -= 1;
+    }
+    let mut window = tail.get(..to).unwrap_or_default();
+    if let Some(boundary) = sentence_break_first(window) {
+        window = window.get(..boundary).unwrap_or_default();
+    }
+    window.to_lowercase()
+}
+
+fn sentence_break_last(window: &str) -> Option<usize> {
+    [". ", "! ", "? ", "\n", "; "]
+        .iter()
+        .filter_map(|sep| window.rfind(sep).map(|idx| idx + sep.len()))
+        .max()
+}
+
+fn sentence_break_first(window: &str) -> Option<usize> {
+    [". ", "! ", "? ", "\n", "; "]
+        .iter()
+        .filter_map(|sep| window.find(sep))
+        .min()
+}
+
+/// How far from the end of `window` the nearest whole-word occurrence of any cue ends (`None`: no cue).
+pub(super) fn distance_from_end(window: &str, cues: &[&str]) -> Option<usize> {
+    cues.iter()
+        .filter_map(|cue| {
+            window
+                .match_indices(cue)
+                .filter(|(idx, _)| starts_word(window, *idx))
+                .map(|(idx, _)| window.len() - (idx + cue.len()))
+                .min()
+        })
+        .min()
+}
+
+/// How far from the start of `window` the nearest whole-word occurrence of any cue starts.
+pub(super) fn distance_from_start(window: &str, cues: &[&str]) -> Option<usize> {
+    cues.iter()
+        .filter_map(|cue| {
+            window
+                .match_indices(cue)
+                .find(|(idx, _)| starts_word(window, *idx))
+                .map(|(idx, _)| idx)
+        })
+        .min()
+}
+
+fn starts_word(window: &str, idx: usize) -> bool {
+    window
+        .get(..idx)
+        .and_then(|head| head.chars().next_back())
+        .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// The cue lists of one kind of contact data.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CueSet {
+    /// Words that make a value threat data ("spoofed sender", "call-back number", "scam").
+    pub(super) threat: &'static [&'static str],
+    /// Words that make it a person's, when they stand right before it ("sent to", "his cell", "user").
+    pub(super) strong_personal: &'static [&'static str],
+    /// Words that make it a person's unless the sentence speaks of a threat ("contact", "call").
+    pub(super) weak_personal: &'static [&'static str],
+}
+
+/// How near (in bytes) a strong personal cue must stand before the value to override threat cues.
+const STRONG_REACH: usize = 32;
+
+/// The verdict of the cues around a contact value: a strong personal cue right before it wins; otherwise any
+/// threat cue in the sentence before it; otherwise any personal cue; otherwise the cues after it.
+pub(super) fn contact_verdict(before: &str, after: &str, cues: &CueSet) -> CueVerdict {
+    if distance_from_end(before, cues.strong_personal).is_some_and(|distance| distance <= STRONG_REACH) {
+        return CueVerdict::Personal;
+    }
+    if distance_from_end(before, cues.threat).is_some() {
+        return CueVerdict::Threat;
+    }
+    if distance_from_end(before, cues.strong_personal)
+        .or(distance_from_end(before, cues.weak_personal))
+        .is_some()
+    {
+        return CueVerdict::Personal;
+    }
+    let personal = [cues.strong_personal, cues.weak_personal].concat();
+    verdict("", after, cues.threat, &personal)
+}
+
+/// The verdict of the nearest cue before the match, or failing that after it.
+pub(super) fn verdict(before: &str, after: &str, threat: &[&str], personal: &[&str]) -> CueVerdict {
+    let pick = |threat_distance: Option<usize>, personal_distance: Option<usize>| match (
+        threat_distance,
+        personal_distance,
+    ) {
+        (Some(t), Some(p)) if t < p => Some(CueVerdict::Threat),
+        (Some(_), Some(_)) | (None, Some(_)) => Some(CueVerdict::Personal),
+        (Some(_), None) => Some(CueVerdict::Threat),
+        (None, None) => None,
+    };
+    pick(
+        distance_from_end(before, threat),
+        distance_from_end(before, personal),
+    )
+    .or_else(|| {
+        pick(
+            distance_from_start(after, threat),
+            distance_from_start(after, personal),
+        )
+    })
+    .unwrap_or(CueVerdict::Neutral)
+}

@@ -1,0 +1,423 @@
+//! Detectors for the shaped kinds: e-mail addresses, phone numbers, SSNs, payment cards, street addresses.
+//!
+//! Each detector pushes candidates; `find_in_text` resolves overlaps. The regexes are constants compiled once;
+//! every one is exercised by the unit tests, so the `expect`s on them cannot fire on input.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::cues::{self, CueSet, CueVerdict};
+use super::{PiiKind, TextFinding, ThreatContext};
+
+fn compiled(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("constant regex, compiled by every test run")
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(r"(?i)[a-z0-9][a-z0-9._%+'-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+});
+static PHONE_US: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(
+        r"(?i)(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?",
+    )
+});
+static PHONE_INTL: LazyLock<Regex> = LazyLock::new(|| compiled(r"\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}"));
+static PHONE_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b\d{10}\b"));
+static SSN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b"));
+static SSN_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(\d{3})(\d{2})(\d{4})\b"));
+static CARD: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b\d(?:[ -]?\d){12,18}\b"));
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(concat!(
+        r"\b\d{1,6}[A-Z]?(?:-\d{1,4})?\s+",
+        r"(?:(?:[NSEW]\.?|North|South|East|West|NE|NW|SE|SW)\s+)?",
+        r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'.-]*)\s+){1,4}",
+        r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy|",
+        r"Highway|Hwy|Circle|Cir|Terrace|Ter|Trail|Trl|Square|Sq|Pike|Loop|Crescent|Plaza|Turnpike)\b\.?",
+        r"(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?",
+        r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|Floor|Fl|#)\.?\s*#?[A-Za-z0-9-]+)?",
+        r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*(?:[A-Z]{2}|[A-Z][a-z]+)(?:\s+\d{5}(?:-\d{4})?)?)?",
+    ))
+});
+static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(concat!(
+        r"\b(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
+        r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?",
+    ))
+});
+
+#[rustfmt::skip]
+const EMAIL_CUES: CueSet = CueSet {
+    threat: &[
+        "sender", "sent from", "from:", "from the address", "from address", "spoof", "impersonat",
+        "phishing", "phish", "lure", "malicious", "attacker", "adversary", "actor", "threat", "c2",
+        "command and control", "exfiltrat", "registrant", "registered", "whois", "reply-to", "return-path",
+        "emails from", "e-mails from", "messages from", "mail from", "sent by", "bec", "fraudulent", "fake",
+        "lookalike", "look-alike", "typosquat", "scam", "extortion", "ransom", "negotiat", "burner", "ioc",
+        "indicator", "blocklist", "block", "blocked", "quarantin", "originat", "operators", "tox", "jabber",
+        "attacker-controlled", "drop account", "campaign", "from_ref", "sender_ref", "value =", "came from",
+        "suspicious", "unknown", "unrecognized", "unrecognised", "don't know", "do not know",
+        "external address",
+    ],
+    strong_personal: &[
+        "sent to", "received by", "recipient", "recipients", "addressed to", "delivered to", "account of",
+        "mailbox of", "belonging to", "user", "employee", "employees", "staff", "his", "her", "their", "cc",
+        "to:", "victim's", "victim:", "reported by", "poc", "point of contact", "analyst", "clerk",
+        "officer", "resident", "residents", "voter", "personal", "home", "inbox", "forwarded", "owner",
+        "coordinator", "manager", "director", "administrator", "member", "worker", "our", "my", "targeted",
+        "including",
+    ],
+    weak_personal: &[
+        "contact", "reach", "email me", "e-mail me", "questions", "notified", "email", "e-mail",
+    ],
+};
+/// Local-part words of mailboxes that belong to a role or team, not a person (`soc@`, `cyber.ops@`).
+#[rustfmt::skip]
+const ROLE_WORDS: &[&str] = &[
+    "soc", "security", "abuse", "info", "admin", "helpdesk", "help", "desk", "support", "noc", "cert",
+    "csirt", "cirt", "phishing", "report", "reports", "noreply", "no", "reply", "donotreply", "it",
+    "itsupport", "servicedesk", "service", "webmaster", "postmaster", "hostmaster", "privacy", "contact",
+    "sales", "billing", "isac", "intel", "threatintel", "incident", "incidents", "ir", "secops", "infosec",
+    "elections", "election", "vote", "press", "media", "hr", "payroll", "accounts", "accounting", "finance",
+    "office", "team", "ops", "alerts", "alert", "notifications", "mail", "malware", "samples", "submissions",
+    "submit", "tips", "tip", "fraud", "spam", "dmarc", "ciso", "cyber", "cybersecurity", "central",
+    "dispatch", "clerk", "registrar", "voter", "voters", "records", "legal", "compliance", "ops",
+    "operations", "hotline", "911", "emergency",
+];
+#[rustfmt::skip]
+const PHONE_CUES: CueSet = CueSet {
+    threat: &[
+        "callback", "call-back", "call back", "vishing", "scam", "scammer", "scammers", "fraud", "fake",
+        "spoof", "support number", "tech support", "actor", "attacker", "lure", "phishing", "smishing",
+        "texts from", "sms from", "caller id", "ioc", "bazarcall", "malicious", "number used", "threat",
+        "impersonat", "adversary", "bogus", "fraudulent", "robocall", "sender", "sent from", "calls from",
+        "texts came from",
+    ],
+    strong_personal: &[
+        "his", "her", "him", "their", "cell", "mobile", "home", "desk", "direct", "ext", "voicemail",
+        "office", "officer", "resident", "personal", "my", "our", "poc",
+    ],
+    weak_personal: &[
+        "call", "phone", "tel", "contact", "reach", "line", "dial", "fax", "text", "number",
+    ],
+};
+/// North American toll-free area codes: organisations' numbers, not people's.
+#[rustfmt::skip]
+const TOLL_FREE: &[&str] = &["800", "833", "844", "855", "866", "877", "888"];
+
+/// Whether the match at `start..end` is glued to more digits, dots-and-digits or word characters, so it is part
+/// of something larger (an IP address, a version, a hash, a CVE id, a longer number).
+fn glued(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default();
+    let after = text.get(end..).unwrap_or_default();
+    let mut back = before.chars().rev();
+    let mut ahead = after.chars();
+    let prev = back.next();
+    let prev2 = back.next();
+    let next = ahead.next();
+    let next2 = ahead.next();
+    let digitish = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let joins = |c: Option<char>| matches!(c, Some('.' | '-' | '/' | ':'));
+    digitish(prev)
+        || digitish(next)
+        || (joins(prev) && prev2.is_some_and(|c| c.is_ascii_alphanumeric()))
+        || (joins(next) && next2.is_some_and(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Domains reserved for documentation and tests (RFC 2606, RFC 6761): nobody's mailbox.
+fn is_reserved_domain(domain: &str) -> bool {
+    ["example.com", "example.org", "example.net"].contains(&domain)
+        || [
+            ".example",
+            ".test",
+            ".invalid",
+            ".localhost",
+            ".example.com",
+            ".example.org",
+            ".example.net",
+        ]
+        .iter()
+        .any(|suffix| domain.ends_with(suffix))
+}
+
+pub(super) fn find_emails(text: &str, context: &ThreatContext, out: &mut Vec<TextFinding>) {
+    for found in EMAIL.find_iter(text) {
+        let start = found.start();
+        let address = found.as_str().trim_end_matches('.');
+        let end = start + address.len();
+        let defanged = text
+            .get(end..)
+            .is_some_and(|rest| rest.starts_with("[.]") || rest.starts_with("[dot]"));
+        if defanged || context.contains(address) {
+            continue;
+        }
+        let local = address.split('@').next().unwrap_or_default().to_lowercase();
+        let role = local.split(['.', '_', '-', '+']).all(|part| {
+            part.is_empty() || ROLE_WORDS.contains(&part) || part.chars().all(|c| c.is_ascii_digit())
+        });
+        if role {
+            continue;
+        }
+        let domain = address.rsplit('@').next().unwrap_or_default().to_lowercase();
+        if is_reserved_domain(&domain) {
+            continue;
+        }
+        let head = text.get(..start).unwrap_or_default();
+        if head.ends_with('<') && super::names::ends_with_person_name(head) {
+            out.push(TextFinding {
+                start,
+                end,
+                kind: PiiKind::Email,
+                confidence: 95,
+            });
+            continue;
+        }
+        let before = cues::before(text, start, 160);
+        let after = cues::after(text, end, 25);
+        let confidence = match cues::contact_verdict(&before, &after, &EMAIL_CUES) {
+            CueVerdict::Threat => continue,
+            CueVerdict::Personal => 95,
+            CueVerdict::Neutral => 80,
+        };
+        out.push(TextFinding {
+            start,
+            end,
+            kind: PiiKind::Email,
+            confidence,
+        });
+    }
+}
+
+pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<TextFinding>) {
+    let mut spans: Vec<(usize, usize, u8)> = Vec::new();
+    for found in PHONE_US.find_iter(text) {
+        let digits: String = found.as_str().chars().filter(char::is_ascii_digit).collect();
+        let national = digits
+            .strip_prefix('1')
+            .filter(|d| d.len() >= 10)
+            .unwrap_or(&digits);
+        let nanp_valid = national.len() >= 10
+            && national
+                .as_bytes()
+                .first()
+                .is_some_and(|d| (b'2'..=b'9').contains(d))
+            && national
+                .as_bytes()
+                .get(3)
+                .is_some_and(|d| (b'2'..=b'9').contains(d));
+        spans.push((found.start(), found.end(), if nanp_valid { 80 } else { 60 }));
+    }
+    for found in PHONE_INTL.find_iter(text) {
+        let n_digits = found.as_str().chars().filter(char::is_ascii_digit).count();
+        if (8..=15).contains(&n_digits) {
+            spans.push((found.start(), found.end(), 80));
+        }
+    }
+    for found in PHONE_PLAIN.find_iter(text) {
+        let before = cues::before(text, found.start(), 30);
+        if cues::distance_from_end(&before, &["phone", "tel", "cell", "mobile", "call", "fax"]).is_some() {
+            spans.push((found.start(), found.end(), 65));
+        }
+    }
+    for (start, end, base) in spans {
+        if glued(text, start, end)
+            || out
+                .iter()
+                .any(|f| f.kind == PiiKind::Phone && f.start < end && start < f.end)
+        {
+            continue;
+        }
+        let digits: String = text
+            .get(start..end)
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if context.contains_digits(&digits) {
+            continue;
+        }
+        let before = cues::before(text, start, 160);
+        let after = cues::after(text, end, 25);
+        let national = digits
+            .strip_prefix('1')
+            .filter(|d| d.len() == 10)
+            .unwrap_or(&digits);
+        if TOLL_FREE.iter().any(|code| national.starts_with(code)) && national.len() == 10 {
+            continue;
+        }
+        let confidence = match cues::contact_verdict(&before, &after, &PHONE_CUES) {
+            CueVerdict::Threat => continue,
+            CueVerdict::Personal => base.saturating_add(15).min(95),
+            CueVerdict::Neutral => base,
+        };
+        out.push(TextFinding {
+            start,
+            end,
+            kind: PiiKind::Phone,
+            confidence,
+        });
+    }
+}
+
+fn ssn_parts_valid(area: &str, group: &str, serial: &str) -> bool {
+    let area_ok = area != "000" && area != "666" && !area.starts_with('9');
+    area_ok && group != "00" && serial != "0000"
+}
+
+fn has_ssn_cue(text: &str, start: usize) -> bool {
+    let before = cues::before(text, start, 40);
+    cues::distance_from_end(
+        &before,
+        &["ssn", "ss#", "social security", "social", "ssan", "tin"],
+    )
+    .is_some()
+}
+
+pub(super) fn find_ssns(text: &str, out: &mut Vec<TextFinding>) {
+    for caps in SSN.captures_iter(text) {
+        let (Some(all), Some(area), Some(sep1), Some(group), Some(sep2), Some(serial)) = (
+            caps.get(0),
+            caps.get(1),
+            caps.get(2),
+            caps.get(3),
+            caps.get(4),
+            caps.get(5),
+        ) else {
+            continue;
+        };
+        if sep1.as_str() != sep2.as_str() || glued(text, all.start(), all.end()) {
+            continue;
+        }
+        if !ssn_parts_valid(area.as_str(), group.as_str(), serial.as_str()) {
+            continue;
+        }
+        let cue = has_ssn_cue(text, all.start());
+        if sep1.as_str() == " " && !cue {
+            continue;
+        }
+        let confidence = if cue { 95 } else { 85 };
+        out.push(TextFinding {
+            start: all.start(),
+            end: all.end(),
+            kind: PiiKind::Ssn,
+            confidence,
+        });
+    }
+    for caps in SSN_PLAIN.captures_iter(text) {
+        let (Some(all), Some(area), Some(group), Some(serial)) =
+            (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+        else {
+            continue;
+        };
+        if ssn_parts_valid(area.as_str(), group.as_str(), serial.as_str()) && has_ssn_cue(text, all.start()) {
+            out.push(TextFinding {
+                start: all.start(),
+                end: all.end(),
+                kind: PiiKind::Ssn,
+                confidence: 80,
+            });
+        }
+    }
+}
+
+/// Whether `digits` passes the Luhn check.
+pub(super) fn luhn_valid(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (position, digit) in digits.iter().rev().enumerate() {
+        let mut value = u32::from(*digit);
+        if position % 2 == 1 {
+            value *= 2;
+            if value > 9 {
+                value -= 9;
+            }
+        }
+        sum += value;
+    }
+    !digits.is_empty() && sum.is_multiple_of(10)
+}
+
+/// Whether a card number of this length with this prefix is issued by a card network.
+fn card_network_prefix(digits: &str) -> bool {
+    let prefix = |n: usize| digits.get(..n).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+    let len = digits.len();
+    match digits.as_bytes().first() {
+        Some(b'4') => matches!(len, 13 | 16 | 19),
+        Some(b'5') => (51..=55).contains(&prefix(2)) && len == 16,
+        Some(b'2') => (2221..=2720).contains(&prefix(4)) && len == 16,
+        Some(b'3') => {
+            (matches!(prefix(2), 34 | 37) && len == 15)
+                || ((3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len))
+                || (matches!(prefix(2), 36 | 38 | 39) || (300..=305).contains(&prefix(3)))
+                    && (14..=19).contains(&len)
+        }
+        Some(b'6') => {
+            (prefix(4) == 6011 || prefix(2) == 65 || (644..=649).contains(&prefix(3)) || prefix(2) == 62)
+                && (16..=19).contains(&len)
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn find_cards(text: &str, out: &mut Vec<TextFinding>) {
+    for found in CARD.find_iter(text) {
+        let raw = found.as_str();
+        if glued(text, found.start(), found.end()) {
+            continue;
+        }
+        let separators: Vec<char> = raw.chars().filter(|c| !c.is_ascii_digit()).collect();
+        if separators.windows(2).any(|pair| pair[0] != pair[1]) {
+            continue;
+        }
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let bytes: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+        if !luhn_valid(&bytes) || !card_network_prefix(&digits) {
+            continue;
+        }
+        let before = cues::before(text, found.start(), 40);
+        let cue = cues::distance_from_end(
+            &before,
+            &[
+                "card",
+                "visa",
+                "mastercard",
+                "amex",
+                "discover",
+                "pan",
+                "credit",
+                "debit",
+                "cc",
+            ],
+        );
+        let confidence = if cue.is_some() { 95 } else { 85 };
+        out.push(TextFinding {
+            start: found.start(),
+            end: found.end(),
+            kind: PiiKind::Card,
+            confidence,
+        });
+    }
+}
+
+pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
+    for found in ADDRESS.find_iter(text).chain(PO_BOX.find_iter(text)) {
+        let matched = found.as_str();
+        let start = found.start();
+        if text
+            .get(..start)
+            .and_then(|head| head.chars().next_back())
+            .is_some_and(|c| matches!(c, '.' | ':' | '-'))
+        {
+            continue;
+        }
+        let trimmed = matched.trim_end_matches([',', ' ']);
+        let end = start + trimmed.len();
+        let has_zip = trimmed.chars().rev().take(5).filter(char::is_ascii_digit).count() == 5;
+        let confidence = if has_zip || trimmed.contains(',') { 92 } else { 80 };
+        out.push(TextFinding {
+            start,
+            end,
+            kind: PiiKind::Address,
+            confidence,
+        });
+    }
+}
