@@ -3,5 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod corpus;
+mod eval_props;
 mod golden;
 mod roundtrip;
+mod strategies;
