@@ -1,0 +1,171 @@
+//! PII in free text: the labelled set's scores, and one test per detector behaviour.
+
+use policy::pii::score::{parse_labelled_jsonl, score};
+use policy::pii::{PiiKind, ThreatContext, find_in_text, redact_text};
+
+fn kinds(text: &str) -> Vec<(PiiKind, String)> {
+    find_in_text(text, &ThreatContext::new())
+        .into_iter()
+        .map(|f| (f.kind, text[f.start..f.end].to_owned()))
+        .collect()
+}
+
+fn redacted(text: &str) -> String {
+    redact_text(text, &find_in_text(text, &ThreatContext::new()))
+}
+
+#[test]
+fn labelled_set_meets_the_recall_and_precision_targets() {
+    let fields = parse_labelled_jsonl(include_str!("../../test_data/pii-labelled.jsonl")).unwrap();
+    assert!(
+        fields.len() >= 300,
+        "the labelled set has {} fields",
+        fields.len()
+    );
+    let scores = score(&fields);
+    let overall = scores.overall();
+    let report = format!("{}\n{}", scores.table(), scores.mistakes.join("\n"));
+    assert!(overall.recall() >= 0.95, "{report}");
+    assert!(overall.precision() >= 0.90, "{report}");
+    for (kind, counts) in &scores.per_kind {
+        assert!(
+            counts.recall() >= 0.90 && counts.precision() >= 0.85,
+            "{kind:?}\n{report}"
+        );
+    }
+}
+
+#[test]
+fn redaction_keeps_the_context() {
+    assert_eq!(
+        redacted("Reported by Tom Becker; call him at (606) 555-0143 about 185.220.101.47."),
+        "Reported by [REDACTED:name]; call him at [REDACTED:phone] about 185.220.101.47."
+    );
+}
+
+#[test]
+fn threat_data_lookalikes_are_kept() {
+    for text in [
+        "Exploitation of CVE-2023-4966 against NetScaler 13.1-49.13 from 104.234.11.9 on ports 443, 8443.",
+        "Build 22631.4460, driver 31.0.15.5222, case 2026-1187-445, ticket #44721, 2026-11-02 22:00.",
+        "SHA-256 3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea and MD5 44d88612fea8a8f36de82e1278abb02f.",
+        "Fancy Bear, Lazarus Group, Emotet, Agent Tesla, Charming Kitten and Wizard Spider were active.",
+        "Threat actor alias \"Sergey Petrov\" appears in the PE metadata.",
+        "Card numbers like 1234 5678 9012 3456 fail the Luhn check.",
+        "Epoch 1730812345123 and routing 021000021 are not personal data.",
+        "Contributors: Joe Slowik - Dragos",
+        "Slowik, J. (2019, April 10). Threat Intelligence and the Limits of Malware Analysis. Retrieved May 1, 2020.",
+    ] {
+        assert_eq!(kinds(text), [], "{text}");
+    }
+}
+
+#[test]
+fn senders_of_lures_role_mailboxes_and_defanged_addresses_are_kept() {
+    for text in [
+        "Phishing emails were sent from vote.update@ballot-verify.org to staff.",
+        "The spoofed sender ceo@kingcounty-gov.net asked for W-2 forms.",
+        "Report phishing to soc@state.nj.us or cyber.ops@county.gov.",
+        "IOC: jessica.wallace[@]outlook-verify[.]com and admin@evil[.]com",
+        "Test accounts dev@example.com and qa@test.example are placeholders.",
+    ] {
+        assert!(
+            kinds(text).iter().all(|(kind, _)| *kind != PiiKind::Email),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+}
+
+#[test]
+fn recipients_and_contacts_are_redacted() {
+    assert_eq!(
+        kinds("The phishing message was sent to mgarcia@lakecounty-il.gov and two others."),
+        [(PiiKind::Email, "mgarcia@lakecounty-il.gov".to_owned())]
+    );
+    assert_eq!(
+        kinds("From: Linda Park <lpark@lanecounty.org>"),
+        [
+            (PiiKind::Name, "Linda Park".to_owned()),
+            (PiiKind::Email, "lpark@lanecounty.org".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn attacker_phone_numbers_and_toll_free_lines_are_kept() {
+    for text in [
+        "Smishing messages from +1 202-555-0176 told recipients their ballots were rejected.",
+        "The scammer asked victims to call 302-555-0147 for verification.",
+        "MS-ISAC: 1-866-787-4722.",
+    ] {
+        assert_eq!(kinds(text), [], "{text}");
+    }
+}
+
+#[test]
+fn phone_formats() {
+    for phone in [
+        "(555)301-2288",
+        "+1-555-301-2299",
+        "555.201.4433",
+        "555 414 9020",
+        "+44 (0)20 7946 0958",
+    ] {
+        let text = format!("Please call her at {phone} today.");
+        assert_eq!(kinds(&text), [(PiiKind::Phone, phone.to_owned())], "{text}");
+    }
+}
+
+#[test]
+fn ssns_need_valid_ranges_or_a_cue() {
+    assert_eq!(kinds("SSN 412-68-3390 leaked")[0].0, PiiKind::Ssn);
+    assert_eq!(kinds("Applicant SSN: 498273615")[0].0, PiiKind::Ssn);
+    assert_eq!(kinds("values 000-12-3456, 666-12-3456 and 912-12-3456"), []);
+    assert_eq!(kinds("order 498273615 shipped"), []);
+}
+
+#[test]
+fn cards_need_luhn_and_a_network_prefix() {
+    assert_eq!(kinds("card 4111-1111-1111-1111 exp 09/27")[0].0, PiiKind::Card);
+    assert_eq!(kinds("AmEx 3782 822463 10005")[0].0, PiiKind::Card);
+    assert_eq!(kinds("id 4111111111111112 and 9111111111111111"), []);
+}
+
+#[test]
+fn addresses_with_units_and_zip_codes() {
+    assert_eq!(
+        kinds("Visit 455 Market Street, Suite 1200, San Francisco, CA 94105 tomorrow."),
+        [(
+            PiiKind::Address,
+            "455 Market Street, Suite 1200, San Francisco, CA 94105".to_owned()
+        )]
+    );
+    assert_eq!(
+        kinds("Mail to PO Box 4521, Tallahassee, FL 32315")[0].0,
+        PiiKind::Address
+    );
+    assert_eq!(kinds("the 3-Way handshake completed on port 443"), []);
+}
+
+#[test]
+fn names_by_list_title_and_cue() {
+    assert_eq!(
+        kinds("Analyst Priya Raghunathan confirmed it.")[0].1,
+        "Priya Raghunathan"
+    );
+    assert_eq!(kinds("Spoke with Det. Alvarez yesterday.")[0].1, "Alvarez");
+    assert_eq!(kinds("CONTACT: JOHN SMITH, IT MANAGER")[0].1, "JOHN SMITH");
+    assert_eq!(kinds("Follow-up owner: Garcia, Elena.")[0].1, "Garcia, Elena");
+    assert_eq!(
+        kinds("Madison County and Tyler Technologies patched Jordan Valley systems."),
+        []
+    );
+}
+
+#[test]
+fn low_confidence_findings_are_marked_for_review() {
+    let findings = find_in_text("Please contact Sarah before Friday.", &ThreatContext::new());
+    assert_eq!(findings.len(), 1);
+    assert!(findings[0].confidence < policy::pii::REVIEW_BELOW);
+}
