@@ -11,7 +11,7 @@
 //! one automaton (dropping literals no indicator uses any more) when the small one outgrows
 //! max(32, min(256, n/64)) literals, so a query runs at most two automata and insertion stays cheap.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Hir, HirKind};
 use unicode_normalization::UnicodeNormalization;
 
@@ -122,7 +122,7 @@ impl PathLiterals {
         {
             self.rebuild();
         } else if n_pending > 0 {
-            self.pending = build_automaton(&self.texts[self.n_sealed..]);
+            self.pending = build_automaton(&self.texts[self.n_sealed..], AhoCorasickKind::NoncontiguousNFA);
         }
     }
 
@@ -180,7 +180,7 @@ impl PathLiterals {
             .collect();
         // Building can only fail on limits far above what an index holds; on failure every literal stays on
         // the pending list, which is slower but still exact.
-        self.automaton = build_automaton(&texts);
+        self.automaton = build_automaton(&texts, AhoCorasickKind::DFA);
         self.pending = None;
         self.n_sealed = texts.len();
         self.texts = texts;
@@ -188,10 +188,12 @@ impl PathLiterals {
     }
 }
 
-/// An automaton over `literals`. Building fails only on limits far above what an index holds.
-fn build_automaton(literals: &[Box<[u8]>]) -> Option<AhoCorasick> {
+/// An automaton over `literals`. Building fails only on limits far above what an index holds. The small
+/// pending automaton is an NFA (cheap to build), the sealed one a DFA (fastest to search).
+fn build_automaton(literals: &[Box<[u8]>], kind: AhoCorasickKind) -> Option<AhoCorasick> {
     let built = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
         .build(literals);
     debug_assert!(built.is_ok(), "building an Aho-Corasick automaton failed");
     built.ok()

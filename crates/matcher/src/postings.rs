@@ -13,36 +13,59 @@ pub(crate) struct Posting {
     pub(crate) leaf: u32,
 }
 
-/// A small list of postings: most keys point to one leaf, so the first is kept inline.
+/// A list of postings. Most keys point to one leaf, so one posting is kept inline (no allocation).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Postings {
-    items: Vec<Posting>,
+pub(crate) enum Postings {
+    #[default]
+    Empty,
+    One(Posting),
+    Many(Vec<Posting>),
 }
 
 impl Postings {
     pub(crate) fn push(&mut self, posting: Posting) {
-        if self.items.capacity() == 0 {
-            self.items.reserve_exact(1);
-        }
-        self.items.push(posting);
+        *self = match std::mem::take(self) {
+            Postings::Empty => Postings::One(posting),
+            Postings::One(first) => Postings::Many(vec![first, posting]),
+            Postings::Many(mut items) => {
+                items.push(posting);
+                Postings::Many(items)
+            }
+        };
     }
 
     /// Removes one occurrence of `posting`, if present.
     pub(crate) fn remove(&mut self, posting: Posting) {
-        if let Some(position) = self.items.iter().position(|item| *item == posting) {
-            self.items.swap_remove(position);
-            if self.items.is_empty() {
-                self.items = Vec::new();
+        match self {
+            Postings::Empty => {}
+            Postings::One(first) => {
+                if *first == posting {
+                    *self = Postings::Empty;
+                }
+            }
+            Postings::Many(items) => {
+                if let Some(position) = items.iter().position(|item| *item == posting) {
+                    items.swap_remove(position);
+                }
+                match items.as_slice() {
+                    [] => *self = Postings::Empty,
+                    [only] => *self = Postings::One(*only),
+                    _ => {}
+                }
             }
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        matches!(self, Postings::Empty)
     }
 
     pub(crate) fn as_slice(&self) -> &[Posting] {
-        &self.items
+        match self {
+            Postings::Empty => &[],
+            Postings::One(first) => std::slice::from_ref(first),
+            Postings::Many(items) => items,
+        }
     }
 }
 
