@@ -94,11 +94,11 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
             }
             "created" | "modified" => {
                 if let Some(timestamp) = check_timestamp(value, &path, out) {
-                    if timestamp.fraction_digits() < 3 {
+                    if timestamp.fraction_digits < 3 {
                         let message = format!("{key} must be precise to at least the millisecond (.sssZ)");
                         report(out, "timestamp-precision", &path, message);
                     }
-                    instants.keep(key, timestamp.unix_nanos());
+                    instants.keep(key, timestamp.unix_nanos);
                 }
             }
             "created_by_ref" => check_ref(value, RefTarget::Types(&["identity"]), &path, out),
@@ -121,7 +121,7 @@ pub(crate) fn check_common_properties(view: &StixObjectView<'_>, out: &mut Vec<D
                 if let Some(timestamp) = timestamp
                     && timestamp_orders(view.type_name).iter().any(is_ordered)
                 {
-                    instants.keep(key, timestamp.unix_nanos());
+                    instants.keep(key, timestamp.unix_nanos);
                 }
             }
         }

@@ -9,19 +9,20 @@ use serde_json::Value;
 use crate::diagnostic::Diagnostic;
 use crate::id::is_valid_type_name;
 use crate::timestamp::Timestamp;
+use crate::validate::instant::{TimestampInstant, timestamp_instant};
 use crate::validate::path::{Path, report};
 use crate::vocab::{self, HashFormat, PropertyKind, RefTarget};
 
 /// The largest magnitude a STIX integer may have (§2.10: a signed 54-bit value).
 const MAX_SAFE_INTEGER: i128 = (1 << 53) - 1;
 
-/// Checks that `value` is of `kind`; returns the parsed instant when `kind` is a valid timestamp.
+/// Checks that `value` is of `kind`; returns the instant when `kind` is a valid timestamp.
 pub(crate) fn check_property_kind(
     value: &Value,
     kind: PropertyKind,
     path: &Path<'_>,
     out: &mut Vec<Diagnostic>,
-) -> Option<Timestamp> {
+) -> Option<TimestampInstant> {
     match kind {
         PropertyKind::String => expect(value.is_string(), "a string", path, out),
         PropertyKind::Integer => match integer_value(value) {
@@ -77,17 +78,21 @@ pub(crate) fn expect(ok: bool, what: &str, path: &Path<'_>, out: &mut Vec<Diagno
     }
 }
 
-/// Checks a STIX timestamp (§2.16.1) and returns it when valid.
+/// Checks a STIX timestamp (§2.16.1) and returns its instant when valid, without allocating when it is.
 pub(crate) fn check_timestamp(
     value: &Value,
     path: &Path<'_>,
     out: &mut Vec<Diagnostic>,
-) -> Option<Timestamp> {
+) -> Option<TimestampInstant> {
     let Some(text) = value.as_str() else {
         report(out, "property-type", path, "must be a timestamp string");
         return None;
     };
-    // `Timestamp::parse` also takes RFC 3339's lowercase `t` and `z`; STIX requires `T` and the `Z` designation.
+    if let Some(instant) = timestamp_instant(text) {
+        return Some(instant);
+    }
+    // Not well formed: `Timestamp::parse` says why. It also takes RFC 3339's lowercase `t` and `z`, which STIX
+    // does not (it requires `T` and the `Z` designation).
     let bytes = text.as_bytes();
     if bytes.get(10).is_some_and(|b| *b == b't') || bytes.last() == Some(&b'z') {
         report(
@@ -99,7 +104,10 @@ pub(crate) fn check_timestamp(
         return None;
     }
     match Timestamp::parse(text) {
-        Ok(timestamp) => Some(timestamp),
+        Ok(timestamp) => Some(TimestampInstant {
+            unix_nanos: timestamp.unix_nanos(),
+            fraction_digits: timestamp.fraction_digits(),
+        }),
         Err(err) => {
             report(out, "timestamp-format", path, err.to_string());
             None
@@ -116,7 +124,7 @@ pub(crate) fn check_binary(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnos
     let bytes = text.as_bytes();
     let n_padding = bytes.iter().rev().take_while(|b| **b == b'=').count();
     let body = &bytes[..bytes.len() - n_padding];
-    let well_formed = bytes.len() % 4 == 0
+    let well_formed = bytes.len().is_multiple_of(4)
         && n_padding <= 2
         && body
             .iter()
@@ -135,7 +143,7 @@ pub(crate) fn check_hex(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic
     let lowercase_hex = text
         .bytes()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if text.len() % 2 != 0 || !lowercase_hex {
+    if !text.len().is_multiple_of(2) || !lowercase_hex {
         report(
             out,
             "hex-format",
