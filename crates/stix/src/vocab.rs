@@ -9,7 +9,8 @@
 use self::ObjectFamily::{Domain as SDO, Meta as META, Observable as SCO, Relationship as SRO};
 use self::PropertyKind::{
     Binary as BIN, Boolean as B, Dictionary as D, Hashes as H, Hex as HEX, Integer as I,
-    KillChainPhases as K, List as L, Number as N, String as S, StringList as SL, Timestamp as T, Url as URL,
+    KillChainPhases as K, List as L, Number as N, Object as OBJ, String as S, StringList as SL,
+    Timestamp as T, Url as URL,
 };
 
 /// The four families of STIX objects (§2.1 of the standards digest), plus custom types of unknown family.
@@ -40,8 +41,10 @@ pub enum PropertyKind {
     Timestamp,
     /// A non-empty list of strings.
     StringList,
-    /// A JSON object.
+    /// A dictionary (§2.3): keys of at most 250 characters of `[A-Za-z0-9_-]`, values of STIX base types.
     Dictionary,
+    /// A JSON object with properties of its own (`definition`, `x509_v3_extensions`).
+    Object,
     /// A non-empty list of anything.
     List,
     /// A hashes dictionary (§2.7).
@@ -359,10 +362,10 @@ static TYPE_SPECS: [TypeSpec; 42] = [
     spec("url", SCO, &["value"], &[("value", URL)]),
     spec("user-account", SCO, &[], &[("user_id", S), ("credential", S), ("account_login", S), ("account_type", S), ("display_name", S), ("is_service_account", B), ("is_privileged", B), ("can_escalate_privs", B), ("is_disabled", B), ("account_created", T), ("account_expires", T), ("credential_last_changed", T), ("account_first_login", T), ("account_last_login", T)]),
     spec("windows-registry-key", SCO, &[], &[("key", S), ("values", L), ("modified_time", T), ("creator_user_ref", r(&["user-account"])), ("number_of_subkeys", I)]),
-    spec("x509-certificate", SCO, &[], &[("is_self_signed", B), ("hashes", H), ("version", S), ("serial_number", S), ("signature_algorithm", S), ("issuer", S), ("validity_not_before", T), ("validity_not_after", T), ("subject", S), ("subject_public_key_algorithm", S), ("subject_public_key_modulus", S), ("subject_public_key_exponent", I), ("x509_v3_extensions", D)]),
-    spec("marking-definition", META, &[], &[("name", S), ("definition_type", S), ("definition", D)]),
+    spec("x509-certificate", SCO, &[], &[("is_self_signed", B), ("hashes", H), ("version", S), ("serial_number", S), ("signature_algorithm", S), ("issuer", S), ("validity_not_before", T), ("validity_not_after", T), ("subject", S), ("subject_public_key_algorithm", S), ("subject_public_key_modulus", S), ("subject_public_key_exponent", I), ("x509_v3_extensions", OBJ)]),
+    spec("marking-definition", META, &[], &[("name", S), ("definition_type", S), ("definition", OBJ)]),
     spec("extension-definition", META, &["created_by_ref", "name", "schema", "version", "extension_types"], &[("name", S), ("description", S), ("schema", S), ("version", S), ("extension_types", SL), ("extension_properties", SL)]),
-    spec("language-content", META, &["object_ref", "contents"], &[("object_ref", PropertyKind::Ref(RefTarget::Any)), ("object_modified", T), ("contents", D)]),
+    spec("language-content", META, &["object_ref", "contents"], &[("object_ref", PropertyKind::Ref(RefTarget::Any)), ("object_modified", T), ("contents", OBJ)]),
 ];
 
 /// The ID contributing properties (§6) of SCO types that may lack all of them; without any, the id must be a

@@ -27,7 +27,7 @@ use crate::validate::path::{Path, report};
 use crate::vocab::{self, ObjectFamily, TypeSpec};
 
 /// Every rule code the validator emits, with the rule it stands for. Codes are stable across releases.
-pub const RULE_CODES: [(&str, &str); 36] = [
+pub const RULE_CODES: [(&str, &str); 37] = [
     ("not-an-object", "a STIX object must be a JSON object"),
     (
         "required-property",
@@ -79,6 +79,10 @@ pub const RULE_CODES: [(&str, &str); 36] = [
         "a number outside its range: confidence 0–100, count, number_observed, latitude, ports, 54-bit integers",
     ),
     ("empty-list", "empty lists are prohibited (§2.12)"),
+    (
+        "dictionary-key",
+        "dictionary keys are ASCII [A-Za-z0-9_-], at most 250 characters (§2.3)",
+    ),
     ("empty-dictionary", "empty dictionaries are prohibited (§2.3)"),
     (
         "property-not-applicable",

@@ -39,7 +39,8 @@ pub(crate) fn check_property_kind(
         },
         PropertyKind::Number => expect(value.is_number(), "a number", path, out),
         PropertyKind::Boolean => expect(value.is_boolean(), "a boolean", path, out),
-        PropertyKind::Dictionary => expect(value.is_object(), "a dictionary (JSON object)", path, out),
+        PropertyKind::Dictionary => check_dictionary(value, path, out),
+        PropertyKind::Object => expect(value.is_object(), "a JSON object", path, out),
         PropertyKind::List => expect(value.is_array(), "a list", path, out),
         PropertyKind::Timestamp => return check_timestamp(value, path, out),
         PropertyKind::StringList => check_string_list(value, path, out),
@@ -150,6 +151,37 @@ pub(crate) fn check_hex(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic
             path,
             "must be an even number of hex digits 0-9 and lowercase a-f (§2.8)",
         );
+    }
+}
+
+/// Checks a dictionary (§2.3): keys are ASCII `[A-Za-z0-9_-]` of at most 250 characters, and values are STIX
+/// base types (not `null`, not an empty list).
+pub(crate) fn check_dictionary(value: &Value, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(members) = value.as_object() else {
+        report(out, "property-type", path, "must be a dictionary (JSON object)");
+        return;
+    };
+    for (key, member) in members {
+        let key_ok = key.len() <= 250
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !key_ok {
+            let message = format!("dictionary key {key:?} must be [A-Za-z0-9_-], at most 250 characters");
+            report(out, "dictionary-key", &path.key(key), message);
+        }
+        match member {
+            Value::Null => report(
+                out,
+                "property-type",
+                &path.key(key),
+                "dictionary values must not be null",
+            ),
+            Value::Array(items) if items.is_empty() => {
+                report(out, "empty-list", &path.key(key), "lists must not be empty");
+            }
+            _ => {}
+        }
     }
 }
 

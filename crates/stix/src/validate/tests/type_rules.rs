@@ -574,3 +574,13 @@ fn software_cpe_is_a_cpe23_formatted_string() {
         check(software(bad), &["cpe-format"]);
     }
 }
+
+#[test]
+fn dictionary_keys_and_values() {
+    let process =
+        |environment: Value| sco("process", json!({"pid": 1, "environment_variables": environment}));
+    check(process(json!({"PATH": "/bin", "HOME_DIR-2": "/root"})), &[]);
+    check(process(json!({"ProgramFiles(x86)": "C:\\"})), &["dictionary-key"]);
+    check(process(json!({"PATH": null})), &["property-type"]);
+    check(process(json!({"PATH": []})), &["empty-list"]);
+}
