@@ -1,13 +1,13 @@
 //! Type-specific rules of SDOs (§4) and SROs (§5) beyond presence and value kinds: ranges, enumerations,
 //! properties that depend on or exclude each other, and indicator pattern syntax.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
-use crate::validate::path::report;
+use crate::validate::path::{Path, report};
 use crate::validate::property::integer_value;
-use crate::vocab::{self, ObjectFamily};
+use crate::vocab::{self, ObjectFamily, PropertyKind, RefTarget};
 
 /// The largest `number_observed` and sighting `count` STIX allows.
 const MAX_OBSERVATION_COUNT: u64 = 999_999_999;
@@ -136,16 +136,66 @@ fn check_observed_data(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(Value::Object(objects)) = view.get("objects") {
-        let objects_path = view.path.key("objects");
-        for (key, object) in objects {
-            if !object.get("type").is_some_and(Value::is_string) {
-                let message = "each embedded observable must be an object with a type";
-                report(
-                    out,
-                    "required-property",
-                    &objects_path.key(key).key("type"),
-                    message,
-                );
+        check_observable_container(objects, &view.path.key("objects"), out);
+    }
+}
+
+/// The deprecated observable container (§2.13): each member is an observable with a type, and its `_ref`/`_refs`
+/// properties name members of the same container, of the types the observable's property allows.
+fn check_observable_container(objects: &Map<String, Value>, path: &Path<'_>, out: &mut Vec<Diagnostic>) {
+    for (key, object) in objects {
+        let object_path = path.key(key);
+        let Some(type_name) = object.get("type").and_then(Value::as_str) else {
+            let message = "each embedded observable must be an object with a type";
+            report(out, "required-property", &object_path.key("type"), message);
+            continue;
+        };
+        let Some(members) = object.as_object() else {
+            continue;
+        };
+        let spec = vocab::type_spec(type_name);
+        for (property, value) in members
+            .iter()
+            .filter(|(property, _)| property.ends_with("_ref") || property.ends_with("_refs"))
+        {
+            let target = match spec.and_then(|spec| spec.property(property)) {
+                Some(PropertyKind::Ref(target) | PropertyKind::RefList(target)) => target,
+                _ => RefTarget::Any,
+            };
+            let local_refs: &[Value] = match value {
+                Value::Array(items) => items,
+                single => std::slice::from_ref(single),
+            };
+            for (ref_idx, local_ref) in local_refs.iter().enumerate() {
+                let ref_path = object_path.key(property);
+                let ref_path = if value.is_array() {
+                    ref_path.index(ref_idx)
+                } else {
+                    ref_path
+                };
+                let Some(local_ref) = local_ref.as_str() else {
+                    continue;
+                };
+                match objects
+                    .get(local_ref)
+                    .and_then(|target_object| target_object.get("type"))
+                    .and_then(Value::as_str)
+                {
+                    None => {
+                        let message = format!("{local_ref:?} is not a key of this observed-data's objects");
+                        report(out, "ref-type", &ref_path, message);
+                    }
+                    Some(target_type) if !vocab::ref_target_allows(target, target_type) => {
+                        let allowed = vocab::describe_ref_target(target);
+                        report(
+                            out,
+                            "ref-type",
+                            &ref_path,
+                            format!("must reference {allowed}, not {target_type}"),
+                        );
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

@@ -584,3 +584,27 @@ fn dictionary_keys_and_values() {
     check(process(json!({"PATH": null})), &["property-type"]);
     check(process(json!({"PATH": []})), &["empty-list"]);
 }
+
+#[test]
+fn observable_container_references_stay_local() {
+    let observed = |objects: Value| {
+        sdo(
+            "observed-data",
+            json!({"first_observed": "2024-03-01T09:00:00Z", "last_observed": "2024-03-01T09:30:00Z",
+            "number_observed": 1, "objects": objects}),
+        )
+    };
+    let traffic = |dst: &str| {
+        json!({"0": {"type": "ipv4-addr", "value": "198.51.100.2"}, "1": {"type": "url", "value": "http://x/"},
+        "2": {"type": "network-traffic", "dst_ref": dst, "protocols": ["tcp"]}})
+    };
+    check(observed(traffic("0")), &[]);
+    check(observed(traffic("7")), &["ref-type"]);
+    check(observed(traffic("1")), &["ref-type"]);
+    check(
+        observed(
+            json!({"0": {"type": "domain-name", "value": "x.com", "resolves_to_refs": ["1"]}, "1": {"type": "ipv4-addr", "value": "1.2.3.4"}}),
+        ),
+        &[],
+    );
+}
