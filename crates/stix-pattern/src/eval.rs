@@ -28,6 +28,7 @@ mod bindings;
 mod compile;
 mod net;
 mod observation;
+mod path;
 mod values;
 
 #[cfg(test)]
