@@ -166,6 +166,15 @@ pub const WINDOWS_REGISTRY_DATATYPE_ENUM: [&str; 14] = [
     "REG_INVALID_TYPE",
 ];
 
+/// Properties the predefined SCO extensions require (§6.3, §6.12, §6.13): `(extension, required properties)`.
+pub const EXTENSION_REQUIRED_PROPERTIES: [(&str, &[&str]); 5] = [
+    ("archive-ext", &["contains_refs"]),
+    ("windows-pebinary-ext", &["pe_type"]),
+    ("http-request-ext", &["request_method", "request_value"]),
+    ("icmp-ext", &["icmp_type_hex", "icmp_code_hex"]),
+    ("socket-ext", &["address_family"]),
+];
+
 /// The closed enumerations used inside predefined SCO extensions (§10.15, §10.16, §10.27, §10.30–§10.32):
 /// `(extension, property, allowed values)`.
 pub const EXTENSION_ENUMS: [(&str, &str, &[&str]); 6] = [

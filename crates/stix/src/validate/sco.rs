@@ -35,21 +35,31 @@ pub(crate) fn check_observable_rules(view: &StixObjectView<'_>, out: &mut Vec<Di
     check_uuid_version(view, out);
     if let Some(Value::Object(extensions)) = view.get("extensions") {
         let extensions_path = view.path.key("extensions");
-        for (name, extension) in extensions {
+        // A predefined extension on another SCO type was reported as `extension-name`; its contents are not
+        // that extension's.
+        let on_its_type = |name: &str| vocab::PREDEFINED_SCO_EXTENSIONS.contains(&(name, view.type_name));
+        for (name, extension) in extensions.iter().filter(|(name, _)| on_its_type(name)) {
             check_predefined_extension(name, extension, &extensions_path.key(name), out);
         }
     }
     if let Some(Value::Array(parts)) = view.get("body_multipart") {
         let parts_path = view.path.key("body_multipart");
         for (part_idx, part) in parts.iter().enumerate() {
+            let part_path = parts_path.index(part_idx);
+            match (part.get("body"), part.get("body_raw_ref")) {
+                (Some(_), Some(_)) => {
+                    let message = "a MIME part has one of body or body_raw_ref, not both";
+                    report(out, "property-conflict", &part_path.key("body_raw_ref"), message);
+                }
+                (None, None) => {
+                    let message = "a MIME part needs one of body or body_raw_ref";
+                    report(out, "required-property", &part_path.key("body"), message);
+                }
+                _ => {}
+            }
             if let Some(raw_ref) = part.get("body_raw_ref") {
                 let target = RefTarget::Types(&["artifact", "file"]);
-                check_ref(
-                    raw_ref,
-                    target,
-                    &parts_path.index(part_idx).key("body_raw_ref"),
-                    out,
-                );
+                check_ref(raw_ref, target, &part_path.key("body_raw_ref"), out);
             }
         }
     }
@@ -70,6 +80,22 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
             }
         };
     let member = |key: &'static str| extension.get(key).map(|value| (value, path.key(key)));
+    for (_, required) in vocab::EXTENSION_REQUIRED_PROPERTIES
+        .iter()
+        .filter(|(extension, _)| *extension == name)
+    {
+        for key in required.iter().filter(|key| !extension.contains_key(**key)) {
+            report(
+                out,
+                "required-property",
+                &path.key(key),
+                format!("{name} requires {key}"),
+            );
+        }
+    }
+    for (key, value) in extension.iter().filter(|(key, _)| key.ends_with("_hex")) {
+        check_hex(value, &path.key(key), out);
+    }
     for (_, key, allowed) in vocab::EXTENSION_ENUMS
         .iter()
         .filter(|(extension, _, _)| *extension == name)
@@ -92,6 +118,14 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
             }
         }
         "ntfs-ext" => each_item("alternate_data_streams", out, &|stream, stream_path, out| {
+            if stream.get("name").is_none() {
+                report(
+                    out,
+                    "required-property",
+                    &stream_path.key("name"),
+                    "an alternate data stream needs a name",
+                );
+            }
             if let Some(hashes) = stream.get("hashes") {
                 check_hashes(hashes, &stream_path.key("hashes"), out);
             }
@@ -107,6 +141,14 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
                 check_hashes(hashes, &path.key("optional_header").key("hashes"), out);
             }
             each_item("sections", out, &|section, section_path, out| {
+                if section.get("name").is_none() {
+                    report(
+                        out,
+                        "required-property",
+                        &section_path.key("name"),
+                        "a PE section needs a name",
+                    );
+                }
                 if let Some(hashes) = section.get("hashes") {
                     check_hashes(hashes, &section_path.key("hashes"), out);
                 }
@@ -115,19 +157,6 @@ fn check_predefined_extension(name: &str, extension: &Value, path: &Path<'_>, ou
         "http-request-ext" => {
             if let Some((body_ref, ref_path)) = member("message_body_data_ref") {
                 check_ref(body_ref, RefTarget::Types(&["artifact"]), &ref_path, out);
-            }
-        }
-        "icmp-ext" => {
-            for key in ["icmp_type_hex", "icmp_code_hex"] {
-                match member(key) {
-                    Some((hex, hex_path)) => check_hex(hex, &hex_path, out),
-                    None => report(
-                        out,
-                        "required-property",
-                        &path.key(key),
-                        format!("icmp-ext requires {key}"),
-                    ),
-                }
             }
         }
         "windows-service-ext" => {
@@ -319,6 +348,15 @@ fn check_artifact(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
     if view.has("payload_bin") && view.has("url") {
         let message = "payload_bin and url must not both be present";
         report(out, "property-conflict", &view.path.key("url"), message);
+    }
+    if view.has("decryption_key") && !view.has("encryption_algorithm") {
+        let message = "decryption_key must not be present without encryption_algorithm";
+        report(
+            out,
+            "required-property",
+            &view.path.key("encryption_algorithm"),
+            message,
+        );
     }
     if view.has("url") && !view.has("hashes") {
         report(

@@ -608,3 +608,58 @@ fn observable_container_references_stay_local() {
         &[],
     );
 }
+
+#[test]
+fn predefined_extensions_and_mime_parts_have_their_required_properties() {
+    let file = |extensions: Value| sco("file", json!({"name": "a", "extensions": extensions}));
+    check(
+        file(json!({"archive-ext": {"comment": "x"}})),
+        &["required-property"],
+    );
+    check(
+        file(json!({"windows-pebinary-ext": {"pe_type": "exe", "sections": [{"size": 1}]}})),
+        &["required-property"],
+    );
+    check(
+        file(json!({"ntfs-ext": {"alternate_data_streams": [{"size": 1}]}})),
+        &["required-property"],
+    );
+    let traffic = |extensions: Value| {
+        sco(
+            "network-traffic",
+            json!({"protocols": ["tcp"],
+        "dst_ref": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db", "extensions": extensions}),
+        )
+    };
+    check(
+        traffic(json!({"http-request-ext": {"request_method": "get"}})),
+        &["required-property"],
+    );
+    check(
+        traffic(json!({"tcp-ext": {"src_flags_hex": "0x02"}})),
+        &["hex-format"],
+    );
+    check(
+        traffic(json!({"socket-ext": {"is_listening": true}})),
+        &["required-property"],
+    );
+    let parts = |part: Value| {
+        sco(
+            "email-message",
+            json!({"is_multipart": true, "body_multipart": [part]}),
+        )
+    };
+    check(parts(json!({"body": "x"})), &[]);
+    check(
+        parts(json!({"content_type": "text/plain"})),
+        &["required-property"],
+    );
+    check(
+        parts(json!({"body": "x", "body_raw_ref": "artifact--4cce66f8-6eaa-53cb-85d5-3a85fca3a6c5"})),
+        &["property-conflict"],
+    );
+    check(
+        sco("artifact", json!({"payload_bin": "aGk=", "decryption_key": "k"})),
+        &["required-property"],
+    );
+}
