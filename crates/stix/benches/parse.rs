@@ -29,7 +29,10 @@ fn main() {
         }
     }
     let n_bytes: usize = texts.iter().map(String::len).sum();
-    let n_objects: usize = texts.iter().map(|t| Document::split(t).map(|d| d.objects.len()).unwrap_or(0)).sum();
+    let n_objects: usize = texts
+        .iter()
+        .map(|t| Document::split(t).map(|d| d.objects.len()).unwrap_or(0))
+        .sum();
 
     let plain = median_time(|| {
         for text in &texts {
@@ -45,16 +48,39 @@ fn main() {
     });
     let into_objects = median_time(|| {
         for text in &texts {
-            let (objects, diagnostics) = Document::split(text).map(Document::into_objects).unwrap_or_default();
+            let (objects, diagnostics) = Document::split(text)
+                .map(Document::into_objects)
+                .unwrap_or_default();
             assert!(diagnostics.is_empty());
             std::hint::black_box(objects);
         }
     });
 
-    println!("corpus bundles: {} MB, {n_objects} objects, median of {RUNS} runs", fmt_mb(n_bytes));
-    report("serde_json::Value parse (baseline)", plain, n_bytes, n_objects, plain);
-    report("split + validate (stixhub validate)", validate_only, n_bytes, n_objects, plain);
-    report("split + validate + StixObject (ingest)", into_objects, n_bytes, n_objects, plain);
+    println!(
+        "corpus bundles: {} MB, {n_objects} objects, median of {RUNS} runs",
+        fmt_mb(n_bytes)
+    );
+    report(
+        "serde_json::Value parse (baseline)",
+        plain,
+        n_bytes,
+        n_objects,
+        plain,
+    );
+    report(
+        "split + validate (stixhub validate)",
+        validate_only,
+        n_bytes,
+        n_objects,
+        plain,
+    );
+    report(
+        "split + validate + StixObject (ingest)",
+        into_objects,
+        n_bytes,
+        n_objects,
+        plain,
+    );
 }
 
 fn median_time(mut work: impl FnMut()) -> Duration {

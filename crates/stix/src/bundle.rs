@@ -42,7 +42,11 @@ impl<'a> Document<'a> {
         match text.trim_start().as_bytes().first() {
             Some(b'[') => {
                 let objects: Vec<&RawValue> = serde_json::from_str(text)?;
-                Ok(Document { shape: DocumentShape::Array, objects, envelope_diagnostics: Vec::new() })
+                Ok(Document {
+                    shape: DocumentShape::Array,
+                    objects,
+                    envelope_diagnostics: Vec::new(),
+                })
             }
             _ => {
                 let members: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
@@ -50,7 +54,11 @@ impl<'a> Document<'a> {
                     Document::split_bundle(members)
                 } else {
                     let whole: &RawValue = serde_json::from_str(text)?;
-                    Ok(Document { shape: DocumentShape::Object, objects: vec![whole], envelope_diagnostics: Vec::new() })
+                    Ok(Document {
+                        shape: DocumentShape::Object,
+                        objects: vec![whole],
+                        envelope_diagnostics: Vec::new(),
+                    })
                 }
             }
         }
@@ -74,7 +82,11 @@ impl<'a> Document<'a> {
             header.insert(key, serde_json::from_str(raw.get())?);
         }
         validate::validate_bundle_header(&header, "$", &mut envelope_diagnostics);
-        Ok(Document { shape: DocumentShape::Bundle, objects, envelope_diagnostics })
+        Ok(Document {
+            shape: DocumentShape::Bundle,
+            objects,
+            envelope_diagnostics,
+        })
     }
 
     /// The JSON path of the object at `object_idx`.
@@ -91,8 +103,14 @@ impl<'a> Document<'a> {
         let mut diagnostics = self.envelope_diagnostics.clone();
         for (object_idx, raw) in self.objects.iter().enumerate() {
             match serde_json::from_str::<Value>(raw.get()) {
-                Ok(value) => validate::validate_object(&value, &self.object_path(object_idx), &mut diagnostics),
-                Err(err) => diagnostics.push(Diagnostic::new("json-syntax", self.object_path(object_idx), err.to_string())),
+                Ok(value) => {
+                    validate::validate_object(&value, &self.object_path(object_idx), &mut diagnostics)
+                }
+                Err(err) => diagnostics.push(Diagnostic::new(
+                    "json-syntax",
+                    self.object_path(object_idx),
+                    err.to_string(),
+                )),
             }
         }
         diagnostics

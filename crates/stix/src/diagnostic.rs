@@ -20,7 +20,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic for `code` at `path`.
     pub fn new(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, path: path.into(), message: message.into() }
+        Diagnostic {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -32,7 +36,11 @@ impl fmt::Display for Diagnostic {
 
 /// Extends a JSON path with an object key, quoting keys that are not plain identifiers.
 pub fn path_key(base: &str, key: &str) -> String {
-    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         format!("{base}.{key}")
     } else {
         format!("{base}[{}]", serde_json::Value::from(key))

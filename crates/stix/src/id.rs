@@ -38,14 +38,20 @@ impl StixId {
         if !is_rfc4122_uuid(uuid_text) {
             return Err(IdError::BadUuid(uuid_text.to_owned()));
         }
-        Ok(StixId { text: text.into(), type_len: type_name.len() })
+        Ok(StixId {
+            text: text.into(),
+            type_len: type_name.len(),
+        })
     }
 
     /// Builds the identifier of `type_name` with `uuid`. The caller guarantees a valid type name.
     pub fn from_parts(type_name: &str, uuid: Uuid) -> StixId {
         debug_assert!(is_valid_type_name(type_name), "caller passes a valid type name");
         let text = format!("{type_name}--{}", uuid.hyphenated());
-        StixId { text: text.into(), type_len: type_name.len() }
+        StixId {
+            text: text.into(),
+            type_len: type_name.len(),
+        }
     }
 
     /// The object type named by the identifier.
@@ -83,7 +89,9 @@ pub fn is_valid_type_name(name: &str) -> bool {
     (3..=250).contains(&bytes.len())
         && bytes[0].is_ascii_lowercase()
         && bytes[bytes.len() - 1] != b'-'
-        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !name.contains("--")
 }
 

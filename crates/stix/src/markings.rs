@@ -53,23 +53,71 @@ const TLP2_CREATED: &str = "2022-10-01T00:00:00.000Z";
 
 /// All predefined TLP marking-definitions, TLP 1.0 first.
 pub const PREDEFINED_TLP: [PredefinedTlp; 9] = [
-    tlp1("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", TlpLevel::Clear, "white"),
-    tlp1("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", TlpLevel::Green, "green"),
-    tlp1("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", TlpLevel::Amber, "amber"),
-    tlp1("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", TlpLevel::Red, "red"),
-    tlp2("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", TlpLevel::Clear, "clear"),
-    tlp2("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", TlpLevel::Green, "green"),
-    tlp2("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", TlpLevel::Amber, "amber"),
-    tlp2("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", TlpLevel::AmberStrict, "amber+strict"),
-    tlp2("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", TlpLevel::Red, "red"),
+    tlp1(
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        TlpLevel::Clear,
+        "white",
+    ),
+    tlp1(
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        TlpLevel::Green,
+        "green",
+    ),
+    tlp1(
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        TlpLevel::Amber,
+        "amber",
+    ),
+    tlp1(
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        TlpLevel::Red,
+        "red",
+    ),
+    tlp2(
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+        TlpLevel::Clear,
+        "clear",
+    ),
+    tlp2(
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        TlpLevel::Green,
+        "green",
+    ),
+    tlp2(
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+        TlpLevel::Amber,
+        "amber",
+    ),
+    tlp2(
+        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        TlpLevel::AmberStrict,
+        "amber+strict",
+    ),
+    tlp2(
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        TlpLevel::Red,
+        "red",
+    ),
 ];
 
 const fn tlp1(id: &'static str, level: TlpLevel, value: &'static str) -> PredefinedTlp {
-    PredefinedTlp { id, version: TlpVersion::V1, level, value, created: TLP1_CREATED }
+    PredefinedTlp {
+        id,
+        version: TlpVersion::V1,
+        level,
+        value,
+        created: TLP1_CREATED,
+    }
 }
 
 const fn tlp2(id: &'static str, level: TlpLevel, value: &'static str) -> PredefinedTlp {
-    PredefinedTlp { id, version: TlpVersion::V2, level, value, created: TLP2_CREATED }
+    PredefinedTlp {
+        id,
+        version: TlpVersion::V2,
+        level,
+        value,
+        created: TLP2_CREATED,
+    }
 }
 
 /// The predefined TLP marking with this id, if it is one.
@@ -95,24 +143,36 @@ pub fn object_tlp_level(object: &Value) -> Option<TlpLevel> {
 /// to be TLP but differs from the predefined object with its id (or its id is not predefined).
 pub fn check_tlp_definition(definition: &Value) -> Option<Result<&'static PredefinedTlp, &'static str>> {
     let claims_v1 = definition.get("definition_type").and_then(Value::as_str) == Some("tlp");
-    let v2_value = definition.get("extensions").and_then(|e| e.get(TLP2_EXTENSION_ID)).map(|e| e.get("tlp_2_0"));
+    let v2_value = definition
+        .get("extensions")
+        .and_then(|e| e.get(TLP2_EXTENSION_ID))
+        .map(|e| e.get("tlp_2_0"));
     if !claims_v1 && v2_value.is_none() {
         return None;
     }
     let id = definition.get("id").and_then(Value::as_str).unwrap_or_default();
     let Some(tlp) = predefined_tlp(id) else {
-        return Some(Err("a TLP marking-definition must use one of the predefined TLP ids"));
+        return Some(Err(
+            "a TLP marking-definition must use one of the predefined TLP ids",
+        ));
     };
     let created = definition.get("created").and_then(Value::as_str);
     let value = match tlp.version {
-        TlpVersion::V1 => definition.get("definition").and_then(|d| d.get("tlp")).and_then(Value::as_str),
+        TlpVersion::V1 => definition
+            .get("definition")
+            .and_then(|d| d.get("tlp"))
+            .and_then(Value::as_str),
         TlpVersion::V2 => v2_value.flatten().and_then(Value::as_str),
     };
     if value != Some(tlp.value) {
-        return Some(Err("the TLP value differs from the predefined marking with this id"));
+        return Some(Err(
+            "the TLP value differs from the predefined marking with this id",
+        ));
     }
     if created != Some(tlp.created) {
-        return Some(Err("created differs from the predefined TLP marking with this id"));
+        return Some(Err(
+            "created differs from the predefined TLP marking with this id",
+        ));
     }
     Some(Ok(tlp))
 }

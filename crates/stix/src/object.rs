@@ -52,11 +52,32 @@ impl StixObject {
         if !diagnostics.is_empty() {
             return Err(diagnostics);
         }
-        let invalid = |what: &str| vec![Diagnostic::new("internal", "$", format!("validated object lacks {what}"))];
-        let id = value.get("id").and_then(Value::as_str).and_then(|id| StixId::parse(id).ok()).ok_or_else(|| invalid("an id"))?;
-        let timestamp = |key| value.get(key).and_then(Value::as_str).and_then(|text| Timestamp::parse(text).ok());
+        let invalid = |what: &str| {
+            vec![Diagnostic::new(
+                "internal",
+                "$",
+                format!("validated object lacks {what}"),
+            )]
+        };
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| StixId::parse(id).ok())
+            .ok_or_else(|| invalid("an id"))?;
+        let timestamp = |key| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|text| Timestamp::parse(text).ok())
+        };
         let (created, modified) = (timestamp("created"), timestamp("modified"));
-        Ok(StixObject { raw, value, id, created, modified })
+        Ok(StixObject {
+            raw,
+            value,
+            id,
+            created,
+            modified,
+        })
     }
 
     /// The object exactly as received.
@@ -106,7 +127,10 @@ impl StixObject {
 
     /// `revoked`, false when absent.
     pub fn revoked(&self) -> bool {
-        self.value.get("revoked").and_then(Value::as_bool).unwrap_or(false)
+        self.value
+            .get("revoked")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// `created_by_ref`.
@@ -116,7 +140,10 @@ impl StixObject {
 
     /// `confidence` (0–100).
     pub fn confidence(&self) -> Option<u8> {
-        self.value.get("confidence").and_then(Value::as_u64).and_then(|c| u8::try_from(c).ok())
+        self.value
+            .get("confidence")
+            .and_then(Value::as_u64)
+            .and_then(|c| u8::try_from(c).ok())
     }
 
     /// The marking-definition ids that apply to the whole object.
@@ -128,7 +155,11 @@ impl StixObject {
     pub fn granular_markings(&self) -> impl Iterator<Item = GranularMarking<'_>> {
         let items = self.value.get("granular_markings").and_then(Value::as_array);
         items.into_iter().flatten().map(|item| GranularMarking {
-            selectors: item.get("selectors").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default(),
+            selectors: item
+                .get("selectors")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
             marking_ref: item.get("marking_ref").and_then(Value::as_str),
             lang: item.get("lang").and_then(Value::as_str),
         })
@@ -156,8 +187,12 @@ impl StixObject {
             pattern: self.str_property("pattern").unwrap_or_default(),
             pattern_type: self.str_property("pattern_type").unwrap_or_default(),
             pattern_version: self.str_property("pattern_version"),
-            valid_from: self.str_property("valid_from").and_then(|t| Timestamp::parse(t).ok()),
-            valid_until: self.str_property("valid_until").and_then(|t| Timestamp::parse(t).ok()),
+            valid_from: self
+                .str_property("valid_from")
+                .and_then(|t| Timestamp::parse(t).ok()),
+            valid_until: self
+                .str_property("valid_until")
+                .and_then(|t| Timestamp::parse(t).ok()),
         })
     }
 
@@ -204,7 +239,11 @@ impl StixObject {
         (self.object_type() == "observed-data").then(|| ObservedData {
             first_observed: timestamp("first_observed"),
             last_observed: timestamp("last_observed"),
-            number_observed: self.value.get("number_observed").and_then(Value::as_u64).unwrap_or(1),
+            number_observed: self
+                .value
+                .get("number_observed")
+                .and_then(Value::as_u64)
+                .unwrap_or(1),
             object_refs: self.object_refs().collect(),
         })
     }
@@ -242,9 +281,24 @@ pub fn object_kind(object_type: &str) -> ObjectKind {
     match object_type {
         "relationship" | "sighting" => ObjectKind::Relationship,
         "marking-definition" | "extension-definition" | "language-content" => ObjectKind::Meta,
-        "artifact" | "autonomous-system" | "directory" | "domain-name" | "email-addr" | "email-message"
-        | "file" | "ipv4-addr" | "ipv6-addr" | "mac-addr" | "mutex" | "network-traffic" | "process"
-        | "software" | "url" | "user-account" | "windows-registry-key" | "x509-certificate" => ObjectKind::Observable,
+        "artifact"
+        | "autonomous-system"
+        | "directory"
+        | "domain-name"
+        | "email-addr"
+        | "email-message"
+        | "file"
+        | "ipv4-addr"
+        | "ipv6-addr"
+        | "mac-addr"
+        | "mutex"
+        | "network-traffic"
+        | "process"
+        | "software"
+        | "url"
+        | "user-account"
+        | "windows-registry-key"
+        | "x509-certificate" => ObjectKind::Observable,
         _ => ObjectKind::Domain,
     }
 }

@@ -8,7 +8,11 @@ pub(crate) fn corpus_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
     };
-    assert!(dir.join("MANIFEST.md").is_file(), "STIX corpus not found at {} (set STIXHUB_CORPUS)", dir.display());
+    assert!(
+        dir.join("MANIFEST.md").is_file(),
+        "STIX corpus not found at {} (set STIXHUB_CORPUS)",
+        dir.display()
+    );
     dir
 }
 

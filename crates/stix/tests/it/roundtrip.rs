@@ -26,13 +26,26 @@ fn corpus_objects_round_trip_byte_for_byte() {
             objects.iter().map(|o| o.raw_json()).collect::<Vec<_>>().join(",")
         );
         let reparsed: Value = serde_json::from_str(&output).unwrap();
-        for ((object, original), reparsed) in objects.iter().zip(&originals).zip(reparsed["objects"].as_array().unwrap()) {
-            assert_eq!(object.raw_json(), *original, "{}: {}", file.display(), object.id());
+        for ((object, original), reparsed) in objects
+            .iter()
+            .zip(&originals)
+            .zip(reparsed["objects"].as_array().unwrap())
+        {
+            assert_eq!(
+                object.raw_json(),
+                *original,
+                "{}: {}",
+                file.display(),
+                object.id()
+            );
             assert!(text.contains(object.raw_json()), "bytes not taken from the input");
             let original_value: Value = serde_json::from_str(original).unwrap();
             assert_eq!(&original_value, reparsed);
         }
         n_objects += objects.len();
     }
-    assert_eq!(n_objects, 8_759, "the corpus MANIFEST counts 8,759 objects in bundles/ and stix21/examples/");
+    assert_eq!(
+        n_objects, 8_759,
+        "the corpus MANIFEST counts 8,759 objects in bundles/ and stix21/examples/"
+    );
 }

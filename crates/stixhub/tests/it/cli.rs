@@ -8,12 +8,19 @@ fn corpus_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
     };
-    assert!(dir.join("MANIFEST.md").is_file(), "STIX corpus not found at {} (set STIXHUB_CORPUS)", dir.display());
+    assert!(
+        dir.join("MANIFEST.md").is_file(),
+        "STIX corpus not found at {} (set STIXHUB_CORPUS)",
+        dir.display()
+    );
     dir
 }
 
 fn stixhub(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stixhub")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_stixhub"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn path_str(path: &Path) -> &str {
@@ -28,9 +35,16 @@ fn validate_accepts_the_valid_corpus_with_exit_0() {
         corpus.join("bundles/small/indicator-versioned.json"),
         corpus.join("stix21/examples/interop-objectmarking-test.json"),
     ];
-    let args: Vec<&str> = std::iter::once("validate").chain(files.iter().map(|f| path_str(f))).collect();
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|f| path_str(f)))
+        .collect();
     let output = stixhub(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     assert!(output.stdout.is_empty());
 }
 
@@ -66,18 +80,29 @@ fn validate_reads_standard_input() {
         .stdin(std::fs::File::open(file).unwrap())
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 /// A 40 MB bundle is checked in far less than ten times its size: the document is split into raw objects and
 /// only one object's tree exists at a time. The binary reports its peak RSS when asked.
 #[test]
 fn validate_streams_a_40_mb_bundle() {
-    let source = std::fs::read_to_string(corpus_dir().join("bundles/attack-ics/ics-attack-18.1.json")).unwrap();
+    let source =
+        std::fs::read_to_string(corpus_dir().join("bundles/attack-ics/ics-attack-18.1.json")).unwrap();
     let value: serde_json::Value = serde_json::from_str(&source).unwrap();
-    let objects: Vec<String> =
-        value["objects"].as_array().unwrap().iter().map(|o| serde_json::to_string(o).unwrap()).collect();
-    let mut body = String::from(r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":["#);
+    let objects: Vec<String> = value["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| serde_json::to_string(o).unwrap())
+        .collect();
+    let mut body =
+        String::from(r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":["#);
     let mut first = true;
     while body.len() < 40_000_000 {
         for object in &objects {
@@ -97,7 +122,12 @@ fn validate_streams_a_40_mb_bundle() {
         .output()
         .unwrap();
     std::fs::remove_file(&file).unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout[..200.min(output.stdout.len())]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout[..200.min(output.stdout.len())])
+    );
     let stderr = String::from_utf8(output.stderr).unwrap();
     let peak_kib: usize = stderr
         .lines()
@@ -106,5 +136,9 @@ fn validate_streams_a_40_mb_bundle() {
         .parse()
         .unwrap();
     let peak_bytes = peak_kib * 1024;
-    assert!(peak_bytes < 3 * body.len(), "peak RSS {peak_bytes} bytes for a {} byte bundle", body.len());
+    assert!(
+        peak_bytes < 3 * body.len(),
+        "peak RSS {peak_bytes} bytes for a {} byte bundle",
+        body.len()
+    );
 }
