@@ -7,3 +7,4 @@
 mod workload;
 
 mod differential;
+mod stream;
