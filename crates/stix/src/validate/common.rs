@@ -10,10 +10,11 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::id::is_valid_type_name;
+use crate::validate::formats::is_language_tag;
 use crate::validate::path::{Path, report};
 use crate::validate::property::{
     check_external_references, check_property_kind, check_ref, check_ref_list, check_string_list,
-    check_timestamp, expect, identifier_type, integer_value, is_language_tag, is_valid_property_name,
+    check_timestamp, expect, identifier_type, integer_value, is_valid_property_name,
 };
 use crate::validate::{StixObjectView, markings};
 use crate::vocab::{self, ObjectFamily, RefTarget};

@@ -4,8 +4,9 @@
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
+use crate::validate::formats::is_language_tag;
 use crate::validate::path::report;
-use crate::validate::property::{is_language_tag, is_valid_property_name};
+use crate::validate::property::is_valid_property_name;
 use crate::validate::{StixObjectView, markings};
 use crate::vocab;
 

@@ -9,6 +9,7 @@
 //! Every rule code, with what it means, is listed in [`RULE_CODES`].
 
 mod common;
+mod formats;
 mod instant;
 mod markings;
 mod meta;

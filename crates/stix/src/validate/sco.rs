@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
+use crate::validate::formats::{check_hashes, check_hex};
 use crate::validate::path::{Path, report};
-use crate::validate::property::{check_hashes, check_hex, check_ref, check_ref_list, identifier_type};
+use crate::validate::property::{check_ref, check_ref_list, identifier_type};
 use crate::validate::sdo::check_integer_range;
 use crate::vocab::{self, RefTarget};
 

@@ -4,6 +4,7 @@
 
 mod document_rules;
 mod marking_rules;
+mod sco_rules;
 mod type_rules;
 
 use serde_json::{Value, json};
