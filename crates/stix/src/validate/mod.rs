@@ -7,6 +7,12 @@
 //! the common-property rules of their family only (see `custom_family`); unknown properties pass through (§11).
 //!
 //! Every rule code, with what it means, is listed in [`RULE_CODES`].
+//!
+//! Layout: `common` (common properties, their applicability per family, names, extensions), `property` (value
+//! kinds, references and their target types), `formats` (hashes, hex, base64, URLs, language tags), `instant`
+//! (timestamps without allocation), `markings` (granular markings, marking-definitions, TLP), `sdo` (SDO and
+//! SRO rules), `sco` (SCO rules and predefined extensions), `meta` (extension-definition, language-content) and
+//! `path` (JSON paths rendered only on error). The type inventory they share is `crate::vocab`.
 
 mod common;
 mod formats;
