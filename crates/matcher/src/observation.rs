@@ -35,7 +35,7 @@ impl<'v> ObservedData<'v> {
                 .get(property)
                 .and_then(Value::as_str)
                 .ok_or(MatcherError::MissingProperty { property })?;
-            Moment::parse(text).ok_or_else(|| MatcherError::BadTimestamp {
+            Moment::parse_rfc3339(text).ok_or_else(|| MatcherError::BadTimestamp {
                 property,
                 text: text.to_owned(),
             })
