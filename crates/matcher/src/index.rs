@@ -130,8 +130,10 @@ impl IndicatorIndex {
     /// # Errors
     /// [`MatcherError::InvalidPattern`] when the pattern does not parse; the index is unchanged.
     pub fn insert(&mut self, record: IndicatorRecord) -> Result<AddOutcome, MatcherError> {
-        let pattern = parse_pattern(&record.pattern)?;
-        let previous = self.ids.get(record.id.as_str()).copied();
+        let (id, previous): (Arc<str>, Option<IdState>) = match self.ids.get_key_value(record.id.as_str()) {
+            Some((known, state)) => (Arc::clone(known), Some(*state)),
+            None => (Arc::from(record.id.as_str()), None),
+        };
         if let Some(previous) = previous {
             if previous.revoked {
                 return Ok(AddOutcome::AlreadyRevoked);
@@ -139,24 +141,23 @@ impl IndicatorIndex {
             if record.modified <= previous.modified {
                 return Ok(AddOutcome::Stale);
             }
-            if let Some(slot) = previous.slot {
+        }
+        if record.revoked {
+            if let Some(slot) = previous.and_then(|previous| previous.slot) {
                 self.free_slot(slot);
             }
-        }
-        let id: Arc<str> = match self.ids.get_key_value(record.id.as_str()) {
-            Some((known, _)) => Arc::clone(known),
-            None => Arc::from(record.id.as_str()),
-        };
-        if record.revoked {
-            self.ids.insert(
-                Arc::clone(&id),
-                IdState {
-                    slot: None,
-                    modified: record.modified,
-                    revoked: true,
-                },
-            );
+            let state = IdState {
+                slot: None,
+                modified: record.modified,
+                revoked: true,
+            };
+            self.ids.insert(id, state);
             return Ok(AddOutcome::Revoked);
+        }
+        // Parse before touching the index, so an invalid version leaves the previous one in force.
+        let pattern = parse_pattern(&record.pattern)?;
+        if let Some(slot) = previous.and_then(|previous| previous.slot) {
+            self.free_slot(slot);
         }
         let modified = record.modified;
         let slot = self.occupy_slot(Arc::clone(&id), record, &pattern);

@@ -263,3 +263,26 @@ fn observed_data_queries_use_the_evaluator_on_candidates() {
     observed["first_observed"] = json!("not a time");
     assert!(index.match_observed_data(&observed, &scos).is_err());
 }
+
+#[test]
+fn an_invalid_newer_version_leaves_the_previous_one_in_force() {
+    let mut index = IndicatorIndex::new();
+    index
+        .add_indicator(&indicator(A, "2020-01-01T00:00:00Z", "[file:name = 'x']"))
+        .unwrap();
+    let broken = indicator(A, "2020-02-01T00:00:00Z", "[file:name = ");
+    assert!(matches!(
+        index.add_indicator(&broken),
+        Err(MatcherError::InvalidPattern(_))
+    ));
+    assert_eq!(
+        sco_matches(&index, &json!({"type": "file", "name": "x"})),
+        vec![A]
+    );
+    let stale_and_broken = indicator(A, "2019-01-01T00:00:00Z", "[file:name = ");
+    assert_eq!(
+        index.add_indicator(&stale_and_broken).unwrap(),
+        AddOutcome::Stale,
+        "stale versions are not parsed"
+    );
+}
