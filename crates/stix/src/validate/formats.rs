@@ -1,5 +1,5 @@
 //! Formats of string values that STIX defines by reference to other standards: hashes (§2.7), base64 binary
-//! (§2.1), hex (§2.8), RFC 3986 URLs and RFC 5646 language tags.
+//! (§2.1), hex (§2.8), RFC 3986 URLs, RFC 5646 language tags, IANA media types and character set names.
 //!
 //! Invariant: these are pure byte scans; nothing here allocates unless it reports a diagnostic.
 
@@ -189,4 +189,37 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
         && subtags.all(|subtag| {
             (1..=8).contains(&subtag.len()) && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
         })
+}
+
+/// Whether `text` has the form of an IANA media type, `type/subtype`, with one of the registry's top-level
+/// types. (The registry itself changes; its form does not.)
+pub(crate) fn is_media_type(text: &str) -> bool {
+    let Some((top_level, subtype)) = text.split_once('/') else {
+        return false;
+    };
+    matches!(
+        top_level,
+        "application"
+            | "audio"
+            | "font"
+            | "haptics"
+            | "image"
+            | "message"
+            | "model"
+            | "multipart"
+            | "text"
+            | "video"
+    ) && !subtype.is_empty()
+        && subtype
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'_' | b'-'))
+}
+
+/// Whether `text` has the form of an IANA character set name (`UTF-8`, `windows-1252`, `ISO_8859-1:1987`).
+pub(crate) fn is_charset_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'(' | b')' | b':' | b'.'))
 }

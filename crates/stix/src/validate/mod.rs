@@ -34,7 +34,7 @@ use crate::validate::path::{Path, report};
 use crate::vocab::{self, ObjectFamily, TypeSpec};
 
 /// Every rule code the validator emits, with the rule it stands for. Codes are stable across releases.
-pub const RULE_CODES: [(&str, &str); 37] = [
+pub const RULE_CODES: [(&str, &str); 39] = [
     ("not-an-object", "a STIX object must be a JSON object"),
     (
         "required-property",
@@ -119,6 +119,14 @@ pub const RULE_CODES: [(&str, &str); 37] = [
     (
         "hex-format",
         "hex values are an even number of 0-9a-f digits (§2.8)",
+    ),
+    (
+        "media-type",
+        "artifact mime_type values are IANA media types, type/subtype (§6.1)",
+    ),
+    (
+        "charset-name",
+        "name_enc and path_enc values are IANA character set names (§6.4, §6.7)",
     ),
     (
         "cpe-format",

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::validate::StixObjectView;
-use crate::validate::formats::{check_hashes, check_hex};
+use crate::validate::formats::{check_hashes, check_hex, is_charset_name, is_media_type};
 use crate::validate::path::{Path, report};
 use crate::validate::property::{check_ref, check_ref_list, identifier_type};
 use crate::validate::sdo::check_integer_range;
@@ -350,6 +350,12 @@ fn check_artifact(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) {
         let message = "payload_bin and url must not both be present";
         report(out, "property-conflict", &view.path.key("url"), message);
     }
+    if let Some(mime_type) = view.str("mime_type")
+        && !is_media_type(mime_type)
+    {
+        let message = format!("{mime_type:?} is not an IANA media type (type/subtype)");
+        report(out, "media-type", &view.path.key("mime_type"), message);
+    }
     if view.has("decryption_key") && !view.has("encryption_algorithm") {
         let message = "decryption_key must not be present without encryption_algorithm";
         report(
@@ -421,13 +427,20 @@ fn check_has_own_property(view: &StixObjectView<'_>, out: &mut Vec<Diagnostic>) 
     }
 }
 
-/// §3.1: an `_enc` property must not be present without the property whose encoding it names.
+/// §3.1: an `_enc` property must not be present without the property whose encoding it names, and it names an
+/// IANA character set (§6.4, §6.7).
 fn check_encoding_has_its_property(
     view: &StixObjectView<'_>,
     encoding: &str,
     encoded: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    if let Some(charset) = view.str(encoding)
+        && !is_charset_name(charset)
+    {
+        let message = format!("{charset:?} is not an IANA character set name");
+        report(out, "charset-name", &view.path.key(encoding), message);
+    }
     if view.has(encoding) && !view.has(encoded) {
         let message = format!("{encoding} must not be present without {encoded}");
         report(out, "required-property", &view.path.key(encoded), message);

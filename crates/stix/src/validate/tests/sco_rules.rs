@@ -405,3 +405,33 @@ fn predefined_extensions_and_mime_parts_have_their_required_properties() {
         &["required-property"],
     );
 }
+
+#[test]
+fn media_types_and_character_sets() {
+    check(
+        sco(
+            "artifact",
+            json!({"payload_bin": "aGk=", "mime_type": "application/vnd.ms-excel"}),
+        ),
+        &[],
+    );
+    check(
+        sco("artifact", json!({"payload_bin": "aGk=", "mime_type": "excel"})),
+        &["media-type"],
+    );
+    check(
+        sco(
+            "artifact",
+            json!({"payload_bin": "aGk=", "mime_type": "binary/octet stream"}),
+        ),
+        &["media-type"],
+    );
+    check(
+        sco("file", json!({"name": "a", "name_enc": "ISO_8859-1:1987"})),
+        &[],
+    );
+    check(
+        sco("directory", json!({"path": "/x", "path_enc": "utf 8"})),
+        &["charset-name"],
+    );
+}
