@@ -74,18 +74,23 @@ struct IdState {
 pub(crate) struct Entry {
     pub(crate) id: Arc<str>,
     pub(crate) generation: u64,
-    pub(crate) valid_from: Option<Moment>,
-    pub(crate) valid_until: Option<Moment>,
+    /// `valid_from` in epoch nanoseconds (`i64::MIN` when absent). Entries are kept small (72 bytes) because
+    /// there are millions; `i64` nanoseconds cover 1677–2262, and times beyond saturate, which keeps every
+    /// comparison with a moment inside that range exact.
+    valid_from: i64,
+    /// `valid_until` (exclusive) in epoch nanoseconds (`i64::MAX` when absent).
+    valid_until: i64,
     /// The pattern text; see [`Entry::pattern`].
     pattern_text: Box<str>,
     /// For leaves with `LIKE`/`MATCHES`, the leaf compiled once (regular expressions are costly to build).
-    compiled_leaves: Vec<(u32, CompiledComparison)>,
+    compiled_leaves: Box<[(u32, CompiledComparison)]>,
 }
 
 impl Entry {
     /// Whether the indicator is in force at some moment of `[first, last]`.
     pub(crate) fn is_valid_during(&self, first: Moment, last: Moment) -> bool {
-        self.valid_from.is_none_or(|from| from <= last) && self.valid_until.is_none_or(|until| first < until)
+        i128::from(self.valid_from) <= last.epoch_nanos()
+            && first.epoch_nanos() < i128::from(self.valid_until)
     }
 
     /// The parsed pattern. (It parsed when inserted, so `None` cannot happen; it is not an error path.)
@@ -261,8 +266,8 @@ impl IndicatorIndex {
         self.slots[slot as usize] = Some(Entry {
             id,
             generation: self.next_generation,
-            valid_from: record.valid_from,
-            valid_until: record.valid_until,
+            valid_from: record.valid_from.map_or(i64::MIN, saturating_nanos),
+            valid_until: record.valid_until.map_or(i64::MAX, saturating_nanos),
             pattern_text: record.pattern.into_boxed_str(),
             compiled_leaves,
         });
@@ -288,6 +293,11 @@ impl IndicatorIndex {
         self.free_slots.push(slot);
         self.n_live -= 1;
     }
+}
+
+fn saturating_nanos(moment: Moment) -> i64 {
+    let nanos = moment.epoch_nanos();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Whether a leaf has a `LIKE` or `MATCHES` comparison.
