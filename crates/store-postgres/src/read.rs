@@ -2,10 +2,12 @@
 //!
 //! Invariant: the SQL implements exactly the semantics documented on `store::ObjectQuery`. Version selection
 //! uses the cached `flags` bits when no row filter can split an id's versions (no `added_after`, no
-//! `match[spec_version]`), and a correlated `NOT EXISTS` over `objects_identity` otherwise. List filters are
-//! bound as arrays (`= ANY($n)`), so the statement text depends only on which filters are present and the
-//! prepared-statement cache stays small. Reads need no lock: `date_added` already follows commit order (see
-//! `objects`), so a plain READ COMMITTED snapshot never shows a gap that a later commit could fill.
+//! `match[spec_version]`); otherwise a row qualifies by its bit or, failing that, by a correlated
+//! `NOT EXISTS` over `objects_identity`. List filters are bound as arrays (`= ANY($n)`), so the statement
+//! text depends only on which filters are present and the prepared-statement cache stays small.
+//!
+//! Reads take no lock: `date_added` already follows commit order (see `objects`), so a plain READ COMMITTED
+//! snapshot never shows a gap that a later commit could fill.
 
 use deadpool_postgres::GenericClient;
 use store::{CollectionId, ObjectQuery, Page, Projection, StoreResult, StoredObject, VersionSelector};
@@ -132,9 +134,11 @@ fn push_version_selection(stmt: &mut Statement, query: &ObjectQuery) {
             alternatives.push(format!("(o.flags & {flag}) <> 0"));
             continue;
         }
+        // A row that is the first (last) version overall and passed the row filters is also the first
+        // (last) among the filtered rows, so the cached bit settles most rows without the subquery.
         let mut other = format!(
-            "NOT EXISTS (SELECT 1 FROM objects p WHERE p.coll = o.coll AND p.stix_id = o.stix_id \
-             AND p.version {comparison} o.version"
+            "(o.flags & {flag}) <> 0 OR NOT EXISTS (SELECT 1 FROM objects p WHERE p.coll = o.coll \
+             AND p.stix_id = o.stix_id AND p.version {comparison} o.version"
         );
         if let Some(added_after) = query.added_after {
             let bound = stmt.bind(added_after);
@@ -145,7 +149,7 @@ fn push_version_selection(stmt: &mut Statement, query: &ObjectQuery) {
             other.push_str(&format!(" AND p.spec_version = ANY({list})"));
         }
         other.push(')');
-        alternatives.push(other);
+        alternatives.push(format!("({other})"));
     }
     if !exact.is_empty() {
         let keys: Vec<i64> = exact.iter().map(version_key).collect();

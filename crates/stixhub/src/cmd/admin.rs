@@ -114,7 +114,7 @@ fn with_hub<T>(store: &StoreArgs, work: impl AsyncFnOnce(&Hub) -> anyhow::Result
         .build()
         .context("starting tokio")?;
     runtime.block_on(async {
-        let hub = Hub::new(store.open()?, HubConfig::default())
+        let hub = Hub::new(store.open().await?, HubConfig::default())
             .await
             .context("opening the hub")?;
         let bootstrap = hub

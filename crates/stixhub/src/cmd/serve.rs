@@ -38,7 +38,7 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
+    let store = args.store.open().await?;
     let hub = Arc::new(
         Hub::new(store, HubConfig::default())
             .await

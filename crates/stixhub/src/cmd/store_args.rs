@@ -24,10 +24,14 @@ pub(crate) struct StoreArgs {
 
 impl StoreArgs {
     /// Opens the store, migrating its schema.
-    pub(crate) fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+    pub(crate) async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
         if let Some(url) = &self.database {
             if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                bail!("the PostgreSQL backend is not built yet (issue 5, store-postgres); use --data DIR");
+                // The URL may hold a password: name the backend, not the URL, in the error.
+                let store = store_postgres::PostgresStore::connect(url)
+                    .await
+                    .context("opening the PostgreSQL store")?;
+                return Ok(Arc::new(store));
             }
             bail!("unsupported --database URL {url:?}: expected postgres://USER@HOST:PORT/DB");
         }

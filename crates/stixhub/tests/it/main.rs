@@ -7,4 +7,5 @@ mod pattern_oracle;
 mod taxii_admin_cli;
 mod taxii_crash;
 mod taxii_interop;
+mod taxii_postgres;
 mod taxii_server;
