@@ -26,8 +26,19 @@ pub struct TimestampError {
 }
 
 impl Timestamp {
-    /// Parses a STIX timestamp. Any number of fraction digits is accepted; `Z` is required.
+    /// Parses a STIX timestamp. Any number of fraction digits is accepted; `T` and `Z` are required.
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
+        let (instant_ns, fraction_digits) = Timestamp::instant_of(text)?;
+        Ok(Timestamp {
+            instant_ns,
+            fraction_digits,
+            text: text.into(),
+        })
+    }
+
+    /// The instant (ns since the Unix epoch) and the number of fraction digits of a STIX timestamp, without
+    /// keeping its text: the validator's hot path reads every timestamp of every object this way.
+    pub fn instant_of(text: &str) -> Result<(i128, u16), TimestampError> {
         let fail = |reason| TimestampError {
             text: text.to_owned(),
             reason,
@@ -36,11 +47,7 @@ impl Timestamp {
         if b.len() < 20 {
             return Err(fail("too short"));
         }
-        let separators_ok = b[4] == b'-'
-            && b[7] == b'-'
-            && (b[10] == b'T' || b[10] == b't')
-            && b[13] == b':'
-            && b[16] == b':';
+        let separators_ok = b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
         if !separators_ok {
             return Err(fail("wrong separators"));
         }
@@ -67,21 +74,16 @@ impl Timestamp {
             }
             _ => (&rest[..0], rest),
         };
-        if zone != b"Z" && zone != b"z" {
+        if zone != b"Z" {
             return Err(fail("must end in Z (UTC)"));
         }
-        let mut nanos: i128 = 0;
-        for place in 0..9 {
-            let digit = fraction.get(place).map_or(0, |d| i128::from(d - b'0'));
-            nanos = nanos * 10 + digit;
-        }
+        let nanos = (0..9).fold(0i128, |nanos, place| {
+            nanos * 10 + fraction.get(place).map_or(0, |digit| i128::from(digit - b'0'))
+        });
         let days = days_from_civil(i64::from(year), month, day);
         let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-        Ok(Timestamp {
-            instant_ns: i128::from(seconds) * 1_000_000_000 + nanos,
-            fraction_digits: u16::try_from(fraction.len()).unwrap_or(u16::MAX),
-            text: text.into(),
-        })
+        let fraction_digits = u16::try_from(fraction.len()).unwrap_or(u16::MAX);
+        Ok((i128::from(seconds) * 1_000_000_000 + nanos, fraction_digits))
     }
 
     /// Builds the timestamp `instant_ns` nanoseconds after the Unix epoch, written with exactly
