@@ -219,3 +219,6 @@ impl Hasher for IdentityHasher {
         self.0 = value;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -286,3 +286,51 @@ fn an_invalid_newer_version_leaves_the_previous_one_in_force() {
         "stale versions are not parsed"
     );
 }
+
+#[test]
+fn removing_everything_leaves_no_candidates_behind() {
+    let mut index = IndicatorIndex::new();
+    let patterns = [
+        "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+        "[ipv4-addr:value ISSUPERSET '10.1.2.3']",
+        "[url:value LIKE '%/evil/%']",
+        "[file:size > 1000]",
+        "[file:name = 'a'] AND [file:name = 'b']",
+    ];
+    for round in 0..3 {
+        for (idx, pattern) in patterns.iter().enumerate() {
+            let modified = format!("2020-01-0{}T00:00:00Z", round + 1);
+            index
+                .add_indicator(&indicator(&format!("indicator--{idx}"), &modified, pattern))
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        index.len(),
+        patterns.len(),
+        "later rounds superseded earlier ones"
+    );
+    // ISSUBSET 10.0.0.0/8, and ISSUPERSET of an equal address.
+    let ip = json!({"type": "ipv4-addr", "value": "10.1.2.3"});
+    assert_eq!(sco_matches(&index, &ip).len(), 2);
+    for idx in 0..patterns.len() {
+        assert!(index.remove(&format!("indicator--{idx}")));
+    }
+    let stats = index.stats();
+    assert_eq!(
+        (
+            stats.n_indicators,
+            stats.catalog.n_exact_keys,
+            stats.catalog.n_fallback
+        ),
+        (0, 0, 0)
+    );
+    for sco in [
+        json!({"type": "ipv4-addr", "value": "10.1.2.3"}),
+        json!({"type": "ipv4-addr", "value": "10.0.0.0/8"}),
+        json!({"type": "url", "value": "http://x/evil/"}),
+        json!({"type": "file", "size": 5000, "name": "a"}),
+    ] {
+        assert!(sco_matches(&index, &sco).is_empty(), "{sco}");
+    }
+}
