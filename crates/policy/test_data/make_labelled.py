@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Builds pii-labelled.jsonl from pii-labelled.src (inline [[kind:text]] marks) and pii-corpus-negatives.src.
+"""Builds pii-labelled.jsonl from pii-labelled.src, pii-corpus-negatives.src and pii-fresh.src (inline
+[[kind:text]] marks; a literal \\n in a line is a line break).
 
 Offsets in the JSONL are UTF-8 byte offsets into `text` (what the Rust scorer uses); `value` repeats the span.
 """
@@ -20,7 +21,7 @@ def parse(line):
     return text, spans
 
 rows = []
-for source in ["pii-labelled.src", "pii-corpus-negatives.src"]:
+for source in ["pii-labelled.src", "pii-corpus-negatives.src", "pii-fresh.src"]:
     path = HERE / source
     if not path.exists():
         continue
@@ -28,7 +29,7 @@ for source in ["pii-labelled.src", "pii-corpus-negatives.src"]:
         if not line.strip() or line.startswith("#"):
             continue
         field, raw = line.split("\t", 1)
-        text, spans = parse(raw)
+        text, spans = parse(raw.replace("\\n", "\n"))
         rows.append({"id": f"{source.split('.')[0]}:{n}", "field": field, "text": text, "spans": spans})
 with open(HERE / "pii-labelled.jsonl", "w") as out:
     for row in rows:

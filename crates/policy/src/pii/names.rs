@@ -71,6 +71,10 @@ const NAME_THREAT_CUES: &[&str] = &[
     "operation", "username", "nickname", "pseudonym", "wanted", "extradited", "convicted", "contributors",
     "contributor",
 ];
+/// Words after a name that make it a fabricated persona (threat data), not a person.
+#[rustfmt::skip]
+const PERSONA_CUES_AFTER: &[&str] =
+    &["persona", "no such", "does not exist", "doesn't exist", "fictitious", "sock puppet", "fake profile"];
 #[rustfmt::skip]
 const NAME_PERSONAL_CUES: &[&str] = &[
     "reported by", "submitted by", "written by", "prepared by", "approved by", "contact", "contacted", "poc",
@@ -81,6 +85,7 @@ const NAME_PERSONAL_CUES: &[&str] = &[
     "auditor", "recorder", "treasurer", "name", "ask", "email", "call", "notify", "notified", "holder",
     "account holder", "reporter", "owned by", "witness", "complainant", "requester", "requestor", "caller",
     "judge",
+    "this is", "name is", "name was", "i'm", "i am", "named", "sent to",
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -301,6 +306,14 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
         ]
         .contains(&previous.text)
     {
+        return false;
+    }
+    let mut window_end = (end + 60).min(text.len());
+    while !text.is_char_boundary(window_end) {
+        window_end -= 1;
+    }
+    let after = text.get(end..window_end).unwrap_or_default().to_lowercase();
+    if cues::distance_from_start(&after, PERSONA_CUES_AFTER).is_some() {
         return false;
     }
     let before = cues::before(text, start, 40);

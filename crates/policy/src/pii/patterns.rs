@@ -101,6 +101,12 @@ const PHONE_CUES: CueSet = CueSet {
         "call", "phone", "tel", "contact", "reach", "line", "dial", "fax", "text", "number",
     ],
 };
+/// Words right before a number that make it an organisation's line, not a person's.
+#[rustfmt::skip]
+const ORGANISATION_LINE_CUES: &[&str] = &[
+    "soc", "noc", "helpdesk", "help desk", "hotline", "switchboard", "main line", "tip line", "non-emergency",
+    "front desk", "dispatch", "service desk",
+];
 /// North American toll-free area codes: organisations' numbers, not people's.
 #[rustfmt::skip]
 const TOLL_FREE: &[&str] = &["800", "833", "844", "855", "866", "877", "888"];
@@ -243,6 +249,9 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
             .filter(|d| d.len() == 10)
             .unwrap_or(&digits);
         if TOLL_FREE.iter().any(|code| national.starts_with(code)) && national.len() == 10 {
+            continue;
+        }
+        if cues::distance_from_end(&before, ORGANISATION_LINE_CUES).is_some_and(|distance| distance <= 12) {
             continue;
         }
         let confidence = match cues::contact_verdict(&before, &after, &PHONE_CUES) {

@@ -1,5 +1,9 @@
 //! The policy crate's integration tests: one binary, a module per rule set.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a panic in a test is a failed assertion")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test is a failed assertion"
+)]
 
 mod admin;
 mod anonymity;
