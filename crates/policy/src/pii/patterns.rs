@@ -180,6 +180,15 @@ pub(super) fn find_emails(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         }
         let before = cues::before(text, start, 160);
         let after = cues::after(text, end, 25);
+        // "sent from attacker@x to jane@y": the address right after "to" is a recipient's.
+        let trimmed = before.trim_end();
+        let recipient = (trimmed.ends_with(" to") || trimmed == "to")
+            && !trimmed.ends_with("reply to")
+            && !trimmed.ends_with("reply-to");
+        if recipient {
+            out.push(TextFinding { start, end, kind: PiiKind::Email, confidence: 90 });
+            continue;
+        }
         let confidence = match cues::contact_verdict(&before, &after, &EMAIL_CUES) {
             CueVerdict::Threat => continue,
             CueVerdict::Personal => 95,

@@ -84,6 +84,10 @@ fn recipients_and_contacts_are_redacted() {
         [(PiiKind::Email, "mgarcia@lakecounty-il.gov".to_owned())]
     );
     assert_eq!(
+        kinds("Sent from invoice@billing-docs.net to jane.doe@county.gov."),
+        [(PiiKind::Email, "jane.doe@county.gov".to_owned())]
+    );
+    assert_eq!(
         kinds("From: Linda Park <lpark@lanecounty.org>"),
         [
             (PiiKind::Name, "Linda Park".to_owned()),
