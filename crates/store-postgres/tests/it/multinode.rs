@@ -237,3 +237,79 @@ async fn a_cursor_position_from_one_node_resumes_on_the_other() {
     drop((node_a, node_b));
     drop(schema);
 }
+
+/// The ordering protocol itself: while another transaction (another node mid-ingest) holds a collection's
+/// clock row, an ingest into that collection waits, and once that transaction commits its rows are the
+/// later ones. A reader therefore never pages past a `date_added` that a slower writer could still fill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingest_waits_for_the_writer_holding_the_collection_clock() {
+    let Some(url) = database_url("an_ingest_waits_for_the_writer_holding_the_collection_clock") else {
+        return;
+    };
+    let schema = TestSchema::create(&url).await;
+    let store = PostgresStore::connect_with_max_connections(&schema.url(), 2)
+        .await
+        .expect("store");
+    store
+        .create_api_root(ApiRoot {
+            name: "root".to_owned(),
+            title: "Root".to_owned(),
+            description: None,
+            max_content_length: 1 << 20,
+        })
+        .await
+        .expect("api root");
+    let collection = CollectionId::new("6a3c1b2e-0000-4000-8000-000000000003");
+    store
+        .create_collection(Collection {
+            id: collection.clone(),
+            api_root: "root".to_owned(),
+            title: "lock".to_owned(),
+            description: None,
+            alias: None,
+        })
+        .await
+        .expect("collection");
+
+    let (holder, connection) = tokio_postgres::connect(&schema.url(), tokio_postgres::NoTls)
+        .await
+        .expect("a raw connection");
+    let connection = tokio::spawn(connection);
+    holder
+        .batch_execute(
+            "BEGIN; SELECT 1 FROM collection_clocks k JOIN collections c ON c.seq = k.coll \
+             WHERE c.id = '6a3c1b2e-0000-4000-8000-000000000003' FOR NO KEY UPDATE OF k",
+        )
+        .await
+        .expect("the clock row is locked");
+    let request = IngestRequest {
+        collection: collection.clone(),
+        api_root: "root".to_owned(),
+        status_id: "status-lock".to_owned(),
+        account: "tester".to_owned(),
+        request_timestamp: 1,
+        objects: vec![object(1, 1)],
+        failures: Vec::new(),
+    };
+    let ingest = tokio::spawn({
+        let store = store.clone();
+        async move { store.ingest(request).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!ingest.is_finished(), "the ingest waits for the clock row");
+    let before = store
+        .query_objects(walk_query(&collection, None))
+        .await
+        .expect("a page");
+    assert!(
+        before.records.is_empty(),
+        "nothing is visible before the writer commits"
+    );
+    holder.batch_execute("COMMIT").await.expect("commit");
+    let status = ingest.await.expect("task").expect("ingest");
+    assert_eq!(status.successes.len(), 1);
+    drop(holder);
+    let _ = connection.await;
+    drop(store);
+    drop(schema);
+}
