@@ -79,6 +79,7 @@ fn main() {
 
 fn build_index(texts: &[String]) -> IndicatorIndex {
     let mut index = IndicatorIndex::new();
+    index.reserve(texts.len());
     let modified = Moment::parse("2020-01-01T00:00:00Z").unwrap();
     for (number, text) in texts.iter().enumerate() {
         index

@@ -74,6 +74,11 @@ impl Catalog {
         self.change_leaf(expr, posting, Change::Remove);
     }
 
+    /// Makes room for about `additional` more exact-value keys.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.exact.reserve(additional);
+    }
+
     pub(crate) fn stats(&self) -> CatalogStats {
         CatalogStats {
             n_paths: self.types.values().map(|table| table.probes.len()).sum(),

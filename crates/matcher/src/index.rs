@@ -181,6 +181,14 @@ impl IndicatorIndex {
         })
     }
 
+    /// Makes room for `additional` more indicators, so a bulk load does not grow (and rehash) the large
+    /// tables step by step.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+        self.ids.reserve(additional);
+        self.catalog.reserve(additional);
+    }
+
     /// Revokes `id`: removes it, and ignores every later version. Returns whether it was in force.
     pub fn revoke(&mut self, id: &str) -> bool {
         let Some(state) = self.ids.get(id).copied() else {

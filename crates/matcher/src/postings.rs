@@ -91,6 +91,14 @@ impl PostingMap {
         }
     }
 
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.map.reserve(additional);
+        let wanted = self.map.len() + additional;
+        if wanted > self.filter.capacity() {
+            self.filter = KeyFilter::with_capacity(wanted, self.map.keys());
+        }
+    }
+
     pub(crate) fn remove(&mut self, key: u64, posting: Posting) {
         if let Some(postings) = self.map.get_mut(&key) {
             postings.remove(posting);
