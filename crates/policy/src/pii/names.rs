@@ -38,7 +38,8 @@ static NOT_PERSON_NAMES: LazyLock<Regex> = LazyLock::new(|| {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|line| regex::escape(line).replace(r"\ ", r"\s+"))
         .collect();
-    Regex::new(&format!(r"(?i)\b(?:{})\b", phrases.join("|"))).expect("escaped constant phrases form a regex")
+    Regex::new(&format!(r"(?i)(?-u:\b)(?:{})(?-u:\b)", phrases.join("|")))
+        .expect("escaped constant phrases form a regex")
 });
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[\p{L}\p{M}](?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?")
@@ -50,8 +51,8 @@ static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
 static CITATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"\(\d{4}(?:, [A-Z][a-z]+(?: \d{1,2})?)?\)|\d{4}, (?:January|February|March|April|May|June|July|August|",
-        r"September|October|November|December)\b|Retrieved(?: on)? (?:[A-Z][a-z]+ \d{1,2}, )?\d{4}|\bet al\.|",
-        r"Retrieved\. \d{4}|\b\d{4}--\d{2}|\bIn Proceedings\b|\bProceedings of\b|\bVol\. \d|\bpp\. \d",
+        r"September|October|November|December)(?-u:\b)|Retrieved(?: on)? (?:[A-Z][a-z]+ \d{1,2}, )?\d{4}|(?-u:\b)et al\.|",
+        r"Retrieved\. \d{4}|(?-u:\b)\d{4}--\d{2}|(?-u:\b)In Proceedings(?-u:\b)|(?-u:\b)Proceedings of(?-u:\b)|(?-u:\b)Vol\. \d|(?-u:\b)pp\. \d",
         r"|^(?:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){1,3}, )+.*[^\d\s] ?, (?:19|20)\d{2}(?:--[\d-]+)?(?:, [A-Z]|$)",
     ))
     .expect("constant regex, compiled by every test run")
@@ -240,6 +241,9 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
             let known = is_listed_surname(tokens[last].text);
             return Some((last, if known { 92 } else { 80 }));
         }
+    }
+    if !is_capitalised(token.text) && title_case(token.text).is_none() {
+        return None;
     }
     let cue_before = personal_cue_before(text, token.start);
     if cue_before && is_surname_like(token.text) && adjacent_next(idx) {

@@ -23,25 +23,26 @@ static PHONE_US: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static PHONE_INTL: LazyLock<Regex> = LazyLock::new(|| compiled(r"\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}"));
-static PHONE_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b\d{10}\b"));
-static SSN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b"));
-static SSN_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b(\d{3})(\d{2})(\d{4})\b"));
-static CARD: LazyLock<Regex> = LazyLock::new(|| compiled(r"\b\d(?:[ -]?\d){12,18}\b"));
+static PHONE_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)\d{10}(?-u:\b)"));
+static SSN: LazyLock<Regex> =
+    LazyLock::new(|| compiled(r"(?-u:\b)(\d{3})([- ])(\d{2})([- ])(\d{4})(?-u:\b)"));
+static SSN_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)(\d{3})(\d{2})(\d{4})(?-u:\b)"));
+static CARD: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)\d(?:[ -]?\d){12,18}(?-u:\b)"));
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
-        r"\b\d{1,6}[A-Z]?(?:-\d{1,4})?\s+",
+        r"(?-u:\b)\d{1,6}[A-Z]?(?:-\d{1,4})?\s+",
         r"(?:(?:[NSEW]\.?|North|South|East|West|NE|NW|SE|SW)\s+)?",
         r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'.-]*)\s+){1,4}",
         r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy|",
-        r"Highway|Hwy|Circle|Cir|Terrace|Ter|Trail|Trl|Square|Sq|Pike|Loop|Crescent|Plaza|Turnpike)\b\.?",
-        r"(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?",
+        r"Highway|Hwy|Circle|Cir|Terrace|Ter|Trail|Trl|Square|Sq|Pike|Loop|Crescent|Plaza|Turnpike)(?-u:\b)\.?",
+        r"(?:\s+(?:NE|NW|SE|SW|N|S|E|W)(?-u:\b)\.?)?",
         r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|Floor|Fl|#)\.?\s*#?[A-Za-z0-9-]+)?",
         r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*(?:[A-Z]{2}|[A-Z][a-z]+)(?:\s+\d{5}(?:-\d{4})?)?)?",
     ))
 });
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
-        r"\b(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
+        r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
         r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?",
     ))
 });
@@ -186,7 +187,12 @@ pub(super) fn find_emails(text: &str, context: &ThreatContext, out: &mut Vec<Tex
             && !trimmed.ends_with("reply to")
             && !trimmed.ends_with("reply-to");
         if recipient {
-            out.push(TextFinding { start, end, kind: PiiKind::Email, confidence: 90 });
+            out.push(TextFinding {
+                start,
+                end,
+                kind: PiiKind::Email,
+                confidence: 90,
+            });
             continue;
         }
         let confidence = match cues::contact_verdict(&before, &after, &EMAIL_CUES) {
