@@ -34,6 +34,8 @@ enum Command {
     Grant(cmd::admin::GrantArgs),
     /// Manage bearer tokens.
     Token(cmd::admin::TokenArgs),
+    /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
+    Redact(cmd::redact::RedactArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Account(args) => cmd::admin::run_account(&args),
         Command::Grant(args) => cmd::admin::run_grant(&args),
         Command::Token(args) => cmd::admin::run_token(&args),
+        Command::Redact(args) => cmd::redact::run(&args),
     };
     report_peak_rss();
     match outcome {
