@@ -87,6 +87,9 @@ const NAME_PERSONAL_CUES: &[&str] = &[
     "account holder", "reporter", "owned by", "witness", "complainant", "requester", "requestor", "caller",
     "judge",
     "this is", "name is", "name was", "i'm", "i am", "named", "sent to",
+    "captain", "volunteer", "warden", "chair", "inspector", "investigator", "deputy", "commissioner", "counsel",
+    "attorney", "dpo", "ciso", "cio", "cto", "ceo", "pio", "spokesperson", "homeowner", "tenant", "parent",
+    "teacher", "nurse", "doctor", "journalist", "reporter:", "worker",
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -237,12 +240,18 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
         {
             next += 1;
         }
-        if let Some(last) = surname_run(text, tokens, next) {
+        // "Christopher Lee says": a first name can be the surname when nothing follows it.
+        let found = surname_run(text, tokens, next).or_else(|| {
+            (next > idx + 1)
+                .then(|| surname_run(text, tokens, next - 1))
+                .flatten()
+        });
+        if let Some(last) = found {
             let known = is_listed_surname(tokens[last].text);
             return Some((last, if known { 92 } else { 80 }));
         }
     }
-    if !is_capitalised(token.text) && title_case(token.text).is_none() {
+    if !is_capitalised(token.text) && title_case(token.text).is_none() && !is_initial(tokens, text, idx) {
         return None;
     }
     let cue_before = personal_cue_before(text, token.start);
@@ -262,10 +271,31 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
             return Some((idx + 1, 75));
         }
     }
+    if is_initial(tokens, text, idx) && adjacent_next(idx) {
+        let next = tokens.get(idx + 1).map_or("", |t| t.text);
+        if is_listed_surname(next) || (cue_before && is_surname_like(next)) {
+            return Some((idx + 1, 75));
+        }
+    }
     if cue_before && is_first_name(token.text) {
         return Some((idx, 55));
     }
     None
+}
+
+/// The span of two capitalised words right before `(` or `<` at the end of `head`, as in
+/// `Thandiwe Mokoena (t.mokoena@…)`: a name, whether or not its first name is listed.
+pub(super) fn name_before_bracket(head: &str) -> Option<(usize, usize)> {
+    let stripped = head.trim_end_matches(['(', '<']);
+    if stripped.len() == head.len() || !stripped.ends_with(' ') {
+        return None;
+    }
+    let tokens = tokens(stripped);
+    let (first, last) = (tokens.get(tokens.len().checked_sub(2)?)?, tokens.last()?);
+    let both_names =
+        is_surname_like(first.text) && is_surname_like(last.text) && adjacent(stripped, first, last);
+    let trailing = stripped.get(last.end..).unwrap_or_default().trim();
+    (both_names && trailing.is_empty()).then_some((first.start, last.end))
 }
 
 /// Whether `head` (the text before something) ends with a personal name, as in `Linda Park <lpark@…>`.

@@ -88,7 +88,7 @@ const ROLE_WORDS: &[&str] = &[
 #[rustfmt::skip]
 const PHONE_CUES: CueSet = CueSet {
     threat: &[
-        "callback", "call-back", "call back", "vishing", "scam", "scammer", "scammers", "fraud", "fake",
+        "callback", "call-back", "vishing", "scam", "scammer", "scammers", "fraud", "fake",
         "spoof", "support number", "tech support", "actor", "attacker", "lure", "phishing", "smishing",
         "texts from", "sms from", "caller id", "ioc", "bazarcall", "malicious", "number used", "threat",
         "impersonat", "adversary", "bogus", "fraudulent", "robocall", "sender", "sent from", "calls from",
@@ -170,6 +170,14 @@ pub(super) fn find_emails(text: &str, context: &ThreatContext, out: &mut Vec<Tex
             continue;
         }
         let head = text.get(..start).unwrap_or_default();
+        if let Some((name_start, name_end)) = super::names::name_before_bracket(head) {
+            out.push(TextFinding {
+                start: name_start,
+                end: name_end,
+                kind: PiiKind::Name,
+                confidence: 75,
+            });
+        }
         if head.ends_with('<') && super::names::ends_with_person_name(head) {
             out.push(TextFinding {
                 start,
@@ -266,7 +274,10 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         if TOLL_FREE.iter().any(|code| national.starts_with(code)) && national.len() == 10 {
             continue;
         }
-        if cues::distance_from_end(&before, ORGANISATION_LINE_CUES).is_some_and(|distance| distance <= 12) {
+        let organisation_line = cues::distance_from_end(&before, ORGANISATION_LINE_CUES)
+            .is_some_and(|d| d <= 12)
+            || cues::distance_from_start(&after, ORGANISATION_LINE_CUES).is_some_and(|d| d <= 3);
+        if organisation_line {
             continue;
         }
         let confidence = match cues::contact_verdict(&before, &after, &PHONE_CUES) {
