@@ -18,6 +18,13 @@ pub(crate) const ADMIN_PASSWORD: &str = "admin-pass";
 pub(crate) struct TestHub {
     pub(crate) app: Router,
     pub(crate) hub: Arc<Hub>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TestHub {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 pub(crate) async fn test_hub_with(config: HubConfig) -> TestHub {
