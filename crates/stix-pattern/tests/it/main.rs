@@ -5,5 +5,6 @@
 mod corpus;
 mod eval_props;
 mod golden;
+mod reference;
 mod roundtrip;
 mod strategies;
