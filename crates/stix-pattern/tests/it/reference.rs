@@ -19,9 +19,16 @@ fn check_agrees_with_the_recorded_reference_answers() {
         let errors = stix_pattern::check(pattern);
         n_cases += 1;
         if errors.is_empty() != expected_valid {
-            failures.push(format!("{pattern:?}: reference valid={expected_valid}, check says {errors:?}"));
+            failures.push(format!(
+                "{pattern:?}: reference valid={expected_valid}, check says {errors:?}"
+            ));
         }
     }
     assert!(n_cases > 500, "only {n_cases} recorded cases");
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
