@@ -66,7 +66,48 @@ pub enum EvalError {
 /// See [`EvalError`]: unsupported regular expressions, patterns that cannot be evaluated, and searches that
 /// exceed the work bound.
 pub fn matches(pattern: &Pattern, observations: &[Observation]) -> Result<bool, EvalError> {
-    bindings::pattern_matches(pattern, observations)
+    let compiled_leaves = compile_leaves(pattern)?;
+    bindings::pattern_matches(pattern, &compiled_leaves, observations)
+}
+
+/// A pattern with every regular expression built once, to match many sets of observations.
+#[derive(Debug, Clone)]
+pub struct CompiledPattern {
+    pattern: Pattern,
+    compiled_leaves: Vec<CompiledComparison>,
+}
+
+impl CompiledPattern {
+    /// Compiles every `[…]` of `pattern`.
+    ///
+    /// # Errors
+    /// As [`CompiledComparison::new`], for the first `[…]` that cannot be compiled.
+    pub fn new(pattern: &Pattern) -> Result<CompiledPattern, EvalError> {
+        Ok(CompiledPattern {
+            pattern: pattern.clone(),
+            compiled_leaves: compile_leaves(pattern)?,
+        })
+    }
+
+    /// The pattern this was compiled from.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// Whether the pattern matches `observations`; the same answer as [`matches`].
+    ///
+    /// # Errors
+    /// As [`matches`], except for compilation errors, which [`CompiledPattern::new`] reported.
+    pub fn matches(&self, observations: &[Observation]) -> Result<bool, EvalError> {
+        bindings::pattern_matches(&self.pattern, &self.compiled_leaves, observations)
+    }
+}
+
+fn compile_leaves(pattern: &Pattern) -> Result<Vec<CompiledComparison>, EvalError> {
+    bindings::leaves_in_order(&pattern.expression)
+        .into_iter()
+        .map(CompiledComparison::new)
+        .collect()
 }
 
 /// Whether `expr` holds for the SCO `root`, with `resolve` turning an id from a `_ref`/`_refs` property into

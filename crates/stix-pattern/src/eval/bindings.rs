@@ -29,16 +29,44 @@ const WORK_LIMIT: u64 = 20_000_000;
 /// The largest `REPEATS` count searched for (the search keeps one partial binding per repetition).
 const MAX_REPEATS_SEARCHED: u64 = 100_000;
 
-pub(crate) fn pattern_matches(pattern: &Pattern, observations: &[Observation]) -> Result<bool, EvalError> {
+/// Evaluates `pattern` with its `[…]` bodies already compiled, in the order of [`leaves_in_order`].
+pub(crate) fn pattern_matches(
+    pattern: &Pattern,
+    compiled_leaves: &[CompiledComparison],
+    observations: &[Observation],
+) -> Result<bool, EvalError> {
     let mut evaluator = Evaluator {
         observations,
+        compiled_leaves,
+        next_leaf: 0,
         work: 0,
     };
     Ok(!evaluator.bindings(&pattern.expression)?.is_empty())
 }
 
+/// The `[…]` bodies of `expr`, left to right: the order in which evaluation visits them. Iterative, since
+/// operator chains may be long.
+pub(crate) fn leaves_in_order(expr: &ObservationExpr) -> Vec<&ComparisonExpr> {
+    let mut leaves = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(node) = stack.pop() {
+        match node {
+            ObservationExpr::Observation(comparison) => leaves.push(comparison),
+            ObservationExpr::And(l, r) | ObservationExpr::Or(l, r) | ObservationExpr::FollowedBy(l, r) => {
+                stack.push(r);
+                stack.push(l);
+            }
+            ObservationExpr::Qualified(inner, _) => stack.push(inner),
+        }
+    }
+    leaves
+}
+
 struct Evaluator<'o> {
     observations: &'o [Observation],
+    /// One compiled comparison per `[…]`, in visiting order.
+    compiled_leaves: &'o [CompiledComparison],
+    next_leaf: usize,
     work: u64,
 }
 
@@ -55,7 +83,7 @@ impl Evaluator<'_> {
 
     fn bindings(&mut self, expr: &ObservationExpr) -> Result<Vec<Binding>, EvalError> {
         match expr {
-            ObservationExpr::Observation(comparison) => self.leaf(comparison),
+            ObservationExpr::Observation(_) => self.leaf(),
             ObservationExpr::Or(..) => {
                 let mut all = Vec::new();
                 for operand in chain_operands(expr) {
@@ -108,8 +136,12 @@ impl Evaluator<'_> {
         }
     }
 
-    fn leaf(&mut self, comparison: &ComparisonExpr) -> Result<Vec<Binding>, EvalError> {
-        let compiled = CompiledComparison::new(comparison)?;
+    fn leaf(&mut self) -> Result<Vec<Binding>, EvalError> {
+        let compiled_leaves = self.compiled_leaves;
+        let compiled = compiled_leaves.get(self.next_leaf).ok_or_else(|| {
+            EvalError::InvalidPattern("the compiled comparisons do not fit the pattern".to_owned())
+        })?;
+        self.next_leaf += 1;
         let mut bindings = Vec::new();
         for (obs_idx, observation) in self.observations.iter().enumerate() {
             self.spend(observation.objects.len() as u64 + 1)?;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{EvalError, Observation, comparison_matches_object, matches};
+use super::{CompiledPattern, EvalError, Observation, comparison_matches_object, matches};
 use crate::ast::ObservationExpr;
 
 /// An observed-data at `first`..`last` (seconds past 2026-03-01T12:00:00Z) seen `count` times, referencing
@@ -464,4 +464,28 @@ fn long_chains_evaluate_without_deep_recursion() {
     assert_matches(&obs_chain, &[file()], true);
     let repeated = observed(0, 0, 5000, &[json!({"type": "file", "name": "a"})]);
     assert_matches("[file:name = 'a'] REPEATS 5000 TIMES", &[repeated], true);
+}
+
+#[test]
+fn a_compiled_pattern_answers_like_matches() {
+    let groups = [
+        file(),
+        observed(50, 60, 2, &[json!({"type": "file", "name": "b.dll", "size": 3})]),
+    ];
+    let objects: Vec<Value> = groups.iter().flatten().cloned().collect();
+    let observations = Observation::from_bundle_objects(&objects).unwrap();
+    for text in [
+        "[file:name MATCHES '^a'] FOLLOWEDBY [file:name LIKE '%.dll']",
+        "([file:size > 1] OR [file:name = 'x']) REPEATS 3 TIMES",
+        "[file:name = 'b.dll'] AND [file:size = 3] WITHIN 5 SECONDS",
+        "[file:name = 'nope']",
+    ] {
+        let pattern = crate::parse(text).unwrap();
+        let compiled = CompiledPattern::new(&pattern).unwrap();
+        assert_eq!(
+            compiled.matches(&observations),
+            matches(&pattern, &observations),
+            "{text}"
+        );
+    }
 }
