@@ -5,6 +5,7 @@
 mod corpus;
 mod eval_props;
 mod golden;
+mod matcher_verdicts;
 mod reference;
 mod roundtrip;
 mod strategies;
