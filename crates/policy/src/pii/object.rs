@@ -1,6 +1,7 @@
 //! PII redaction over STIX objects: which fields are free text, what is threat data, and the findings.
 //!
-//! Scanned (on SDOs, SROs and language-content): `name`, `description`, `explanation` (opinion), `abstract`,
+//! Scanned (on SDOs, SROs and language-content): `name` (except on threat-actor, intrusion-set, malware, tool,
+//! campaign, infrastructure, attack-pattern and vulnerability, whose name is the threat itself), `description`, `explanation` (opinion), `abstract`,
 //! `content` and `authors` (note, opinion), `contact_information` (identity), `labels`,
 //! `external_references[*].description`, and every string inside custom `x_*` properties and inside
 //! `extensions` (except the TLP 2.0 extension and this hub's own extensions).
@@ -60,6 +61,17 @@ const FREE_TEXT: &[&str] = &[
     "authors",
     "contact_information",
     "labels",
+];
+/// Types whose `name` names the threat itself ("Evgeniy Bogachev" as a threat-actor is threat data).
+const THREAT_ENTITY_TYPES: &[&str] = &[
+    "threat-actor",
+    "intrusion-set",
+    "malware",
+    "tool",
+    "campaign",
+    "infrastructure",
+    "attack-pattern",
+    "vulnerability",
 ];
 const SKIPPED_EXTENSIONS: &[&str] = &[
     stix::markings::TLP2_EXTENSION_ID,
@@ -125,8 +137,12 @@ pub fn redact_object(object: &Value, context: &ThreatContext) -> Redaction {
     }
     let mut copy = members.clone();
     let mut findings = Vec::new();
+    let name_is_threat_data = THREAT_ENTITY_TYPES.contains(&object_type);
     for (key, value) in copy.iter_mut() {
         let path = format!("$.{key}");
+        if key == "name" && name_is_threat_data {
+            continue;
+        }
         if FREE_TEXT.contains(&key.as_str()) || key.starts_with("x_") {
             redact_strings(value, &path, context, &mut findings);
         } else if key == "external_references" {

@@ -84,3 +84,18 @@ fn extensions_are_scanned_except_tlp_and_refs() {
     );
     assert!(!redaction.needs_review());
 }
+
+#[test]
+fn names_of_threat_entities_are_threat_data() {
+    let actor = json!({"type": "threat-actor", "name": "Evgeniy Bogachev",
+        "description": "Reported to the FBI by analyst Jane Smith."});
+    let redaction = redact_object(&actor, &threat_context(&[]));
+    let object = redaction.object.unwrap();
+    assert_eq!(object["name"], "Evgeniy Bogachev");
+    assert_eq!(
+        object["description"],
+        "Reported to the FBI by analyst [REDACTED:name]."
+    );
+    let victim = json!({"type": "identity", "name": "Dmitri Volkov", "identity_class": "individual"});
+    assert_eq!(redact_object(&victim, &threat_context(&[])).findings.len(), 1);
+}
