@@ -7,7 +7,7 @@
 //! |---|---|
 //! | TLP:CLEAR / WHITE | everyone who may read the collection |
 //! | TLP:GREEN | members of the collection's audience communities (or of their descendants), and the submitter's organisation |
-//! | TLP:AMBER | the submitter's organisation, the organisations it names, members of the communities it names (or of their descendants) |
+//! | TLP:AMBER | the submitter's organisation, the organisations it names, direct members of the communities it names |
 //! | TLP:AMBER+STRICT | the submitter's organisation |
 //! | TLP:RED | the accounts the submitter names |
 //! | any other marking-definition | accounts granted that marking |
@@ -15,8 +15,8 @@
 //! Decisions beyond the text, each held by the tests:
 //! - The submitting account is cleared for every marking on what it submitted (it has the object already;
 //!   hiding it would break read-your-writes for TAXII clients).
-//! - Audiences flow down the community tree (see `model`): a community named as an audience includes its
-//!   descendants' members.
+//! - A collection's audience flows down the community tree (see `model`): it includes its communities'
+//!   descendants' members. AMBER recipients do not: a named community means its direct members only.
 //! - An object with no marking at all is treated as TLP:CLEAR (the collection's read grant is its only limit);
 //!   a hub that wants another default applies a marking at ingest.
 //! - TLP is recognised only by the predefined ids (`stix::markings::predefined_tlp`); a look-alike definition is
@@ -68,7 +68,7 @@ pub fn object_markings(object: &Value) -> Vec<Marking> {
 pub struct Recipients {
     /// Organisations named (AMBER).
     pub orgs: BTreeSet<OrgId>,
-    /// Communities named (AMBER; includes their descendants' members).
+    /// Communities named (AMBER; their direct member organisations, not sub-communities).
     pub communities: BTreeSet<CommunityId>,
     /// Accounts named (RED).
     pub accounts: BTreeSet<AccountId>,
@@ -129,7 +129,7 @@ pub fn cleared_for_marking(reader: &Reader, facts: &SharingFacts<'_>, marking: &
         Marking::Tlp(TlpLevel::Amber) => {
             own_org
                 || facts.recipients.orgs.contains(&reader.org)
-                || intersects(&reader.communities, &facts.recipients.communities)
+                || intersects(&reader.direct_communities, &facts.recipients.communities)
         }
         Marking::Tlp(TlpLevel::AmberStrict) => own_org,
         Marking::Tlp(TlpLevel::Red) => facts.recipients.accounts.contains(&reader.account),

@@ -8,6 +8,7 @@
 //! - [`anonymity`]: consent levels and republishing a submission with the hub as publisher of record.
 //! - [`pii`]: finding and redacting personal data in free text, keeping the threat data.
 //! - [`audit`]: the hash-chained audit log as pure functions.
+//! - [`gate`]: the one call per served object: clearance, then granular markings, then anonymity.
 //!
 //! Invariant: no I/O, no async, no clock, no randomness. Every input is a value the hub passes in, so every
 //! rule can be tested exhaustively and the same decision is made on every node.
@@ -18,6 +19,7 @@ pub mod anonymity;
 pub mod audit;
 pub mod clearance;
 pub mod error;
+pub mod gate;
 pub mod granular;
 pub mod model;
 pub mod pii;

@@ -6,6 +6,11 @@
 //! not hold: a member of Ohio alone is not in the audience of "Ohio counties". A [`Reader`] therefore carries its
 //! *effective* communities: the ones its organisation belongs to directly, plus all their ancestors.
 //!
+//! That flow is for community-wide sharing (a collection's audience, TLP:GREEN). TLP:AMBER is need-to-know: a
+//! community the submitter names as an AMBER recipient means that community's own member organisations, not its
+//! sub-communities (which the submitter names too if it means them). So a county can post AMBER for the state
+//! community without the state's other counties, sitting in a child community, receiving it.
+//!
 //! Invariant: the community graph is a forest (no cycles); [`Directory`] refuses an edit that would make one,
 //! and its walks stop after as many steps as there are communities even if handed a corrupt graph.
 
@@ -135,8 +140,10 @@ pub struct Reader {
     pub org_government: bool,
     /// Its role (informative: roles give no read clearance).
     pub role: Role,
-    /// Effective communities: its organisation's communities and all their ancestors.
+    /// Effective communities: its organisation's communities and all their ancestors (GREEN audiences).
     pub communities: BTreeSet<CommunityId>,
+    /// The communities its organisation is a direct member of (AMBER recipients).
+    pub direct_communities: BTreeSet<CommunityId>,
     /// Non-TLP marking-definition ids it is granted.
     pub marking_grants: BTreeSet<String>,
     /// Collections it may read (the TAXII per-collection grant, decided outside this crate).
@@ -327,6 +334,7 @@ impl Directory {
             org_government: org.government,
             role: entry.role,
             communities: self.effective_communities(&org.id),
+            direct_communities: self.direct_communities(&org.id),
             marking_grants: entry.marking_grants.clone(),
             readable_collections,
         })

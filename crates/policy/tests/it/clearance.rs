@@ -203,17 +203,24 @@ fn amber_goes_to_the_submitter_org_and_named_recipients() {
     let directory = state_and_counties();
     let mut object = Object::new(&["national"], vec![Marking::Tlp(TlpLevel::Amber)]);
     assert_eq!(object.visible_to(&directory), ["franklin-it", "franklin-admin"]);
+    // Naming the state community reaches its direct member (the state), not the counties' child community.
     object.recipients.communities.insert(CommunityId::new("ohio"));
     assert_eq!(
         object.visible_to(&directory),
-        [
-            "ohio-analyst",
-            "franklin-it",
-            "franklin-admin",
-            "hamilton-it",
-            "root"
-        ]
+        ["ohio-analyst", "franklin-it", "franklin-admin", "root"]
     );
+    object
+        .recipients
+        .communities
+        .insert(CommunityId::new("ohio-counties"));
+    let everyone_in_ohio = [
+        "ohio-analyst",
+        "franklin-it",
+        "franklin-admin",
+        "hamilton-it",
+        "root",
+    ];
+    assert_eq!(object.visible_to(&directory), everyone_in_ohio);
     object.recipients = Recipients {
         orgs: [OrgId::new("utility")].into(),
         ..Recipients::default()

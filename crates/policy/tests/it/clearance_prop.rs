@@ -1,8 +1,8 @@
 //! The clearance rules, written a second way as a specification, against `decide` on random worlds.
 //!
 //! The specification enumerates each marking's audience as a set of accounts, walking the community tree
-//! **downwards** from the communities named (children lists), where `decide` walks **upwards** from the reader
-//! (ancestor chains). A reader sees an object exactly when it can read the collection and is in the audience
+//! **downwards** from the collection's audience communities (children lists), where `decide` walks **upwards**
+//! from the reader (ancestor chains); AMBER-named communities contribute their direct members only. A reader sees an object exactly when it can read the collection and is in the audience
 //! of every marking.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -183,7 +183,12 @@ fn audience_of(world: &World, sample: &Sample, marking: usize) -> BTreeSet<usize
         Some("white" | "clear") => (0..world.accounts.len()).collect(),
         Some("green") => accounts_of_orgs(&orgs_under(&sample.audience).union(&own_org).copied().collect()),
         Some("amber") => {
-            let mut orgs = orgs_under(&sample.named_communities);
+            let mut orgs: BTreeSet<usize> = sample
+                .named_communities
+                .iter()
+                .filter(|c| **c < world.communities.len())
+                .flat_map(|c| world.communities[*c].1.iter().copied())
+                .collect();
             orgs.extend(sample.named_orgs.iter().copied());
             orgs.insert(submitter_org);
             accounts_of_orgs(&orgs)

@@ -10,6 +10,7 @@ mod anonymity;
 mod audit;
 mod clearance;
 mod clearance_prop;
+mod gate;
 mod granular;
 mod pii;
 mod pii_object;
