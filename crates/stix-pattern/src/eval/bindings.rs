@@ -24,7 +24,7 @@ use crate::timestamp::truncate_to_micros;
 type Binding = Vec<(usize, u64)>;
 
 /// How many binding combinations one evaluation may try before giving up.
-const WORK_LIMIT: u64 = 20_000_000;
+const WORK_LIMIT: u64 = 5_000_000;
 
 /// The largest `REPEATS` count searched for (the search keeps one partial binding per repetition).
 const MAX_REPEATS_SEARCHED: u64 = 100_000;
@@ -41,6 +41,12 @@ pub(crate) fn pattern_matches(
         next_leaf: 0,
         work: 0,
     };
+    // At the root only existence matters: a repetition search can stop at its first combination.
+    if let ObservationExpr::Qualified(inner, Qualifier::Repeats(count)) = &pattern.expression {
+        evaluator.check_qualifier(&Qualifier::Repeats(*count))?;
+        let inner = evaluator.bindings(inner)?;
+        return Ok(!evaluator.repeat(&inner, *count, None, Wanted::Any)?.is_empty());
+    }
     Ok(!evaluator.bindings(&pattern.expression)?.is_empty())
 }
 
@@ -60,6 +66,13 @@ pub(crate) fn leaves_in_order(expr: &ObservationExpr) -> Vec<&ComparisonExpr> {
         }
     }
     leaves
+}
+
+/// Whether a search must find every combination or just one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    All,
+    Any,
 }
 
 struct Evaluator<'o> {
@@ -114,6 +127,19 @@ impl Evaluator<'_> {
             }
             ObservationExpr::Qualified(inner, qualifier) => {
                 self.check_qualifier(qualifier)?;
+                // `… REPEATS n TIMES WITHIN d SECONDS`: the window prunes the repetition search, since
+                // adding observations to a binding never narrows its span.
+                if let (
+                    Qualifier::Within(seconds),
+                    ObservationExpr::Qualified(repeated, Qualifier::Repeats(count)),
+                ) = (qualifier, &**inner)
+                {
+                    self.check_qualifier(&Qualifier::Repeats(*count))?;
+                    let repeated = self.bindings(repeated)?;
+                    let window = Some(seconds_to_nanos(*seconds));
+                    let combined = self.repeat(&repeated, *count, window, Wanted::All)?;
+                    return self.qualify(combined, qualifier);
+                }
                 let inner = self.bindings(inner)?;
                 self.qualify(inner, qualifier)
             }
@@ -207,12 +233,20 @@ impl Evaluator<'_> {
                     })
                     .collect())
             }
-            Qualifier::Repeats(count) => self.repeat(&inner, *count),
+            Qualifier::Repeats(count) => self.repeat(&inner, *count, None, Wanted::All),
         }
     }
 
     /// All combinations of `count` bindings from `inner` (repetition allowed) that fit within capacity.
-    fn repeat(&mut self, inner: &[Binding], count: u64) -> Result<Vec<Binding>, EvalError> {
+    /// With `window`, partial combinations whose span already exceeds it are abandoned; with
+    /// [`Wanted::Any`], the search stops at the first combination.
+    fn repeat(
+        &mut self,
+        inner: &[Binding],
+        count: u64,
+        window: Option<i128>,
+        wanted: Wanted,
+    ) -> Result<Vec<Binding>, EvalError> {
         if count == 1 {
             return Ok(inner.to_vec());
         }
@@ -248,6 +282,9 @@ impl Evaluator<'_> {
                 if let Some(done) = frames.pop() {
                     found.insert(done.so_far);
                 }
+                if wanted == Wanted::Any {
+                    break;
+                }
                 continue;
             }
             let Some(binding) = inner.get(top.next_idx) else {
@@ -256,7 +293,13 @@ impl Evaluator<'_> {
             };
             let binding_idx = top.next_idx;
             top.next_idx += 1;
-            let merged = merge(self.observations, &top.so_far, binding);
+            let observations = self.observations;
+            let merged = merge(observations, &top.so_far, binding).filter(|merged| {
+                window.is_none_or(|window| {
+                    latest_first(observations, merged)
+                        <= earliest_last(observations, merged).saturating_add(window)
+                })
+            });
             self.spend(1)?;
             if let Some(merged) = merged {
                 frames.push(Frame {
