@@ -1,6 +1,6 @@
 //! Evaluation of a pattern against observed-data, with the semantics of `stix2-matcher` 3.0.0.
 //!
-//! An [`Observation`] is one observed-data object with the SCOs it references. [`matches`] answers whether a
+//! An [`Observation`] is one observed-data object with the SCOs it references. [`matches()`] answers whether a
 //! pattern matches a set of observations; [`comparison_matches_object`] (and [`CompiledComparison`]) answer
 //! the inner question, whether one comparison expression holds for one SCO, which is what an index over many
 //! patterns needs to confirm a candidate.
@@ -94,10 +94,10 @@ impl CompiledPattern {
         &self.pattern
     }
 
-    /// Whether the pattern matches `observations`; the same answer as [`matches`].
+    /// Whether the pattern matches `observations`; the same answer as [`matches()`].
     ///
     /// # Errors
-    /// As [`matches`], except for compilation errors, which [`CompiledPattern::new`] reported.
+    /// As [`matches()`], except for compilation errors, which [`CompiledPattern::new`] reported.
     pub fn matches(&self, observations: &[Observation]) -> Result<bool, EvalError> {
         bindings::pattern_matches(&self.pattern, &self.compiled_leaves, observations)
     }
