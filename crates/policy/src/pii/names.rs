@@ -64,6 +64,8 @@ const TITLES: &[&str] = &[
     "Detective", "Sergeant", "Sheriff", "Trooper", "Commissioner", "Mayor", "Senator", "Rep", "Judge",
     "Councilmember", "Councilman", "Councilwoman", "Professor", "Lieutenant", "Captain", "Corporal",
     "Inspector", "Clerk", "Chief", "Director", "Supervisor", "Treasurer", "Auditor", "Recorder", "Registrar",
+    "Secretary", "Governor", "Superintendent", "Representative", "Assemblymember", "Assemblyman",
+    "Assemblywoman", "Delegate", "Alderman", "Alderwoman", "Marshal", "Constable",
 ];
 #[rustfmt::skip]
 const NAME_THREAT_CUES: &[&str] = &[
@@ -207,6 +209,39 @@ pub(super) fn find_names(text: &str, out: &mut Vec<TextFinding>) {
                 idx = last + 1;
             }
             None => idx += 1,
+        }
+    }
+    add_coordinated_names(text, &tokens, &excluded, out);
+}
+
+/// "Hamid Rezaei and Ngozi Adebayo": two capitalised words joined to a found name by `and`, `&` or a comma are
+/// a name too, whether or not the first name is listed.
+fn add_coordinated_names(
+    text: &str,
+    tokens: &[Token<'_>],
+    excluded: &[(usize, usize)],
+    out: &mut Vec<TextFinding>,
+) {
+    let mut idx = 0;
+    while idx + 1 < tokens.len() {
+        let joined = out.iter().filter(|f| f.kind == PiiKind::Name).any(|f| {
+            let gap = text.get(f.end..tokens[idx].start).unwrap_or_default();
+            matches!(gap, " and " | " & " | ", " | ", and ")
+        });
+        let (first, second) = (&tokens[idx], &tokens[idx + 1]);
+        let pair =
+            is_surname_like(first.text) && is_surname_like(second.text) && adjacent(text, first, second);
+        let taken = out.iter().any(|f| f.start < second.end && first.start < f.end);
+        if joined && pair && !taken && accept(text, tokens, idx, idx + 1, excluded) {
+            out.push(TextFinding {
+                start: first.start,
+                end: second.end,
+                kind: PiiKind::Name,
+                confidence: 70,
+            });
+            idx += 2;
+        } else {
+            idx += 1;
         }
     }
 }

@@ -90,7 +90,7 @@ const PHONE_CUES: CueSet = CueSet {
     threat: &[
         "callback", "call-back", "vishing", "scam", "scammer", "scammers", "fraud", "fake",
         "spoof", "support number", "tech support", "actor", "attacker", "lure", "phishing", "smishing",
-        "texts from", "sms from", "caller id", "ioc", "bazarcall", "malicious", "number used", "threat",
+        "texts from", "sms from", "ioc", "bazarcall", "malicious", "number used", "threat",
         "impersonat", "adversary", "bogus", "fraudulent", "robocall", "sender", "sent from", "calls from",
         "texts came from",
     ],
