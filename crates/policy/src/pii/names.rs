@@ -214,8 +214,9 @@ pub(super) fn find_names(text: &str, out: &mut Vec<TextFinding>) {
     add_coordinated_names(text, &tokens, &excluded, out);
 }
 
-/// "Hamid Rezaei and Ngozi Adebayo": two capitalised words joined to a found name by `and`, `&` or a comma are
-/// a name too, whether or not the first name is listed.
+/// "Hamid Rezaei and Ngozi Adebayo": two capitalised words joined to a found name by `and` or `&` are a name
+/// too, whether or not the first name is listed. (Not by a bare comma: "Grossman, Attribute-Based Cross-Site
+/// Scripting" is a citation's title.)
 fn add_coordinated_names(
     text: &str,
     tokens: &[Token<'_>],
@@ -226,7 +227,7 @@ fn add_coordinated_names(
     while idx + 1 < tokens.len() {
         let joined = out.iter().filter(|f| f.kind == PiiKind::Name).any(|f| {
             let gap = text.get(f.end..tokens[idx].start).unwrap_or_default();
-            matches!(gap, " and " | " & " | ", " | ", and ")
+            matches!(gap, " and " | " & " | ", and ")
         });
         let (first, second) = (&tokens[idx], &tokens[idx + 1]);
         let pair =
