@@ -134,8 +134,25 @@ pub(super) fn contact_verdict(before: &str, after: &str, cues: &CueSet) -> CueVe
     {
         return CueVerdict::Personal;
     }
+    // After the value, only an appositive describes it: "x@y.z (spoofed)", "x@y.z, the sender". In
+    // "x@y.z came from a VPS" or "(x@y.z) saw the ransom note", the words describe something else.
+    let appositive = after
+        .trim_start_matches(['"', '\'', '>', ')'])
+        .trim_start()
+        .starts_with(['(', ',', '-', '—']);
+    if !appositive {
+        return CueVerdict::Neutral;
+    }
     let personal = [cues.strong_personal, cues.weak_personal].concat();
     verdict("", after, cues.threat, &personal)
+}
+
+/// The lowercased text of a parenthesis right after byte `end` (`"Robert Jameson" (fake registrant details)`).
+pub(super) fn parenthetical_after(text: &str, end: usize) -> Option<String> {
+    let tail = text.get(end..)?.trim_start_matches(['"', '\'', '’', '”']);
+    let inner = tail.trim_start().strip_prefix('(')?;
+    let close = inner.find(')')?;
+    inner.get(..close).map(str::to_lowercase)
 }
 
 /// The verdict of the nearest cue before the match, or failing that after it.

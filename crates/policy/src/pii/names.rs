@@ -383,7 +383,21 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
         window_end -= 1;
     }
     let after = text.get(end..window_end).unwrap_or_default().to_lowercase();
-    if cues::distance_from_start(&after, PERSONA_CUES_AFTER).is_some() {
+    let fabricated = cues::parenthetical_after(text, end).is_some_and(|inner| {
+        [
+            "fake",
+            "fictitious",
+            "persona",
+            "alias",
+            "handle",
+            "spoofed",
+            "impersonat",
+            "not a real",
+        ]
+        .iter()
+        .any(|cue| inner.contains(cue))
+    });
+    if fabricated || cues::distance_from_start(&after, PERSONA_CUES_AFTER).is_some() {
         return false;
     }
     let before = cues::before(text, start, 40);
