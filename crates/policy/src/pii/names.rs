@@ -85,7 +85,7 @@ const NAME_PERSONAL_CUES: &[&str] = &[
     "victim", "resident", "voter", "caller", "attn", "attention", "signed", "thanks to", "owner", "manager",
     "administrator", "director", "clerk", "coordinator", "supervisor", "technician", "officer", "cc",
     "named", "customer", "patient", "student", "staff member", "intern", "contractor", "registrar",
-    "auditor", "recorder", "treasurer", "name", "ask", "email", "call", "notify", "notified", "holder",
+    "auditor", "recorder", "treasurer", "name:", "ask", "email", "call", "notify", "notified", "holder",
     "account holder", "reporter", "owned by", "witness", "complainant", "requester", "requestor", "caller",
     "judge",
     "this is", "name is", "name was", "i'm", "i am", "named", "sent to",
@@ -293,7 +293,9 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
     let cue_before = personal_cue_before(text, token.start);
     if cue_before && is_surname_like(token.text) && adjacent_next(idx) {
         let next = tokens.get(idx + 1).map_or("", |t| t.text);
-        if is_surname_like(next) {
+        // A Title Case heading ("Configure User Mapping Using …") is no name: one of the words must be listed.
+        let listed = is_listed_surname(next) || is_first_name(token.text) || is_listed_surname(token.text);
+        if is_surname_like(next) && listed {
             return Some((idx + 1, if is_listed_surname(next) { 75 } else { 60 }));
         }
     }
@@ -313,7 +315,7 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
             return Some((idx + 1, 75));
         }
     }
-    if cue_before && is_first_name(token.text) {
+    if cue_before && FIRST_NAMES.contains(token.text) {
         return Some((idx, 55));
     }
     None
@@ -347,8 +349,11 @@ pub(super) fn ends_with_person_name(head: &str) -> bool {
 
 fn personal_cue_before(text: &str, start: usize) -> bool {
     let before = cues::before(text, start, 40);
-    let trimmed = before.trim_end_matches([' ', ':', ',', '-', '(']);
+    let stripped = before.trim_end_matches([' ', ':', ',', '-', '(']);
+    let spaced = before.trim_end_matches([' ', '(']);
     NAME_PERSONAL_CUES.iter().any(|cue| {
+        // "name:" keeps its colon; other cues may be followed by punctuation ("POC:", "reported by -").
+        let trimmed = if cue.ends_with(':') { spaced } else { stripped };
         trimmed.ends_with(cue)
             && trimmed
                 .get(..trimmed.len() - cue.len())

@@ -6,7 +6,7 @@
 //! `external_references[*].description`, and every string inside custom `x_*` properties and inside
 //! `extensions` (except the TLP 2.0 extension and this hub's own extensions).
 //!
-//! Never scanned: `pattern`, SCOs (their values are the observables), ids, `*_ref(s)`, hashes, timestamps,
+//! Never scanned: custom properties that credit contributors (`x_mitre_contributors`), `pattern`, SCOs (their values are the observables), ids, `*_ref(s)`, hashes, timestamps,
 //! `external_references` `source_name`/`url`/`external_id`, kill-chain phases, vocabularies.
 //!
 //! Threat context: the string literals of every `pattern` and the `value`s (and `display_name`, `account_login`,
@@ -141,6 +141,10 @@ pub fn redact_object(object: &Value, context: &ThreatContext) -> Redaction {
     for (key, value) in copy.iter_mut() {
         let path = format!("$.{key}");
         if key == "name" && name_is_threat_data {
+            continue;
+        }
+        // ATT&CK's `x_mitre_contributors` and the like credit people publicly, as citations do.
+        if key.starts_with("x_") && key.contains("contributor") {
             continue;
         }
         if FREE_TEXT.contains(&key.as_str()) || key.starts_with("x_") {
