@@ -13,4 +13,5 @@ mod clearance_prop;
 mod gate;
 mod granular;
 mod pii;
+mod pii_corpus;
 mod pii_object;
