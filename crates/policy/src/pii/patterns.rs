@@ -93,10 +93,12 @@ const PHONE_CUES: CueSet = CueSet {
         "texts from", "sms from", "ioc", "bazarcall", "malicious", "number used", "threat",
         "impersonat", "adversary", "bogus", "fraudulent", "robocall", "sender", "sent from", "calls from",
         "texts came from",
+        "came from", "sent from", "texted from", "burner", "suspect's", "registrant", "registered",
     ],
     strong_personal: &[
         "his", "her", "him", "their", "cell", "mobile", "home", "desk", "direct", "ext", "voicemail",
         "office", "officer", "resident", "personal", "my", "our", "poc",
+        "caller's", "resident's", "victim's", "voter's", "employee's",
     ],
     weak_personal: &[
         "call", "phone", "tel", "contact", "reach", "line", "dial", "fax", "text", "number",
@@ -107,6 +109,7 @@ const PHONE_CUES: CueSet = CueSet {
 const ORGANISATION_LINE_CUES: &[&str] = &[
     "soc", "noc", "helpdesk", "help desk", "hotline", "switchboard", "main line", "tip line", "non-emergency",
     "front desk", "dispatch", "service desk",
+    "inquiries", "press office", "media line", "front office", "reception",
 ];
 /// North American toll-free area codes: organisations' numbers, not people's.
 #[rustfmt::skip]
@@ -274,10 +277,15 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         if TOLL_FREE.iter().any(|code| national.starts_with(code)) && national.len() == 10 {
             continue;
         }
+        let described_after = cues::parenthetical_after(text, end)
+            .is_some_and(|inner| cues::distance_from_start(&inner, ORGANISATION_LINE_CUES).is_some());
         let organisation_line = cues::distance_from_end(&before, ORGANISATION_LINE_CUES)
-            .is_some_and(|d| d <= 12)
-            || cues::distance_from_start(&after, ORGANISATION_LINE_CUES).is_some_and(|d| d <= 3);
-        if organisation_line {
+            .is_some_and(|d| d <= 45)
+            || cues::distance_from_start(&after, ORGANISATION_LINE_CUES).is_some_and(|d| d <= 3)
+            || described_after;
+        let strong_personal =
+            cues::distance_from_end(&before, PHONE_CUES.strong_personal).is_some_and(|d| d <= 32);
+        if organisation_line && !strong_personal {
             continue;
         }
         let confidence = match cues::contact_verdict(&before, &after, &PHONE_CUES) {
