@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Proposes pattern-disagreements.tsv lines from a dump of the current disagreements (triage aid, not a judge).
+"""Proposes crates/stix-pattern/test_data/matcher-disagreements.tsv lines from a dump of the current disagreements (triage aid, not a judge).
 
     STIXHUB_ORACLE_PYTHON=$(bash scripts/oracle-venv.sh) STIXHUB_PATTERN_DIFF_OUT=/tmp/diff.jsonl \
         cargo test -p stixhub --test it pattern_oracle::matches
@@ -8,7 +8,7 @@
 Each disagreement whose shape fits a known, spec-justified difference of stix2-matcher (NOT EXISTS ignored,
 no DOTALL, IPv4-only CIDR, exceptions where the spec says "false", ...) is printed as a TSV line with its section
 and reason; everything else is printed to stderr as unexplained, i.e. an engine bug until someone shows the spec
-text that says otherwise. Read every proposed line before copying it into pattern-disagreements.tsv.
+text that says otherwise. Read every proposed line before copying it into crates/stix-pattern/test_data/matcher-disagreements.tsv.
 """
 import sys
 import json
