@@ -38,6 +38,10 @@ pub enum MatcherError {
     /// The pattern does not parse.
     #[error("invalid pattern: {0}")]
     InvalidPattern(String),
+    /// The pattern uses a construct the evaluator cannot express (e.g. a look-around in `MATCHES`). Such an
+    /// indicator is refused rather than indexed, so it can never silently fail to match.
+    #[error("unsupported pattern: {0}")]
+    Unsupported(String),
     /// The evaluator rejected an observed-data object (e.g. `number_observed` below 1).
     #[error("invalid observed-data: {0}")]
     InvalidObservation(String),

@@ -161,11 +161,12 @@ impl IndicatorIndex {
         }
         // Parse before touching the index, so an invalid version leaves the previous one in force.
         let pattern = parse_pattern(&record.pattern)?;
+        let compiled_leaves = compile_regex_leaves(&pattern)?;
         if let Some(slot) = previous.and_then(|previous| previous.slot) {
             self.free_slot(slot);
         }
         let modified = record.modified;
-        let slot = self.occupy_slot(Arc::clone(&id), record, &pattern);
+        let slot = self.occupy_slot(Arc::clone(&id), record, &pattern, compiled_leaves);
         self.ids.insert(
             id,
             IdState {
@@ -246,7 +247,13 @@ impl IndicatorIndex {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
-    fn occupy_slot(&mut self, id: Arc<str>, record: IndicatorRecord, pattern: &Pattern) -> u32 {
+    fn occupy_slot(
+        &mut self,
+        id: Arc<str>,
+        record: IndicatorRecord,
+        pattern: &Pattern,
+        compiled_leaves: Box<[(u32, CompiledComparison)]>,
+    ) -> u32 {
         let slot = match self.free_slots.pop() {
             Some(slot) => slot,
             None => {
@@ -255,12 +262,6 @@ impl IndicatorIndex {
             }
         };
         let pattern_leaves = leaves(pattern);
-        let compiled_leaves = pattern_leaves
-            .iter()
-            .enumerate()
-            .filter(|(_, expr)| uses_regex(expr))
-            .filter_map(|(leaf, expr)| Some((leaf as u32, CompiledComparison::new(expr).ok()?)))
-            .collect();
         for (leaf, expr) in pattern_leaves.into_iter().enumerate() {
             self.catalog.insert_leaf(
                 expr,
@@ -306,6 +307,20 @@ impl IndicatorIndex {
 fn saturating_nanos(moment: Moment) -> i64 {
     let nanos = moment.epoch_nanos();
     i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The compiled regexes of the leaves with `LIKE` or `MATCHES`, or why one cannot be compiled.
+fn compile_regex_leaves(pattern: &Pattern) -> Result<Box<[(u32, CompiledComparison)]>, MatcherError> {
+    leaves(pattern)
+        .iter()
+        .enumerate()
+        .filter(|(_, expr)| uses_regex(expr))
+        .map(|(leaf, expr)| {
+            let compiled =
+                CompiledComparison::new(expr).map_err(|err| MatcherError::Unsupported(err.to_string()))?;
+            Ok((leaf as u32, compiled))
+        })
+        .collect()
 }
 
 /// Whether a leaf has a `LIKE` or `MATCHES` comparison.

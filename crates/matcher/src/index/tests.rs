@@ -334,3 +334,25 @@ fn removing_everything_leaves_no_candidates_behind() {
         assert!(sco_matches(&index, &sco).is_empty(), "{sco}");
     }
 }
+
+#[test]
+fn refuses_a_regex_the_evaluator_cannot_express_and_keeps_the_previous_version() {
+    let mut index = IndicatorIndex::new();
+    let v1 = indicator(A, "2020-01-01T00:00:00Z", "[domain-name:value MATCHES '^one']");
+    let v2 = indicator(
+        A,
+        "2020-02-01T00:00:00Z",
+        "[domain-name:value MATCHES '(?<=x)one']",
+    );
+    assert_eq!(index.add_indicator(&v1).unwrap(), AddOutcome::Added);
+    assert!(matches!(
+        index.add_indicator(&v2),
+        Err(MatcherError::Unsupported(_))
+    ));
+    let sco = json!({"type": "domain-name", "value": "one.example"});
+    assert_eq!(
+        sco_matches(&index, &sco),
+        vec![A],
+        "the refused version leaves the previous one in force"
+    );
+}

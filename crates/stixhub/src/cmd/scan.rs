@@ -17,6 +17,9 @@ use serde_json::Value;
 
 use super::pattern::read_objects;
 
+/// Skipped indicators named one by one on stderr; beyond this only the count is given.
+const MAX_REPORTED_SKIPS: usize = 20;
+
 /// Arguments of `stixhub pattern scan`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanArgs {
@@ -37,14 +40,18 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|o| o.get("type").and_then(Value::as_str) == Some("indicator"))
     {
-        if index.add_indicator(indicator).is_err() {
+        if let Err(err) = index.add_indicator(indicator) {
             n_skipped += 1;
+            if n_skipped <= MAX_REPORTED_SKIPS {
+                let id = indicator.get("id").and_then(Value::as_str).unwrap_or("(no id)");
+                eprintln!("skipping {id}: {err}");
+            }
         }
         progress.inc(1);
     }
     progress.finish_and_clear();
     if n_skipped > 0 {
-        eprintln!("skipped {n_skipped} indicators without a valid STIX pattern");
+        eprintln!("skipped {n_skipped} indicators that cannot be matched (invalid or unsupported pattern)");
     }
 
     let objects = read_objects(&args.observations)?;
