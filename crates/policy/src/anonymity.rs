@@ -22,7 +22,8 @@
 
 use serde_json::Value;
 use stix::id::StixId;
-use stix::object::{ObjectKind, object_kind};
+use stix::object::object_kind;
+use stix::vocab::ObjectFamily;
 use uuid::Uuid;
 
 use crate::error::PolicyError;
@@ -119,9 +120,9 @@ pub fn republished_id(hub: &HubIdentity, submitter_org: &OrgId, original: &StixI
 /// Whether objects of this type are republished under a new id (SDOs, SROs, language-content).
 pub fn is_republished_type(object_type: &str) -> bool {
     match object_kind(object_type) {
-        ObjectKind::Domain | ObjectKind::Relationship => true,
-        ObjectKind::Meta => object_type == "language-content",
-        ObjectKind::Observable => false,
+        ObjectFamily::Domain | ObjectFamily::Relationship => true,
+        ObjectFamily::Meta => object_type == "language-content",
+        ObjectFamily::Observable => false,
     }
 }
 
@@ -148,7 +149,7 @@ pub fn republish(
     let object_type = id.object_type();
     let created_by = object.get("created_by_ref").and_then(Value::as_str);
     if !is_republished_type(object_type) {
-        let owned_definition = matches!(object_kind(object_type), ObjectKind::Meta)
+        let owned_definition = matches!(object_kind(object_type), ObjectFamily::Meta)
             && created_by.is_some()
             && created_by == submitter.identity_id;
         if owned_definition {

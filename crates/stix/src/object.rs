@@ -11,19 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::id::StixId;
 use crate::timestamp::Timestamp;
 use crate::validate;
-
-/// What kind of STIX object a type name denotes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectKind {
-    /// A STIX Domain Object of STIX 2.1 (or a custom object with SDO properties).
-    Domain,
-    /// A relationship or sighting.
-    Relationship,
-    /// A STIX Cyber-observable Object.
-    Observable,
-    /// marking-definition, extension-definition or language-content.
-    Meta,
-}
+use crate::vocab::{self, ObjectFamily};
 
 /// One STIX object: exact bytes, parsed view, and the properties every part of the hub needs.
 #[derive(Debug, Clone)]
@@ -100,9 +88,12 @@ impl StixObject {
         self.id.object_type()
     }
 
-    /// SDO, SRO, SCO or meta object.
-    pub fn kind(&self) -> ObjectKind {
-        object_kind(self.object_type())
+    /// SDO, SRO, SCO or meta object; a custom type as its extension declares or its properties show.
+    pub fn kind(&self) -> ObjectFamily {
+        match self.value.as_object() {
+            Some(members) => validate::object_family(self.object_type(), members),
+            None => object_kind(self.object_type()),
+        }
     }
 
     /// `created`, absent on SCOs.
@@ -275,32 +266,11 @@ impl StixObject {
     }
 }
 
-/// The kind of a type name. Unknown (custom) types count as domain objects, the common case (ATT&CK's
-/// `x-mitre-*`); a custom SCO type is recognised by the hub only through its extension-definition.
-pub fn object_kind(object_type: &str) -> ObjectKind {
-    match object_type {
-        "relationship" | "sighting" => ObjectKind::Relationship,
-        "marking-definition" | "extension-definition" | "language-content" => ObjectKind::Meta,
-        "artifact"
-        | "autonomous-system"
-        | "directory"
-        | "domain-name"
-        | "email-addr"
-        | "email-message"
-        | "file"
-        | "ipv4-addr"
-        | "ipv6-addr"
-        | "mac-addr"
-        | "mutex"
-        | "network-traffic"
-        | "process"
-        | "software"
-        | "url"
-        | "user-account"
-        | "windows-registry-key"
-        | "x509-certificate" => ObjectKind::Observable,
-        _ => ObjectKind::Domain,
-    }
+/// The family of a type name, for callers that have no object at hand; unknown (custom) types count as
+/// domain objects, the common case (ATT&CK's `x-mitre-*`). [`StixObject::kind`] also reads a custom type's
+/// declaration.
+pub fn object_kind(object_type: &str) -> ObjectFamily {
+    vocab::family_of(object_type).unwrap_or(ObjectFamily::Domain)
 }
 
 /// One entry of `granular_markings`.

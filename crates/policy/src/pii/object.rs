@@ -14,7 +14,8 @@
 //! text that is one of these is threat data and is kept.
 
 use serde_json::{Map, Value};
-use stix::object::{ObjectKind, object_kind};
+use stix::object::object_kind;
+use stix::vocab::ObjectFamily;
 
 use super::{REVIEW_BELOW, TextFinding, ThreatContext, find_in_text, redact_text};
 use crate::pii::PiiKind;
@@ -106,7 +107,7 @@ fn add_object_context(object: &Value, context: &mut ThreatContext) {
             }
         }
     }
-    if object_kind(object_type) == ObjectKind::Observable {
+    if object_kind(object_type) == ObjectFamily::Observable {
         for key in SCO_CONTEXT_KEYS {
             if let Some(value) = object.get(*key).and_then(Value::as_str) {
                 context.add(value);
@@ -129,7 +130,7 @@ pub fn redact_object(object: &Value, context: &ThreatContext) -> Redaction {
             findings: Vec::new(),
         };
     };
-    if object_kind(object_type) == ObjectKind::Observable || object_type == "marking-definition" {
+    if object_kind(object_type) == ObjectFamily::Observable || object_type == "marking-definition" {
         return Redaction {
             object: None,
             findings: Vec::new(),

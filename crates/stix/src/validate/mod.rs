@@ -206,7 +206,7 @@ pub fn validate_object(object: &Value, path: &str, out: &mut Vec<Diagnostic>) {
         value: object,
         members,
         type_name,
-        family: spec.map_or_else(|| custom_family(members), |spec| spec.family),
+        family: object_family(type_name, members),
         spec,
         path: &root,
     };
@@ -340,6 +340,11 @@ impl<'a> StixObjectView<'a> {
     fn has(&self, key: &str) -> bool {
         self.members.contains_key(key)
     }
+}
+
+/// The family of an object: that of its STIX-defined type, else [`custom_family`].
+pub fn object_family(type_name: &str, members: &Map<String, Value>) -> ObjectFamily {
+    vocab::family_of(type_name).unwrap_or_else(|| custom_family(members))
 }
 
 /// The family of a custom object type: the one its extension-definition declares (`new-sco`, `new-sro`);
