@@ -254,6 +254,46 @@ async fn main() {
         ));
     }
 
+    // match[type]: a common type first (enough executions that a cached generic plan would be chosen),
+    // then a rare one, which must not scan the collection.
+    let malware = NewObject {
+        id: "malware--8b0e5f4c-0000-4000-8000-000000000001".to_owned(),
+        object_type: "malware".to_owned(),
+        version: Some(Timestamp::parse("2024-05-01T12:00:00.000Z").expect("fixed timestamp")),
+        spec_version: "2.1".to_owned(),
+        revoked: false,
+        raw: r#"{"type":"malware","spec_version":"2.1","id":"malware--8b0e5f4c-0000-4000-8000-000000000001","created":"2024-05-01T12:00:00.000Z","modified":"2024-05-01T12:00:00.000Z","name":"rare","is_family":false}"#.to_owned(),
+    };
+    store
+        .ingest(IngestRequest {
+            collection: collection.clone(),
+            api_root: "bench".to_owned(),
+            status_id: "bench-status-rare".to_owned(),
+            account: "bench".to_owned(),
+            request_timestamp: 0,
+            objects: vec![malware],
+            failures: Vec::new(),
+        })
+        .await
+        .expect("ingest");
+    let mut by_type = Vec::new();
+    for object_type in ["indicator", "malware"] {
+        let mut latencies = Vec::new();
+        for _ in 0..20 {
+            let mut typed = query(&collection, 1000);
+            typed.types = vec![object_type.to_owned()];
+            let asked = Instant::now();
+            store.query_objects(typed).await.expect("page");
+            latencies.push(asked.elapsed());
+        }
+        latencies.sort();
+        by_type.push(format!(
+            "{object_type} p50 {:.2} ms",
+            millis(percentile(&latencies, 0.5))
+        ));
+    }
+    report(&format!("match[type] first page: {}", by_type.join(", ")));
+
     // Random match[id] lookups.
     let mut lookups = Vec::new();
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;

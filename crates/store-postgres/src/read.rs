@@ -3,8 +3,8 @@
 //! Invariant: the SQL implements exactly the semantics documented on `store::ObjectQuery`. Version selection
 //! uses the cached `flags` bits when no row filter can split an id's versions (no `added_after`, no
 //! `match[spec_version]`); otherwise a row qualifies by its bit or, failing that, by a correlated
-//! `NOT EXISTS` over `objects_identity`. List filters are bound as arrays (`= ANY($n)`), so the statement
-//! text depends only on which filters are present and the prepared-statement cache stays small.
+//! `NOT EXISTS` over `objects_identity`. List filters are bound as arrays (`= ANY($n)`). Page statements
+//! are not cached: each is planned with its own values (one extra round trip, about 0.1 ms).
 //!
 //! Reads take no lock: `date_added` already follows commit order (see `objects`), so a plain READ COMMITTED
 //! snapshot never shows a gap that a later commit could fill.
@@ -68,13 +68,14 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
     stmt.sql
         .push_str(&format!(" ORDER BY o.date_added LIMIT {fetch}"));
 
-    let prepared = client.prepare_cached(&stmt.sql).await.map_err(from_pg)?;
     let params: Vec<&(dyn ToSql + Sync)> = stmt
         .params
         .iter()
         .map(|param| param.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    let rows = client.query(&prepared, &params).await.map_err(from_pg)?;
+    // An unnamed statement, planned with this execution's values: a cached generic plan, chosen after a
+    // few executions on a common `match[type]` or id, would scan the whole collection for a rare one.
+    let rows = client.query(stmt.sql.as_str(), &params).await.map_err(from_pg)?;
     let mut records = Vec::with_capacity(rows.len().min(limit));
     for row in &rows {
         let raw = if with_raw {
