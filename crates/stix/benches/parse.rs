@@ -1,5 +1,5 @@
 //! Parse + validate throughput on the corpus bundles, next to a plain `serde_json::Value` parse of the same
-//! bytes in the same run. `cargo bench -p stix --bench parse`. Prints medians of 9 runs.
+//! bytes in the same run. `cargo bench -p stix --bench parse`. Prints medians of 9 interleaved rounds.
 
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
@@ -34,76 +34,80 @@ fn main() {
         .map(|t| Document::split(t).map(|d| d.objects.len()).unwrap_or(0))
         .sum();
 
-    let plain = median_time(|| {
-        for text in &texts {
-            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-            std::hint::black_box(value);
-        }
-    });
-    let validate_only = median_time(|| {
-        for text in &texts {
-            let diagnostics = Document::split(text).map(|d| d.validate()).unwrap_or_default();
-            assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        }
-    });
-    let into_objects = median_time(|| {
-        for text in &texts {
-            let (objects, diagnostics) = Document::split(text)
-                .map(Document::into_objects)
-                .unwrap_or_default();
-            assert!(diagnostics.is_empty());
-            std::hint::black_box(objects);
-        }
-    });
-
-    println!(
-        "corpus bundles: {} MB, {n_objects} objects, median of {RUNS} runs",
-        fmt_mb(n_bytes)
-    );
-    report(
-        "serde_json::Value parse (baseline)",
-        plain,
-        n_bytes,
-        n_objects,
-        plain,
-    );
-    report(
-        "split + validate (stixhub validate)",
-        validate_only,
-        n_bytes,
-        n_objects,
-        plain,
-    );
-    report(
-        "split + validate + StixObject (ingest)",
-        into_objects,
-        n_bytes,
-        n_objects,
-        plain,
-    );
-}
-
-fn median_time(mut work: impl FnMut()) -> Duration {
-    work(); // warm-up
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
+    // The three workloads run interleaved, round after round, so that load from other processes falls on
+    // all of them alike; each ratio is the median of the per-round ratios.
+    let workloads: [(&str, &dyn Fn()); 3] = [
+        ("serde_json::Value parse (baseline)", &|| {
+            for text in &texts {
+                let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+                std::hint::black_box(value);
+            }
+        }),
+        ("split + validate (stixhub validate)", &|| {
+            for text in &texts {
+                let diagnostics = Document::split(text).map(|d| d.validate()).unwrap_or_default();
+                assert!(diagnostics.is_empty(), "{diagnostics:?}");
+            }
+        }),
+        ("split + validate + StixObject (ingest)", &|| {
+            for text in &texts {
+                let (objects, diagnostics) = Document::split(text)
+                    .map(Document::into_objects)
+                    .unwrap_or_default();
+                assert!(diagnostics.is_empty());
+                std::hint::black_box(objects);
+            }
+        }),
+    ];
+    let mut times = vec![Vec::with_capacity(RUNS); workloads.len()];
+    for round in 0..=RUNS {
+        for (workload_idx, (_, work)) in workloads.iter().enumerate() {
             let start = Instant::now();
             work();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
+            if round > 0 {
+                times[workload_idx].push(start.elapsed()); // round 0 warms up
+            }
+        }
+    }
+    println!(
+        "corpus bundles: {} MB, {n_objects} objects, {RUNS} interleaved rounds",
+        fmt_mb(n_bytes)
+    );
+    for (workload_idx, (label, _)) in workloads.iter().enumerate() {
+        let ratios: Vec<f64> = times[workload_idx]
+            .iter()
+            .zip(&times[0])
+            .map(|(time, baseline)| time.as_secs_f64() / baseline.as_secs_f64())
+            .collect();
+        report(
+            label,
+            median(&times[workload_idx]),
+            n_bytes,
+            n_objects,
+            median_f64(ratios),
+        );
+    }
 }
 
-fn report(label: &str, time: Duration, n_bytes: usize, n_objects: usize, baseline: Duration) {
+fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn median_f64(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn report(label: &str, time: Duration, n_bytes: usize, n_objects: usize, ratio: f64) {
     let seconds = time.as_secs_f64();
     println!(
-        "{label:42} {:8.1} ms {:8.1} MB/s {:10.0} objects/s  {:.2}x baseline",
+        "{label:42} {:8.1} ms {:8.1} MB/s {:10.0} objects/s  {:.2}x baseline (median per-round ratio)",
         seconds * 1e3,
         n_bytes as f64 / seconds / 1e6,
         n_objects as f64 / seconds,
-        seconds / baseline.as_secs_f64()
+        ratio
     );
 }
 

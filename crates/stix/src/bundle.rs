@@ -49,6 +49,13 @@ impl<'a> Document<'a> {
                 })
             }
             _ => {
+                // One pass over the text in the common case: a bundle whose `objects` is a list. Anything
+                // else (a single object, or an `objects` that is not a list) takes the general path below.
+                if let Ok(TopLevel { members, objects }) = serde_json::from_str::<TopLevel<'a>>(text)
+                    && members.get("type").map(|t| t.get()) == Some("\"bundle\"")
+                {
+                    return Document::bundle_from_parts(members, objects.unwrap_or_default(), Vec::new());
+                }
                 let members: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
                 if members.get("type").map(|t| t.get()) == Some("\"bundle\"") {
                     Document::split_bundle(members)
@@ -77,6 +84,14 @@ impl<'a> Document<'a> {
                 }
             },
         };
+        Document::bundle_from_parts(members, objects, envelope_diagnostics)
+    }
+
+    fn bundle_from_parts(
+        members: BTreeMap<String, &'a RawValue>,
+        objects: Vec<&'a RawValue>,
+        mut envelope_diagnostics: Vec<Diagnostic>,
+    ) -> Result<Document<'a>, serde_json::Error> {
         let mut header = Map::new();
         for (key, raw) in members {
             header.insert(key, serde_json::from_str(raw.get())?);
@@ -136,5 +151,41 @@ impl<'a> Document<'a> {
         let mut all = self.envelope_diagnostics;
         all.extend(diagnostics);
         (objects, all)
+    }
+}
+
+/// A JSON object read in one pass: `objects` as a list of raw values, every other member raw. Fails (and the
+/// caller falls back) when `objects` is present but not a list.
+struct TopLevel<'a> {
+    members: BTreeMap<String, &'a RawValue>,
+    objects: Option<Vec<&'a RawValue>>,
+}
+
+impl<'de> serde::Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TopLevel<'de>, A::Error> {
+        let mut members = BTreeMap::new();
+        let mut objects = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "objects" {
+                objects = Some(map.next_value::<Vec<&'de RawValue>>()?);
+            } else {
+                members.insert(key, map.next_value::<&'de RawValue>()?);
+            }
+        }
+        Ok(TopLevel { members, objects })
     }
 }
