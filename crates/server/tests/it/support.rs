@@ -35,6 +35,7 @@ pub(crate) async fn test_hub_with(config: HubConfig) -> TestHub {
     TestHub {
         app: server::router(AppState::new(Arc::clone(&hub))),
         hub,
+        dir,
     }
 }
 

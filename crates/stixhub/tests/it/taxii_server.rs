@@ -17,7 +17,10 @@ pub(crate) struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `stixhub serve --listen 127.0.0.1:0 --data DIR` and waits for its `listening on` line.
-    #[allow(clippy::zombie_processes, reason = "the child moves into ServerProcess, whose Drop waits for it")]
+    #[allow(
+        clippy::zombie_processes,
+        reason = "the child moves into ServerProcess, whose Drop waits for it"
+    )]
     pub(crate) fn start(data_dir: &Path) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
