@@ -43,17 +43,22 @@ impl Caller {
 #[derive(Debug)]
 pub(crate) struct CredentialCache {
     key: [u8; 32],
+    /// An argon2id hash of a random password, verified against when a name is unknown.
+    dummy_hash: String,
     ttl: Duration,
     entries: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
 }
 
 impl CredentialCache {
-    pub(crate) fn new(key: [u8; 32], ttl: Duration) -> CredentialCache {
-        CredentialCache {
+    pub(crate) fn new(key: [u8; 32], ttl: Duration) -> HubResult<CredentialCache> {
+        let dummy_password: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let dummy_hash = hash_password(&dummy_password)?;
+        Ok(CredentialCache {
             key,
+            dummy_hash,
             ttl,
             entries: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     fn digest(&self, kind: u8, parts: &[&[u8]]) -> [u8; 32] {
@@ -114,15 +119,19 @@ impl Hub {
         if let Some(caller) = self.credentials.get(&digest) {
             return Ok(caller);
         }
-        let account = self.store.account(name).await?.ok_or(HubError::Unauthenticated)?;
+        let account = self.store.account(name).await?;
+        // An unknown name is checked against a dummy hash, so timing does not reveal which names exist.
+        let phc = account.as_ref().map_or_else(
+            || self.credentials.dummy_hash.clone(),
+            |a| a.password_hash.clone(),
+        );
         let password = password.to_owned();
-        let phc = account.password_hash.clone();
         let matches = tokio::task::spawn_blocking(move || password_matches(&password, &phc))
             .await
             .map_err(|err| HubError::Internal(format!("password check failed: {err}")))?;
-        if !matches {
+        let Some(account) = account.filter(|_| matches) else {
             return Err(HubError::Unauthenticated);
-        }
+        };
         let caller = Caller::from_account(&account);
         self.credentials.put(digest, caller.clone());
         Ok(caller)

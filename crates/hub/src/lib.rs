@@ -76,7 +76,12 @@ impl Hub {
         let cursor_key = store.secret("cursor-key").await?;
         let mut cache_key = [0u8; 32];
         getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
-        let credentials = auth::CredentialCache::new(cache_key, config.credential_cache_ttl);
+        let credentials = tokio::task::spawn_blocking({
+            let ttl = config.credential_cache_ttl;
+            move || auth::CredentialCache::new(cache_key, ttl)
+        })
+        .await
+        .map_err(|err| HubError::Internal(format!("credential cache set-up failed: {err}")))??;
         Ok(Hub {
             store,
             config,

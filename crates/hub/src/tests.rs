@@ -203,3 +203,29 @@ async fn cursors_page_and_refuse_changed_filters() {
         .unwrap();
     assert!(created.can_read);
 }
+
+#[tokio::test]
+async fn statuses_expire_after_the_retention_period() {
+    let dir = std::env::temp_dir().join(format!("stixhub-hub-{}", uuid::Uuid::new_v4()));
+    let store = Arc::new(store_sqlite::SqliteStore::open(&dir).unwrap());
+    let config = HubConfig {
+        status_retention: std::time::Duration::ZERO,
+        ..HubConfig::default()
+    };
+    let hub = Hub::new(store, config).await.unwrap();
+    hub.bootstrap(Some("admin-pass".to_owned())).await.unwrap();
+    let admin = hub.authenticate_basic("admin", "admin-pass").await.unwrap();
+    let body = format!(r#"{{"objects":[{}]}}"#, indicator(1));
+    let status = hub
+        .add_objects(&admin, "api1", "default", body.into_bytes())
+        .await
+        .unwrap();
+    assert!(hub.status(&admin, "api1", &status.id).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    assert_eq!(hub.purge_expired_statuses().await.unwrap(), 1);
+    assert!(matches!(
+        hub.status(&admin, "api1", &status.id).await,
+        Err(HubError::NotFound)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
