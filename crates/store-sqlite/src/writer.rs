@@ -113,7 +113,9 @@ fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
 
 fn run_in_savepoint(conn: &Connection, work: WriteWork) -> StoreResult<WriteOutput> {
     conn.execute_batch("SAVEPOINT job").map_err(from_sqlite)?;
-    let outcome = work(conn);
+    // A panic inside one job must not kill the only writer: it becomes that job's error.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
+        .unwrap_or_else(|_| Err(StoreError::Backend("a write job panicked".to_owned())));
     let closed = match outcome {
         Ok(_) => conn.execute_batch("RELEASE job"),
         Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),

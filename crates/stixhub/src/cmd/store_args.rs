@@ -35,7 +35,11 @@ impl StoreArgs {
             }
             bail!("unsupported --database URL {url:?}: expected postgres://USER@HOST:PORT/DB");
         }
-        let store = store_sqlite::SqliteStore::open(&self.data)
+        // Opening migrates the schema: synchronous SQLite, so off the async threads.
+        let data = self.data.clone();
+        let store = tokio::task::spawn_blocking(move || store_sqlite::SqliteStore::open(&data))
+            .await
+            .context("opening the store")?
             .with_context(|| format!("opening the store in {}", self.data.display()))?;
         Ok(Arc::new(store))
     }
