@@ -103,3 +103,110 @@ async fn paging_by_date_added_last_never_loses_or_repeats() {
     assert_eq!(seen.len(), 23);
     assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 23);
 }
+
+#[tokio::test]
+async fn manifest_versions_and_object_endpoints_page_with_next() {
+    let test = test_hub().await;
+    let versions: Vec<String> = (1..=5).map(|v| indicator(1, v)).collect();
+    post_objects(&test.app, "default", &versions).await;
+    let object = format!(
+        "/api1/collections/default/objects/{}/",
+        crate::support::indicator_id(1)
+    );
+    let mut seen = Vec::new();
+    let mut path = format!("{object}versions/?limit=2");
+    loop {
+        let page = get(&test.app, &path).await.json();
+        seen.extend(
+            page["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned()),
+        );
+        let Some(next) = page["next"].as_str() else { break };
+        path = format!("{object}versions/?limit=2&next={next}");
+    }
+    assert_eq!(seen, (1..=5).map(crate::support::version).collect::<Vec<_>>());
+
+    let first = get(&test.app, &format!("{object}?match[version]=all&limit=3"))
+        .await
+        .json();
+    assert_eq!(first["objects"].as_array().unwrap().len(), 3);
+    let next = first["next"].as_str().unwrap();
+    let rest = get(
+        &test.app,
+        &format!("{object}?match[version]=all&limit=3&next={next}"),
+    )
+    .await
+    .json();
+    assert_eq!(rest["objects"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["more"], false);
+
+    let manifest = get(
+        &test.app,
+        "/api1/collections/default/manifest/?match[version]=all&limit=4",
+    )
+    .await
+    .json();
+    assert_eq!(manifest["objects"].as_array().unwrap().len(), 4);
+    assert_eq!(manifest["more"], true);
+    let next = manifest["next"].as_str().unwrap();
+    let rest = get(
+        &test.app,
+        &format!("/api1/collections/default/manifest/?match[version]=all&limit=4&next={next}"),
+    )
+    .await;
+    assert_eq!(rest.json()["objects"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn added_after_selects_strictly_later_rows_and_last_among_them() {
+    let test = test_hub().await;
+    post_objects(&test.app, "default", &[indicator(1, 1)]).await;
+    let first = get(&test.app, "/api1/collections/default/objects/").await;
+    let first_added = first.header("x-taxii-date-added-last").unwrap().to_owned();
+    post_objects(&test.app, "default", &[indicator(1, 2), indicator(2, 1)]).await;
+    let later = get(
+        &test.app,
+        &format!("/api1/collections/default/objects/?added_after={first_added}"),
+    )
+    .await
+    .json();
+    let seen: Vec<(String, String)> = later["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_owned(),
+                o["modified"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.contains(&(crate::support::indicator_id(1), crate::support::version(2))));
+    let none = get(
+        &test.app,
+        &format!("/api1/collections/default/objects/?added_after=2999-01-01T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(none.body, "{}");
+}
+
+#[tokio::test]
+async fn limit_is_capped_by_the_server() {
+    let config = hub::HubConfig {
+        max_page_size: 3,
+        ..hub::HubConfig::default()
+    };
+    let test = crate::support::test_hub_with(config).await;
+    let objects: Vec<String> = (0..5).map(|n| indicator(n, 1)).collect();
+    post_objects(&test.app, "default", &objects).await;
+    let page = get(&test.app, "/api1/collections/default/objects/?limit=100")
+        .await
+        .json();
+    assert_eq!(page["objects"].as_array().unwrap().len(), 3);
+    assert_eq!(page["more"], true);
+    assert!(page["next"].is_string());
+}
