@@ -188,7 +188,7 @@ async fn added_after_selects_strictly_later_rows_and_last_among_them() {
     assert!(seen.contains(&(crate::support::indicator_id(1), crate::support::version(2))));
     let none = get(
         &test.app,
-        &format!("/api1/collections/default/objects/?added_after=2999-01-01T00:00:00Z"),
+        "/api1/collections/default/objects/?added_after=2999-01-01T00:00:00Z",
     )
     .await;
     assert_eq!(none.body, "{}");
