@@ -19,6 +19,7 @@ const DIAGNOSTICS_QUOTED: usize = 3;
 
 impl Hub {
     /// Adds the objects of a TAXII envelope (`body`, already size-checked by the transport).
+    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, account = %caller.account))]
     pub async fn add_objects<B>(
         &self,
         caller: &Caller,
@@ -46,6 +47,12 @@ impl Hub {
             failures,
         };
         let status = self.store.ingest(request).await?;
+        tracing::debug!(
+            n_successes = status.successes.len(),
+            n_failures = status.failures.len(),
+            status_id = %status.id,
+            "ingest committed"
+        );
         Ok(status_resource(&status))
     }
 
@@ -73,6 +80,12 @@ impl Hub {
 fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<StatusEntry>)> {
     let text =
         std::str::from_utf8(body).map_err(|_| HubError::Unprocessable("the body is not UTF-8".to_owned()))?;
+    // serde also reads a struct from a JSON array (`[]`, `[[...]]`): an envelope is a JSON object only.
+    if !text.trim_start().starts_with('{') {
+        return Err(HubError::Unprocessable(
+            "the body is not a TAXII envelope: expected a JSON object".to_owned(),
+        ));
+    }
     let envelope: EnvelopeIn<'_> = serde_json::from_str(text)
         .map_err(|err| HubError::Unprocessable(format!("the body is not a TAXII envelope: {err}")))?;
     let raws = envelope.objects.unwrap_or_default();

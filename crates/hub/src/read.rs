@@ -73,6 +73,7 @@ pub struct ListPage {
 
 impl Hub {
     /// Serves one page of a list endpoint.
+    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, kind = ?kind))]
     pub async fn list(
         &self,
         caller: &Caller,
