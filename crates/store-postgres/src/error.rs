@@ -14,11 +14,17 @@ pub(crate) fn from_pg(err: tokio_postgres::Error) -> StoreError {
     let Some(code) = err.code() else {
         // No SQLSTATE: the connection broke, could not be opened, or the protocol failed. The first two
         // are worth retrying: the server may come back.
-        let io_failure = std::error::Error::source(&err).is_some_and(|source| source.is::<std::io::Error>());
+        let source = std::error::Error::source(&err);
+        let io_failure = source.is_some_and(|source| source.is::<std::io::Error>());
+        // The driver's own text omits the cause ("error connecting to server"); name it.
+        let message = match source {
+            Some(source) => format!("{err}: {source}"),
+            None => err.to_string(),
+        };
         return if err.is_closed() || io_failure {
-            StoreError::Unavailable(err.to_string())
+            StoreError::Unavailable(message)
         } else {
-            StoreError::Backend(err.to_string())
+            StoreError::Backend(message)
         };
     };
     let message = match err.as_db_error() {
