@@ -2,7 +2,9 @@
 
 Usage: python taxii2_client.py BASE_URL USER PASSWORD
 Covers discovery, API root, collections, add_objects + status, get_objects paged with as_pages over 1,200
-objects, the manifest paged, object versions, get_object with match[version], and delete. Exits non-zero
+objects, the manifest paged, object versions, get_object with match[version], and delete; then the stix2
+library's TAXII data store (TAXIICollectionSink/Source, built on taxii2-client): add, get, new version,
+all_versions, query with filters. Exits non-zero
 (an AssertionError or an HTTP error from the client) on any disagreement; prints one summary line on success.
 """
 import json
@@ -100,7 +102,25 @@ def main():
     remaining = sum(len(m.get("objects", [])) for m in as_pages(collection.get_manifest, per_request=500))
     assert remaining == N_OBJECTS, remaining
 
+    stix2_data_store(collection)
     print(json.dumps({"taxii2_client_interop": "ok", "objects_pages": pages, "manifest_pages": manifest_pages}))
+
+
+def stix2_data_store(collection):
+    """The stix2 library's TAXII data store over the same collection (skipped if stix2 is not installed)."""
+    try:
+        from stix2 import Filter, Indicator, TAXIICollectionSink, TAXIICollectionSource
+    except ImportError:
+        return
+    sink, source = TAXIICollectionSink(collection), TAXIICollectionSource(collection)
+    indicator_v1 = Indicator(name="stix2 sink", pattern="[ipv4-addr:value = '198.51.100.7']", pattern_type="stix")
+    sink.add(indicator_v1)
+    assert source.get(indicator_v1.id).id == indicator_v1.id
+    sink.add(indicator_v1.new_version(name="stix2 sink v2"))
+    assert source.get(indicator_v1.id).name == "stix2 sink v2"
+    assert len(source.all_versions(indicator_v1.id)) == 2
+    found = source.query([Filter("type", "=", "indicator"), Filter("name", "=", "stix2 sink v2")])
+    assert [o.id for o in found] == [indicator_v1.id], found
 
 
 if __name__ == "__main__":
