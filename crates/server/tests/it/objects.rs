@@ -93,7 +93,15 @@ async fn bodies_over_max_content_length_get_413_measured_even_when_chunked() {
 async fn unprocessable_bodies_get_422() {
     let test = test_hub().await;
     let path = "/api1/collections/default/objects/";
-    for body in ["not json", "[1,2]", r#"{"objects": 5}"#] {
+    for body in [
+        "not json",
+        "[1,2]",
+        r#"{"objects": 5}"#,
+        "[]",
+        "[null]",
+        r#"[[{"type": "x"}]]"#,
+        "\"text\"",
+    ] {
         let reply = send(&test.app, post_as(path, &admin(), body.to_owned())).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(reply.header("content-type"), Some(TAXII));
