@@ -34,6 +34,11 @@ use crate::error::from_pool;
 /// Connections per process unless the caller asks for another number.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 
+/// A transaction idle this long is ended by the server. A writer holds its collection's clock row until it
+/// commits, so a frozen process (stopped, or cut off without a TCP reset) must not block every other node's
+/// writes to that collection for longer than this; no transaction of ours waits on the client that long.
+const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 60_000;
+
 /// How long a caller waits for a free connection, and for a new one to open, before `Unavailable`.
 const POOL_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -70,6 +75,8 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("stixhub");
         }
+        let options = session_options(config.get_options());
+        config.options(&options);
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -95,6 +102,16 @@ impl PostgresStore {
         schema::recorded_version(&self.client().await?).await
     }
 
+    /// The value of server setting `name` on this store's connections (for diagnostics and tests).
+    pub async fn session_setting(&self, name: &str) -> StoreResult<String> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT current_setting($1)", &[&name])
+            .await
+            .map_err(error::from_pg)?;
+        error::column(&row, 0)
+    }
+
     /// The schema version this binary migrates to.
     pub fn current_schema_version() -> i32 {
         schema::SCHEMA_VERSION
@@ -102,6 +119,15 @@ impl PostgresStore {
 
     async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
         self.pool.get().await.map_err(from_pool)
+    }
+}
+
+/// The server options of every connection: the URL's own (e.g. `-csearch_path=…`), then ours.
+fn session_options(url_options: Option<&str>) -> String {
+    let ours = format!("-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}");
+    match url_options {
+        Some(options) if !options.trim().is_empty() => format!("{options} {ours}"),
+        _ => ours,
     }
 }
 

@@ -101,3 +101,21 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     outputs.extend(slots.into_iter().flatten());
     outputs
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_keep_the_url_options_and_end_idle_transactions() {
+    let Some(url) = database_url("sessions_keep_the_url_options_and_end_idle_transactions") else {
+        return;
+    };
+    let schema = TestSchema::create(&url).await;
+    let store = PostgresStore::connect(&schema.url()).await.expect("connect");
+    let search_path = store.session_setting("search_path").await.expect("setting");
+    assert!(search_path.contains(schema.name()), "{search_path}");
+    let idle_timeout = store
+        .session_setting("idle_in_transaction_session_timeout")
+        .await
+        .expect("setting");
+    assert_eq!(idle_timeout, "1min");
+    drop(store);
+    drop(schema);
+}
