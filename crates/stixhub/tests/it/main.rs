@@ -5,6 +5,7 @@ mod cli;
 mod pattern_cli;
 mod pattern_oracle;
 mod taxii_admin_cli;
+mod taxii_conformance;
 mod taxii_crash;
 mod taxii_interop;
 mod taxii_postgres;
