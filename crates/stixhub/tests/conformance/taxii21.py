@@ -400,6 +400,11 @@ class Suite:
             ("*/*", 200, "Accept */* served as TAXII 2.1 (decision)"),
             (None, 200, "missing Accept served as TAXII 2.1 (decision)"),
             ("application/stix+json;version=2.1", 406, "objects endpoint Accept STIX only -> 406"),
+            ("Application/TAXII+JSON;Version=2.1", 200, "Accept media type is case-insensitive"),
+            ('application/taxii+json;version="2.1"', 200, "Accept with a quoted version accepted"),
+            ("application/taxii+json;q=0.5;version=2.1", 200, "Accept with q before version accepted"),
+            ("application/taxii+json;version=2.1;q=0, text/html", 406, "Accept with TAXII at q=0 -> 406"),
+            ("text/html;q=0.9, application/taxii+json;version=2.1;q=0.8", 200, "Accept with q-values accepted"),
         ]:
             r = self.c.request("GET", objs, accept=accept)
             check(r.status == want, name, f"Accept {accept!r} -> {r!r}")
@@ -875,6 +880,11 @@ class Suite:
         for path in (self.cpath().rstrip("/"), self.cpath() + "objects", self.cpath() + "manifest"):
             r = self.c.request("GET", path)
             check(r.status == 200, "bare path (no trailing slash) served (decision)", f"{path}: {r!r}")
+        r = self.c.request("GET", self.cpath() + "objects/?foo=bar&limit=1")
+        check(r.status == 200, "unknown query parameter ignored", f"{r!r}")
+        r = self.c.request("POST", self.cpath() + "objects/", content_type="Application/TAXII+JSON; Version=2.1",
+                           body=json.dumps({"objects": [indicator()]}))
+        check(r.status == 202, "POST Content-Type is case-insensitive", f"{r!r}")
         r = self.c.request("PUT", self.cpath() + "objects/", content_type=TAXII, body="{}")
         check(r.status in (404, 405), "unsupported method -> 405", f"{r!r}")
         r = self.c.request("GET", self.root + "collections/default/nonsense/")
@@ -1068,6 +1078,73 @@ class Suite:
         check(set(seen) == set(posted), "paging during writes loses nothing",
               f"missing {len(set(posted) - set(seen))} of {len(posted)}, extra {len(set(seen) - set(posted))}")
 
+    def exact_bytes_and_races(self):
+        """Served bytes equal posted bytes; the same object posted concurrently is stored once."""
+        oid = f"indicator--{uuid.uuid4()}"
+        raw_obj = ('{"valid_from":"2026-01-01T00:00:00Z","type":"indicator","id":"' + oid + '",'
+                   '"spec_version":"2.1","created":"2026-01-01T00:00:00.100Z","modified":"2026-01-01T00:00:00.100000Z",'
+                   '"name":"caf\u00e9 \u2603 über","pattern":"[ipv4-addr:value = \'198.51.100.9\']",'
+                   '"pattern_type":"stix","x_conformance_float":1.50,"x_conformance_big":12345678901234567890}')
+        r = self.post(None, raw='{"objects":[' + raw_obj + ']}')
+        check((r.json() or {}).get("success_count") == 1, "odd-but-valid object accepted", f"{r!r}")
+        g = self.c.request("GET", self.cpath() + f"objects/{oid}/")
+        check(raw_obj.encode("utf-8") in g.body, "object served byte for byte as posted (key order, escapes, 1.50, timestamps)",
+              f"{g.body[:400]!r}")
+        # same objects posted by 4 threads at once: stored once each
+        objs = [indicator() for _ in range(20)]
+        replies = []
+
+        def send():
+            replies.append(self.post(objs))
+        ts = [threading.Thread(target=send) for _ in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        for rr in replies:
+            check(rr.status == 202 and (rr.json() or {}).get("success_count") == 20,
+                  "concurrent duplicate POSTs all succeed", f"{rr!r}")
+        ids = ",".join(o["id"] for o in objs)
+        m = self.get_list("manifest", [("match[id]", ids), ("match[version]", "all")])
+        got = [x["id"] for x in (m.json() or {}).get("objects", [])]
+        check(sorted(got) == sorted(o["id"] for o in objs), "concurrent duplicate POSTs store each object once",
+              f"{len(got)} records for 20 objects")
+        # the same object twice in one envelope
+        o = indicator()
+        r = self.post([o, o])
+        st = r.json() or {}
+        check(r.status == 202 and st.get("failure_count") == 0 and st.get("total_count") == 2
+              and st.get("success_count") == 2, "an object twice in one envelope: two successes", f"{r!r}")
+        m = self.get_list("manifest", [("match[id]", o["id"]), ("match[version]", "all")])
+        check(len((m.json() or {}).get("objects", [])) == 1, "an object twice in one envelope is stored once", f"{m!r}")
+        # concurrent new versions of one id: all kept, last = newest modified
+        vid = f"indicator--{uuid.uuid4()}"
+        mods = [f"2026-10-01T00:00:{k:02d}.000Z" for k in range(12)]
+
+        def version(k):
+            self.post([indicator(vid, modified=mods[k], created=mods[0])])
+        ts = [threading.Thread(target=version, args=(k,)) for k in range(12)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        g = self.get_list("versions", [], oid=vid)
+        check(sorted((g.json() or {}).get("versions", [])) == mods, "concurrent versions all stored", f"{g!r}")
+        g = self.get_list("object", [], oid=vid)
+        check([x.get("modified") for x in (g.json() or {}).get("objects", [])] == [mods[-1]],
+              "after concurrent versions, last is the newest modified", f"{g!r}")
+
+    def auth_cost(self):
+        """Trap 17: a Basic credential is not re-hashed with a slow KDF on every request."""
+        import time
+        for name, auth in (("Basic", self.admin), ("Bearer", self.token), ("Basic (reader)", self.reader)):
+            self.c.request("GET", self.root + "collections/", auth=auth)
+            start = time.monotonic()
+            for _ in range(60):
+                self.c.request("GET", self.root + "collections/", auth=auth)
+            took = time.monotonic() - start
+            check(took < 6.0, f"60 authenticated requests ({name}) take under 6 s", f"{took:.1f} s")
+
     def run(self):
         self.discovery()
         if not self.root:
@@ -1080,11 +1157,13 @@ class Suite:
         self.post_and_status()
         self.versions_and_filters()
         self.interop_and_versions()
+        self.exact_bytes_and_races()
         self.bulk_paging()
         self.paging_during_writes()
         self.more_paging_and_scoping()
         self.size_limits()
         self.trailing_slash_and_misc()
+        self.auth_cost()
 
 
 def main(argv):
