@@ -28,6 +28,27 @@ pub(crate) fn version_key(version: &Timestamp) -> i64 {
     i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN + 1 } else { i64::MAX })
 }
 
+/// The `date_added` (microseconds) an unversioned object must have for `version` to name its one version: an
+/// unversioned object's version is shown as its `date_added`. `None` below microsecond precision.
+pub(crate) fn unversioned_date_added(version: &Timestamp) -> Option<i64> {
+    let nanos = version.unix_nanos();
+    if nanos % 1000 == 0 {
+        i64::try_from(nanos / 1000).ok()
+    } else {
+        None
+    }
+}
+
+/// The key an exact `match[version]` compares with a row's: its version, or for an unversioned row its
+/// `date_added` in nanoseconds (the instant shown as its version).
+fn exact_key(version: i64, date_added: i64) -> i64 {
+    if version == UNVERSIONED {
+        date_added.saturating_mul(1000)
+    } else {
+        version
+    }
+}
+
 /// Microseconds since the epoch, now.
 pub(crate) fn now_micros() -> i64 {
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -179,21 +200,21 @@ pub(crate) fn delete(
     spec_versions: &[String],
 ) -> StoreResult<u64> {
     let coll = collection_seq(conn, collection)?;
-    let rows: Vec<(i64, i64, String, i64)> = conn
+    let rows: Vec<(i64, i64, String, i64, i64)> = conn
         .prepare_cached(
-            "SELECT seq, version, spec_version, flags FROM objects WHERE coll = ?1 AND stix_id = ?2",
+            "SELECT seq, version, spec_version, flags, date_added FROM objects WHERE coll = ?1 AND stix_id = ?2",
         )
         .and_then(|mut stmt| {
             stmt.query_map(params![coll, object_id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
             })?
             .collect()
         })
         .map_err(from_sqlite)?;
-    let candidates: Vec<(i64, i64)> = rows
+    let candidates: Vec<(i64, i64, i64)> = rows
         .iter()
         .filter(|row| spec_versions.is_empty() || spec_versions.contains(&row.2))
-        .map(|row| (row.0, row.1))
+        .map(|row| (row.0, row.1, exact_key(row.1, row.4)))
         .collect();
     let doomed = select_versions(&candidates, versions);
     let mut delete = conn
@@ -202,7 +223,7 @@ pub(crate) fn delete(
     for seq in &doomed {
         delete.execute([seq]).map_err(from_sqlite)?;
     }
-    let remaining: Vec<&(i64, i64, String, i64)> =
+    let remaining: Vec<&(i64, i64, String, i64, i64)> =
         rows.iter().filter(|row| !doomed.contains(&row.0)).collect();
     let min = remaining.iter().map(|row| row.1).min();
     let max = remaining.iter().map(|row| row.1).max();
@@ -218,8 +239,8 @@ pub(crate) fn delete(
     Ok(doomed.len() as u64)
 }
 
-/// The seqs of `rows` (seq, version) that `selector` picks, over one object's versions.
-fn select_versions(rows: &[(i64, i64)], selector: &VersionSelector) -> Vec<i64> {
+/// The seqs of `rows` (seq, version, exact key) that `selector` picks, over one object's versions.
+fn select_versions(rows: &[(i64, i64, i64)], selector: &VersionSelector) -> Vec<i64> {
     match selector {
         VersionSelector::All => rows.iter().map(|row| row.0).collect(),
         VersionSelector::Pick { first, last, exact } => {
@@ -228,7 +249,7 @@ fn select_versions(rows: &[(i64, i64)], selector: &VersionSelector) -> Vec<i64> 
             let exact: Vec<i64> = exact.iter().map(version_key).collect();
             rows.iter()
                 .filter(|row| {
-                    (*first && Some(row.1) == min) || (*last && Some(row.1) == max) || exact.contains(&row.1)
+                    (*first && Some(row.1) == min) || (*last && Some(row.1) == max) || exact.contains(&row.2)
                 })
                 .map(|row| row.0)
                 .collect()

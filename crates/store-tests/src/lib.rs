@@ -17,8 +17,8 @@ pub use crate::access::{
 };
 pub use crate::objects::{
     delete_removes_versions_and_repairs_selection, duplicates_store_nothing_new,
-    id_type_and_spec_version_filters, objects_come_back_byte_identical, revoked_is_final,
-    unversioned_objects_have_one_version,
+    id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
+    objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
 pub use crate::versions::{version_selection_after_added_after, version_selection_first_last_all_exact};
@@ -38,6 +38,7 @@ macro_rules! conformance_suite {
             unversioned_objects_have_one_version,
             objects_come_back_byte_identical,
             id_type_and_spec_version_filters,
+            multi_type_filters_page_in_date_added_order,
             statuses_persist,
             accounts_tokens_and_grants,
             collections_and_api_roots,

@@ -191,3 +191,69 @@ pub async fn id_type_and_spec_version_filters(store: &dyn Store) {
         "different fields are ANDed"
     );
 }
+
+fn typed(object_type: &str, n: u32) -> NewObject {
+    let id = format!("{object_type}--00000000-0000-4000-8000-{n:012}");
+    NewObject {
+        id: id.clone(),
+        object_type: object_type.to_owned(),
+        version: Some(Timestamp::parse("2020-01-01T00:00:00.000Z").expect("timestamp")),
+        spec_version: "2.1".to_owned(),
+        revoked: false,
+        raw: format!(r#"{{"type":"{object_type}","id":"{id}"}}"#),
+    }
+}
+
+/// Several `match[type]` values page together in `date_added` order, with `limit`, positions and
+/// `added_after`, whatever the mix (interleaved, rare, absent types).
+pub async fn multi_type_filters_page_in_date_added_order(store: &dyn Store) {
+    let coll = collection(store, "multi-type").await;
+    let kinds = ["malware", "indicator", "tool", "indicator", "indicator"];
+    let objects: Vec<NewObject> = (0..40u32)
+        .map(|n| typed(kinds[n as usize % kinds.len()], n))
+        .collect();
+    for chunk in objects.chunks(7) {
+        ingest(store, &coll, chunk.to_vec()).await;
+    }
+    let wanted = ["tool".to_owned(), "malware".to_owned(), "campaign".to_owned()];
+    let mut all = query(&coll);
+    all.versions = VersionSelector::All;
+    let everything = run(store, all).await.records;
+    let expected: Vec<String> = everything
+        .iter()
+        .filter(|r| wanted.contains(&r.object_type))
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(expected.len(), 16);
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let mut page_query = query(&coll);
+        page_query.types = wanted.to_vec();
+        page_query.limit = 5;
+        page_query.after = after;
+        let page = run(store, page_query).await;
+        assert!(page.records.len() <= 5);
+        seen.extend(page.records.iter().map(|r| r.id.clone()));
+        after = page.records.last().map(|r| r.position());
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+    let mut later = query(&coll);
+    later.types = wanted.to_vec();
+    later.added_after = Some(everything[20].date_added);
+    let later_ids: Vec<String> = run(store, later)
+        .await
+        .records
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let expected_later: Vec<String> = everything[21..]
+        .iter()
+        .filter(|r| wanted.contains(&r.object_type))
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(later_ids, expected_later);
+}
