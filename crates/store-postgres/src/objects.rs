@@ -16,7 +16,7 @@ use store::{
 };
 
 use crate::error::{column, from_pg};
-use crate::plan::{FIRST, LAST, StoredVersion, plan_ingest, version_key};
+use crate::plan::{FIRST, LAST, StoredVersion, exact_key, plan_ingest, version_key};
 use crate::status::pack_entries;
 
 /// Locks the collection's clock row; returns (collection key, last `date_added`, database clock in µs).
@@ -214,19 +214,23 @@ pub(crate) async fn delete(
     let lock = lock_collection(&tx, collection).await?;
     let rows = tx
         .query(
-            "SELECT version, spec_version, flags FROM objects WHERE coll = $1 AND stix_id = $2",
+            "SELECT version, spec_version, flags, date_added FROM objects WHERE coll = $1 AND stix_id = $2",
             &[&lock.coll, &object_id],
         )
         .await
         .map_err(from_pg)?;
     let mut versions: Vec<(i64, String, i16)> = Vec::with_capacity(rows.len());
+    let mut exact_keys: Vec<i64> = Vec::with_capacity(rows.len());
     for row in &rows {
-        versions.push((column(row, 0)?, column(row, 1)?, column(row, 2)?));
+        let version: i64 = column(row, 0)?;
+        versions.push((version, column(row, 1)?, column(row, 2)?));
+        exact_keys.push(exact_key(version, column(row, 3)?));
     }
-    let candidates: Vec<i64> = versions
+    let candidates: Vec<(i64, i64)> = versions
         .iter()
-        .filter(|v| spec_versions.is_empty() || spec_versions.contains(&v.1))
-        .map(|v| v.0)
+        .zip(&exact_keys)
+        .filter(|(v, _)| spec_versions.is_empty() || spec_versions.contains(&v.1))
+        .map(|(v, key)| (v.0, *key))
         .collect();
     let doomed = select_versions(&candidates, selector);
     if doomed.is_empty() {
@@ -258,18 +262,20 @@ pub(crate) async fn delete(
     Ok(deleted)
 }
 
-/// The versions among `candidates` (one object's) that `selector` picks.
-fn select_versions(candidates: &[i64], selector: &VersionSelector) -> Vec<i64> {
+/// The versions among `candidates` (one object's (version, exact key)) that `selector` picks.
+fn select_versions(candidates: &[(i64, i64)], selector: &VersionSelector) -> Vec<i64> {
     match selector {
-        VersionSelector::All => candidates.to_vec(),
+        VersionSelector::All => candidates.iter().map(|(v, _)| *v).collect(),
         VersionSelector::Pick { first, last, exact } => {
-            let min = candidates.iter().min().copied();
-            let max = candidates.iter().max().copied();
+            let min = candidates.iter().map(|(v, _)| *v).min();
+            let max = candidates.iter().map(|(v, _)| *v).max();
             let exact: Vec<i64> = exact.iter().map(version_key).collect();
             candidates
                 .iter()
-                .copied()
-                .filter(|v| (*first && Some(*v) == min) || (*last && Some(*v) == max) || exact.contains(v))
+                .filter(|(v, key)| {
+                    (*first && Some(*v) == min) || (*last && Some(*v) == max) || exact.contains(key)
+                })
+                .map(|(v, _)| *v)
                 .collect()
         }
     }

@@ -68,6 +68,27 @@ struct KnownVersion {
     origin: Origin,
 }
 
+/// The `date_added` (microseconds) an unversioned object must have for `version` to name its one version: an
+/// unversioned object's version is shown as its `date_added`. `None` below microsecond precision.
+pub(crate) fn unversioned_date_added(version: &Timestamp) -> Option<i64> {
+    let nanos = version.unix_nanos();
+    if nanos % 1000 == 0 {
+        i64::try_from(nanos / 1000).ok()
+    } else {
+        None
+    }
+}
+
+/// The key an exact `match[version]` compares with a row's: its version, or for an unversioned row its
+/// `date_added` in nanoseconds (the instant shown as its version).
+pub(crate) fn exact_key(version: i64, date_added: i64) -> i64 {
+    if version == UNVERSIONED {
+        date_added.saturating_mul(1000)
+    } else {
+        version
+    }
+}
+
 /// The `version` column for a version instant (nanoseconds, clamped to the i64 range above `UNVERSIONED`).
 pub(crate) fn version_key(version: &Timestamp) -> i64 {
     let nanos = version.unix_nanos();

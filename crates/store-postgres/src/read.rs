@@ -14,7 +14,7 @@ use store::{CollectionId, ObjectQuery, Page, Projection, StoreResult, StoredObje
 use tokio_postgres::types::ToSql;
 
 use crate::error::{column, from_pg};
-use crate::plan::{FIRST, LAST, UNVERSIONED, version_key};
+use crate::plan::{FIRST, LAST, UNVERSIONED, unversioned_date_added, version_key};
 
 /// A statement under construction: SQL text and its parameters, numbered in order.
 struct Statement {
@@ -155,11 +155,19 @@ fn push_version_selection(stmt: &mut Statement, query: &ObjectQuery) {
     if !exact.is_empty() {
         let keys: Vec<i64> = exact.iter().map(version_key).collect();
         let list = stmt.bind(keys);
-        // An unversioned object's single version is never equal to a requested instant.
         let unversioned = stmt.bind(UNVERSIONED);
         alternatives.push(format!(
             "(o.version = ANY({list}) AND o.version <> {unversioned})"
         ));
+        // An unversioned object's single version is shown as its `date_added` (manifest, versions), so that
+        // instant selects it.
+        let added: Vec<i64> = exact.iter().filter_map(unversioned_date_added).collect();
+        if !added.is_empty() {
+            let added = stmt.bind(added);
+            alternatives.push(format!(
+                "(o.version = {unversioned} AND o.date_added = ANY({added}))"
+            ));
+        }
     }
     if alternatives.is_empty() {
         stmt.sql.push_str(" AND false");

@@ -8,7 +8,8 @@
 //! 3. keep rows strictly after `after` (a `Position`), order by `date_added` ascending, return at most
 //!    `limit`, and say whether more rows follow.
 //!
-//! Unversioned objects have exactly one version, which is both first and last.
+//! Unversioned objects have exactly one version, which is both first and last; TAXII shows it as the row's
+//! `date_added`, so an `exact` instant equal to that `date_added` selects it (reads and `delete_object`).
 
 use stix::timestamp::Timestamp;
 

@@ -39,9 +39,7 @@ OPEN = []
 # Failures of these checks are known, open server bugs (written down in the conformance README): they print
 # `OPEN <check>: <detail>` and do not fail the run, so the suite stays green while they are tracked. A check
 # listed here that passes prints `FIXED <check>` so the entry can be removed.
-KNOWN_OPEN = {
-    "SCO/marking match[version]=its manifest version",
-}
+KNOWN_OPEN: set = set()
 
 
 def check(cond, name, detail=""):
@@ -967,6 +965,18 @@ class Suite:
                 g = self.get_list("object", [("match[version]", recs[0]["version"])], oid=o["id"])
                 check(g.status == 200 and len((g.json() or {}).get("objects", [])) == 1,
                       "SCO/marking match[version]=its manifest version", f"{g!r}")
+        # an SCO deleted by the version its manifest record shows (its date_added)
+        ip2 = {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{uuid.uuid4()}", "value": "203.0.113.78"}
+        self.post([ip2])
+        m = self.get_list("manifest", [("match[id]", ip2["id"])])
+        shown = ((m.json() or {}).get("objects") or [{}])[0].get("version")
+        if check(shown, "SCO manifest version shown", f"{m!r}"):
+            r = self.c.request("DELETE", self.cpath() + f"objects/{ip2['id']}/" + q([("match[version]", "2020-01-01T00:00:00.000Z")]))
+            g = self.c.request("GET", self.cpath() + f"objects/{ip2['id']}/")
+            check(g.status == 200, "DELETE of an SCO by another instant removes nothing", f"{r!r} then {g!r}")
+            r = self.c.request("DELETE", self.cpath() + f"objects/{ip2['id']}/" + q([("match[version]", shown)]))
+            g = self.c.request("GET", self.cpath() + f"objects/{ip2['id']}/")
+            check(r.status == 200 and g.status == 404, "DELETE of an SCO by its shown version removes it", f"{r!r} then {g!r}")
         # status details carry the object's modified as version
         i3 = indicator(modified="2026-08-01T00:00:00.5000Z", created="2026-08-01T00:00:00.000Z")
         r = self.post([i3])
