@@ -24,33 +24,28 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
         Err(err) => return Err(err),
     };
     let mut params: Vec<Value> = vec![Value::Integer(coll)];
-    let mut sql =
-        String::from("SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version");
-    if query.projection == Projection::Full {
-        sql.push_str(", o.raw");
-    }
-    sql.push_str(" FROM objects o");
-    if !query.ids.is_empty() {
-        sql.push_str(" INDEXED BY objects_identity");
-    } else if query.types.len() == 1 {
-        sql.push_str(" INDEXED BY objects_type");
-    }
-    sql.push_str(" WHERE o.coll = ?1");
-    push_in_list(&mut sql, &mut params, "o.stix_id", &query.ids);
-    push_in_list(&mut sql, &mut params, "o.object_type", &query.types);
-    push_in_list(&mut sql, &mut params, "o.spec_version", &query.spec_versions);
-    if let Some(added_after) = query.added_after {
-        params.push(Value::Integer(added_after));
-        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
-    }
-    if let Some(after) = query.after {
-        params.push(Value::Integer(after.0));
-        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
-    }
-    push_version_selection(&mut sql, &mut params, query);
     let limit = query.limit.max(1);
-    params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1));
-    sql.push_str(&format!(" ORDER BY o.date_added LIMIT ?{}", params.len()));
+    let limit_plus_one = Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1);
+    let sql = if query.ids.is_empty() && query.types.len() > 1 {
+        // One ordered index range per type, each cut at limit + 1, merged: never a scan of the whole
+        // collection for rare types, never a sort of more than types × (limit + 1) rows.
+        let mut branches = Vec::with_capacity(query.types.len());
+        for object_type in &query.types {
+            let branch = branch_sql(query, Some(object_type), &mut params);
+            params.push(limit_plus_one.clone());
+            branches.push(format!("SELECT * FROM ({branch} LIMIT ?{})", params.len()));
+        }
+        params.push(limit_plus_one);
+        format!(
+            "{} ORDER BY 1 LIMIT ?{}",
+            branches.join(" UNION ALL "),
+            params.len()
+        )
+    } else {
+        let branch = branch_sql(query, None, &mut params);
+        params.push(limit_plus_one);
+        format!("{branch} LIMIT ?{}", params.len())
+    };
 
     let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
     let with_raw = query.projection == Projection::Full;
@@ -97,6 +92,41 @@ pub(crate) fn object_exists(
         .map_err(from_sqlite)?;
     stmt.query_row(rusqlite::params![coll, object_id], |row| row.get(0))
         .map_err(from_sqlite)
+}
+
+/// `SELECT … ORDER BY date_added` over one index range: the rows of `query`, restricted to `only_type` when
+/// given (otherwise to `query.types`), with the version selection applied. Pushes its parameters.
+fn branch_sql(query: &ObjectQuery, only_type: Option<&String>, params: &mut Vec<Value>) -> String {
+    let mut sql =
+        String::from("SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version");
+    if query.projection == Projection::Full {
+        sql.push_str(", o.raw");
+    }
+    sql.push_str(" FROM objects o");
+    let types: &[String] = match only_type {
+        Some(object_type) => std::slice::from_ref(object_type),
+        None => &query.types,
+    };
+    if !query.ids.is_empty() {
+        sql.push_str(" INDEXED BY objects_identity");
+    } else if types.len() == 1 {
+        sql.push_str(" INDEXED BY objects_type");
+    }
+    sql.push_str(" WHERE o.coll = ?1");
+    push_in_list(&mut sql, params, "o.stix_id", &query.ids);
+    push_in_list(&mut sql, params, "o.object_type", types);
+    push_in_list(&mut sql, params, "o.spec_version", &query.spec_versions);
+    if let Some(added_after) = query.added_after {
+        params.push(Value::Integer(added_after));
+        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
+    }
+    if let Some(after) = query.after {
+        params.push(Value::Integer(after.0));
+        sql.push_str(&format!(" AND o.date_added > ?{}", params.len()));
+    }
+    push_version_selection(&mut sql, params, query);
+    sql.push_str(" ORDER BY o.date_added");
+    sql
 }
 
 fn push_in_list(sql: &mut String, params: &mut Vec<Value>, column: &str, values: &[String]) {
