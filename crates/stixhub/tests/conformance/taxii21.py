@@ -565,6 +565,18 @@ class Suite:
               "wrong spec_version -> 422 or a failure", f"{r!r}")
         g = self.c.request("GET", self.cpath() + f"objects/{v20['id']}/")
         check(g.status == 404, "wrong spec_version object not stored", f"{g!r}")
+        # garbage entries inside a well-formed envelope: failures that still name an id and a version
+        r = self.post(None, raw='{"objects": [{"foo": 1}, 5, "text", null, {"type": "indicator"}]}')
+        check(r.status in (202, 422), "garbage entries in an envelope -> 202 with failures (or 422)", f"{r!r}")
+        if r.status == 202:
+            self.check_status(r.json() or {}, 5, 0, 5, "garbage entries")
+        r = self.c.request("POST", self.cpath() + "objects/", accept="text/html", content_type=TAXII,
+                           body=json.dumps({"objects": [indicator()]}))
+        check(r.status == 406, "POST with Accept text/html -> 406", f"{r!r}")
+        byid = indicator()
+        r = self.post([byid], coll=self.coll_id)
+        g = self.c.request("GET", self.cpath("default") + f"objects/{byid['id']}/")
+        check(r.status == 202 and g.status == 200, "POST by collection id, GET by alias", f"{r!r} / {g!r}")
         # empty envelope
         r = self.post(None, raw="{}")
         check(r.status in (202, 422), "empty envelope -> 202 (0 objects) or 422", f"{r!r}")
@@ -873,6 +885,15 @@ class Suite:
         under2 += " " * (min(mcl, 4 * 1024 * 1024) - len(under2))
         r = self.c.request("POST", objs, content_type=TAXII, body=under2, chunked=True)
         check(r.status == 202, "chunked body at max_content_length is not 413", f"{len(under2)} bytes: {r!r}")
+        # the exact boundary: max_content_length bytes pass, one more is 413
+        exact = json.dumps({"objects": [indicator()]})
+        exact = (exact + " " * (mcl - len(exact))).encode()
+        r = self.c.request("POST", objs, content_type=TAXII, body=exact)
+        check(r.status == 202, "body of exactly max_content_length bytes is not 413", f"{len(exact)} bytes: {r!r}")
+        r = self.c.request("POST", objs, content_type=TAXII, body=exact + b" ")
+        check(r.status == 413, "body of max_content_length + 1 bytes is 413", f"{len(exact) + 1} bytes: {r!r}")
+        r = self.c.request("POST", objs, content_type=TAXII, body=exact + b" ", chunked=True)
+        check(r.status == 413, "chunked body of max_content_length + 1 bytes is 413", f"{len(exact) + 1} bytes: {r!r}")
 
     def trailing_slash_and_misc(self):
         for path in (self.cpath().rstrip("/"), self.cpath() + "objects", self.cpath() + "manifest"):
