@@ -986,6 +986,19 @@ class Suite:
                 g = self.get_list("object", [("match[version]", recs[0]["version"])], oid=o["id"])
                 check(g.status == 200 and len((g.json() or {}).get("objects", [])) == 1,
                       "SCO/marking match[version]=its manifest version", f"{g!r}")
+        # an SCO without spec_version is 2.1: served as posted, matched by match[spec_version]=2.1
+        bare = {"type": "domain-name", "id": f"domain-name--{uuid.uuid4()}", "value": "conformance.example"}
+        r = self.post([bare])
+        check((r.json() or {}).get("success_count") == 1, "SCO without spec_version accepted", f"{r!r}")
+        g = self.get_list("objects", [("match[id]", bare["id"]), ("match[spec_version]", "2.1")])
+        check((g.json() or {}).get("objects") == [bare], "SCO without spec_version: match[spec_version]=2.1, served as posted",
+              f"{g!r}")
+        m = self.get_list("manifest", [("match[id]", bare["id"])])
+        recs = (m.json() or {}).get("objects", [])
+        check(len(recs) == 1 and recs[0].get("media_type") in (STIX, None), "SCO without spec_version: manifest media_type 2.1",
+              f"{recs}")
+        g = self.get_list("objects", [("match[id]", bare["id"]), ("match[type]", "domain-name")])
+        check(len((g.json() or {}).get("objects", [])) == 1, "match[type] of an SCO type", f"{g!r}")
         # an SCO deleted by the version its manifest record shows (its date_added)
         ip2 = {"type": "ipv4-addr", "spec_version": "2.1", "id": f"ipv4-addr--{uuid.uuid4()}", "value": "203.0.113.78"}
         self.post([ip2])
