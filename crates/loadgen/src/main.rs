@@ -1,6 +1,7 @@
 //! `loadgen`: measures a `stixhub serve` process at N objects over loopback.
 //!
-//! It starts the server binary itself (`--server-bin`) on a fresh `--data` directory so RSS is the server's
+//! It starts the server binary itself (`--server-bin`) on a fresh `--data` directory (or `--database URL`, a fresh
+//! PostgreSQL schema) so RSS is the server's
 //! alone, then runs: ingest (C concurrent clients posting envelopes of B indicators), first-page latency,
 //! a full `next` walk, random `match[id]` GETs (C clients), and reads the server's RSS from /proc after each
 //! phase. Prints one JSON line. Correctness is checked on the way: every POST must report all objects
@@ -32,6 +33,7 @@ struct Options {
     random_gets: u64,
     page: u64,
     data_dir: PathBuf,
+    database: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -43,6 +45,7 @@ fn options() -> anyhow::Result<Options> {
         random_gets: 2000,
         page: 1000,
         data_dir: std::env::temp_dir().join(format!("stixhub-loadgen-{}", std::process::id())),
+        database: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -60,8 +63,9 @@ fn options() -> anyhow::Result<Options> {
             "--random" => options.random_gets = number()?,
             "--page" => options.page = number()?,
             "--data" => options.data_dir = PathBuf::from(&value),
+            "--database" => options.database = Some(value),
             _ => bail!(
-                "usage: loadgen [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR]"
+                "usage: loadgen [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL]"
             ),
         }
     }
@@ -110,9 +114,14 @@ fn rss_mib(pid: u32) -> (f64, f64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let options = options()?;
-    let mut server = tokio::process::Command::new(&options.server_bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&options.data_dir)
+    let mut command = tokio::process::Command::new(&options.server_bin);
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    match &options.database {
+        // The database must be fresh (an empty schema): the walk expects exactly N objects.
+        Some(url) => command.args(["--database", url]),
+        None => command.arg("--data").arg(&options.data_dir),
+    };
+    let mut server = command
         .env("STIXHUB_ADMIN_PASSWORD", PASSWORD)
         .stderr(Stdio::piped())
         .kill_on_drop(true)
