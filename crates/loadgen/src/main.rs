@@ -1,10 +1,9 @@
 //! `loadgen`: measures a `stixhub serve` process at N objects over loopback.
 //!
 //! It starts the server binary itself (`--server-bin`) on a fresh `--data` directory (or `--database URL`, a fresh
-//! PostgreSQL schema) so RSS is the server's
-//! alone, then runs: ingest (C concurrent clients posting envelopes of B indicators), first-page latency,
-//! a full `next` walk, random `match[id]` GETs (C clients), and reads the server's RSS from /proc after each
-//! phase. Prints one JSON line. Correctness is checked on the way: every POST must report all objects
+//! PostgreSQL schema) so RSS is the server's alone, then runs: ingest (C concurrent clients posting envelopes of
+//! B indicators), first-page latency, a full `next` walk, random `match[id]` GETs (C clients), and reads the
+//! server's RSS from /proc after each phase. Prints one JSON line. Correctness is checked on the way: every POST must report all objects
 //! stored, the walk must return exactly N distinct objects, every `match[id]` exactly its object.
 
 mod http;
