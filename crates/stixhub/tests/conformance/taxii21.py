@@ -3,7 +3,10 @@
 
 Usage:
   taxii21.py BASE_URL --admin USER:PASS --token BEARER --noaccess USER:PASS --reader USER:PASS
-             --bulk-collection ID --private-collection ID
+             --bulk-collection ID --private-collection ID [--second BASE_URL]
+
+`--second` is another server on the same database (PostgreSQL): concurrent writers post through it while the
+reader pages through BASE_URL, and writes and cursors must cross nodes.
 
 `--reader` may read (not write) the default collection; `--noaccess` has no grants; `--bulk-collection`
 is an empty collection that only admin uses (the 1,000-object paging check); `--private-collection` is a
@@ -210,6 +213,10 @@ class Suite:
         self.private = args["private"]
         self.root = None
         self.coll = None
+        # A second server on the same database (PostgreSQL, several nodes): writers post there while the
+        # reader pages here.
+        self.writer = Client(args["second"]) if args.get("second") else self.c
+        self.writer.auth = self.admin
 
     # ---------- helpers ----------
     def cpath(self, coll=None):
@@ -1017,6 +1024,22 @@ class Suite:
         ds = (r.json() or {}).get("successes") or [{}]
         check(ds[0].get("version") == i3["modified"], "status detail version is the object's modified as posted", f"{ds}")
 
+    def second_node(self):
+        """With --second: a write through one node is read through the other at once; cursors cross nodes."""
+        if self.writer is self.c:
+            return
+        o = indicator()
+        r = self.writer.request("POST", self.cpath() + "objects/", content_type=TAXII, body=json.dumps({"objects": [o]}))
+        check(r.status == 202, "POST through the second node", f"{r!r}")
+        g = self.c.request("GET", self.cpath() + f"objects/{o['id']}/")
+        check(g.status == 200, "a write through one node is read through the other at once", f"{g!r}")
+        r = self.get_list("manifest", [("limit", "3")], coll=self.bulk)
+        nxt = (r.json() or {}).get("next")
+        if nxt:
+            a = self.c.request("GET", self.cpath(self.bulk) + "manifest/" + q([("limit", "3"), ("next", nxt)]))
+            b = self.writer.request("GET", self.cpath(self.bulk) + "manifest/" + q([("limit", "3"), ("next", nxt)]))
+            check(a.status == 200 and a.body == b.body, "a next cursor works the same on both nodes", f"{a!r} vs {b!r}")
+
     def more_paging_and_scoping(self):
         """Paging on the object endpoint, date headers of object/versions pages, collection scoping."""
         oid = f"indicator--{uuid.uuid4()}"
@@ -1097,7 +1120,8 @@ class Suite:
         def writer(k):
             for _ in range(15):
                 batch = [indicator() for _ in range(7)]
-                rr = self.post(batch, coll=coll)
+                rr = self.writer.request("POST", self.cpath(coll) + "objects/", content_type=TAXII,
+                                         body=json.dumps({"objects": batch}))
                 if rr.status == 202:
                     posted.extend(o["id"] for o in batch)
         ws = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
@@ -1204,6 +1228,7 @@ class Suite:
         self.exact_bytes_and_races()
         self.bulk_paging()
         self.paging_during_writes()
+        self.second_node()
         self.more_paging_and_scoping()
         self.size_limits()
         self.trailing_slash_and_misc()
@@ -1214,13 +1239,13 @@ def main(argv):
     args = {"base": None}
     it = iter(argv[1:])
     names = {"--admin": "admin", "--token": "token", "--noaccess": "noaccess", "--reader": "reader",
-             "--bulk-collection": "bulk", "--private-collection": "private"}
+             "--bulk-collection": "bulk", "--private-collection": "private", "--second": "second"}
     for a in it:
         if a in names:
             args[names[a]] = next(it)
         else:
             args["base"] = a
-    missing = [k for k in ["base"] + list(names.values()) if not args.get(k)]
+    missing = [k for k in ["base"] + list(names.values()) if not args.get(k) and k != "second"]
     if missing:
         print(__doc__, file=sys.stderr)
         print(f"missing: {missing}", file=sys.stderr)

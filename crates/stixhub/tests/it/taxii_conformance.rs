@@ -1,6 +1,6 @@
 //! The black-box TAXII 2.1 conformance suite (`tests/conformance/taxii21.py`, Python stdlib only) against a
 //! real `stixhub serve`: on embedded SQLite always, and on PostgreSQL (a fresh schema, dropped at the end)
-//! when `STIXHUB_TEST_DATABASE_URL` is set. The harness creates the accounts and collections the suite
+//! when `STIXHUB_TEST_DATABASE_URL` is set, there with a second node taking the concurrent writes. The harness creates the accounts and collections the suite
 //! needs through the admin CLI while the server runs, then fails with the suite's `FAIL` lines.
 
 use std::io::{BufRead, BufReader, Write};
@@ -98,9 +98,11 @@ impl Store {
     }
 }
 
-/// Sets up the accounts and collections, runs the suite, and panics with its failure lines.
-fn run_suite(store: &Store) {
+/// Sets up the accounts and collections, runs the suite, and panics with its failure lines. With `two_nodes`
+/// (a shared PostgreSQL database) a second server takes the suite's concurrent writes.
+fn run_suite(store: &Store, two_nodes: bool) {
     let server = store.serve();
+    let second = two_nodes.then(|| store.serve());
     store.admin(
         &["account", "create", "noaccess", "--password-stdin"],
         Some(NOACCESS_PASSWORD),
@@ -114,7 +116,8 @@ fn run_suite(store: &Store) {
     let private = store.admin(&["collection", "create", "--title", "Private"], None);
     let token = store.admin(&["token", "create", "admin"], None);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/taxii21.py");
-    let output = Command::new("python3")
+    let mut python = Command::new("python3");
+    python
         .arg(&script)
         .arg(&server.base_url)
         .args(["--admin", &format!("admin:{ADMIN_PASSWORD}")])
@@ -122,9 +125,12 @@ fn run_suite(store: &Store) {
         .args(["--noaccess", &format!("noaccess:{NOACCESS_PASSWORD}")])
         .args(["--reader", &format!("reader:{READER_PASSWORD}")])
         .args(["--bulk-collection", &bulk])
-        .args(["--private-collection", &private])
-        .output()
-        .expect("python3 runs");
+        .args(["--private-collection", &private]);
+    if let Some(second) = &second {
+        python.args(["--second", &second.base_url]);
+    }
+    let output = python.output().expect("python3 runs");
+    drop(second);
     drop(server);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -152,7 +158,7 @@ fn taxii_conformance_suite_passes_on_sqlite() {
     let store = Store {
         flags: vec!["--data".to_owned(), dir.display().to_string()],
     };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_suite(&store)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_suite(&store, false)));
     let _ = std::fs::remove_dir_all(&dir);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -181,7 +187,7 @@ fn taxii_conformance_suite_passes_on_postgres() {
             format!("{base_url}{separator}options=-csearch_path%3D{schema}"),
         ],
     };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_suite(&store)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_suite(&store, true)));
     run_sql(&base_url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
