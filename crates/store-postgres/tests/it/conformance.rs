@@ -31,6 +31,7 @@ postgres_conformance!(
     unversioned_objects_have_one_version,
     objects_come_back_byte_identical,
     id_type_and_spec_version_filters,
+    multi_type_filters_page_in_date_added_order,
     statuses_persist,
     accounts_tokens_and_grants,
     collections_and_api_roots,
