@@ -21,5 +21,8 @@ fn the_rule_code_table_matches_the_validator() {
         std::fs::write(&doc_path, format!("{before}{START}{table}{END}{after}")).unwrap();
         return;
     }
-    assert_eq!(current, table, "docs/validation.md is stale: run with UPDATE_EXPECT=1");
+    assert_eq!(
+        current, table,
+        "docs/validation.md is stale: run with UPDATE_EXPECT=1"
+    );
 }

@@ -4,7 +4,7 @@ pub(crate) mod admin;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
-pub(crate) mod serve;
 mod scan;
+pub(crate) mod serve;
 mod store_args;
 pub(crate) mod validate;

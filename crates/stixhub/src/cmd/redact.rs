@@ -82,7 +82,11 @@ pub(crate) fn run(args: &RedactArgs) -> anyhow::Result<ExitCode> {
             let members: Vec<String> = envelope
                 .iter()
                 .map(|(key, raw)| {
-                    let value = if key == "objects" { format!("[{}]", objects.join(",")) } else { raw.get().to_owned() };
+                    let value = if key == "objects" {
+                        format!("[{}]", objects.join(","))
+                    } else {
+                        raw.get().to_owned()
+                    };
                     format!("{}:{value}", Value::from(key.as_str()))
                 })
                 .collect();

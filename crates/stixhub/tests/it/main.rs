@@ -1,5 +1,9 @@
 //! Integration tests of the `stixhub` binary.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a panic in a test is a failed assertion")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test is a failed assertion"
+)]
 
 mod cli;
 mod pattern_cli;
