@@ -739,6 +739,14 @@ class Suite:
         check(g.status == 200 and g.json() == {}, "objects drops a deleted object", f"{g!r}")
         r = self.c.request("DELETE", self.cpath() + f"objects/{did}/")
         check(r.status == 404, "DELETE of a missing object -> 404", f"{r!r}")
+        check(did.encode() not in r.body, "404 bodies do not echo the object id", f"{r!r}")
+        r = self.post([indicator(did, modified=dv[1], created=dv[0])])
+        check((r.json() or {}).get("success_count") == 1, "a deleted object may be posted again", f"{r!r}")
+        g = self.get_list("versions", [], oid=did)
+        check((g.json() or {}).get("versions") == [dv[1]], "a deleted object posted again is stored again", f"{g!r}")
+        secret = f"collection-{uuid.uuid4()}"
+        r = self.c.request("GET", self.root + f"collections/{secret}/objects/", auth=self.reader)
+        check(secret.encode() not in r.body, "404 bodies do not echo the collection", f"{r!r}")
         r = self.c.request("DELETE", self.cpath() + f"objects/{oid}/" + q([("match[version]", "all,first")]))
         check(r.status == 400, "DELETE with bad match[version] -> 400", f"{r!r}")
         g = self.get_list("versions", [], oid=oid)
@@ -1018,6 +1026,21 @@ class Suite:
             r = self.c.request("DELETE", self.cpath() + f"objects/{ip2['id']}/" + q([("match[version]", shown)]))
             g = self.c.request("GET", self.cpath() + f"objects/{ip2['id']}/")
             check(r.status == 200 and g.status == 404, "DELETE of an SCO by its shown version removes it", f"{r!r} then {g!r}")
+        # TLP markings: the fixed definitions are accepted, look-alikes are not (trap 13)
+        white = {"type": "marking-definition", "spec_version": "2.1",
+                 "id": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+                 "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": "TLP:WHITE",
+                 "definition": {"tlp": "white"}}
+        r = self.post([white])
+        check((r.json() or {}).get("success_count") == 1, "the TLP:WHITE definition is accepted", f"{r!r}")
+        fake = dict(white, name="TLP:RED", definition={"tlp": "red"})
+        r = self.post([fake])
+        check((r.json() or {}).get("failure_count") == 1, "a TLP id with another definition is refused", f"{r!r}")
+        new_tlp = dict(white, id=f"marking-definition--{uuid.uuid4()}")
+        r = self.post([new_tlp])
+        check((r.json() or {}).get("failure_count") == 1, "a new id claiming a TLP definition is refused", f"{r!r}")
+        g = self.get_list("object", [], oid=white["id"])
+        check((g.json() or {}).get("objects") == [white], "TLP:WHITE stored as the fixed definition", f"{g!r}")
         # status details carry the object's modified as version
         i3 = indicator(modified="2026-08-01T00:00:00.5000Z", created="2026-08-01T00:00:00.000Z")
         r = self.post([i3])
