@@ -1,6 +1,6 @@
 //! Discovery, API root, collections, collection and status endpoints.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use taxii::media::AcceptProfile;
@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::negotiate::require_accept;
+use crate::taxii::TaxiiPath;
 use crate::taxii::render::taxii_json;
 
 pub(crate) async fn discovery(
@@ -22,7 +23,7 @@ pub(crate) async fn discovery(
 
 pub(crate) async fn api_root(
     State(state): State<AppState>,
-    Path(api_root): Path<String>,
+    TaxiiPath(api_root): TaxiiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
@@ -32,7 +33,7 @@ pub(crate) async fn api_root(
 
 pub(crate) async fn status(
     State(state): State<AppState>,
-    Path((api_root, status_id)): Path<(String, String)>,
+    TaxiiPath((api_root, status_id)): TaxiiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
@@ -45,7 +46,7 @@ pub(crate) async fn status(
 
 pub(crate) async fn collections(
     State(state): State<AppState>,
-    Path(api_root): Path<String>,
+    TaxiiPath(api_root): TaxiiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
@@ -55,7 +56,7 @@ pub(crate) async fn collections(
 
 pub(crate) async fn collection(
     State(state): State<AppState>,
-    Path((api_root, collection)): Path<(String, String)>,
+    TaxiiPath((api_root, collection)): TaxiiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;

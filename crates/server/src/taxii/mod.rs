@@ -4,9 +4,32 @@ mod catalog;
 mod objects;
 mod render;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::routing::{MethodRouter, get};
+use serde::de::DeserializeOwned;
 
 use crate::AppState;
+use crate::error::ApiError;
+
+/// `Path`, whose rejection (a segment that is not UTF-8 once percent-decoded) is a TAXII error (400 with the
+/// TAXII media type), not axum's plain-text answer.
+pub(crate) struct TaxiiPath<T>(pub(crate) T);
+
+impl<S, T> FromRequestParts<S> for TaxiiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(TaxiiPath(value)),
+            Err(_) => Err(ApiError::BadRequest("malformed path".to_owned())),
+        }
+    }
+}
 
 /// Every TAXII route, written with its trailing slash.
 pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {

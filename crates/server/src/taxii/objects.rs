@@ -4,7 +4,7 @@
 //! 413 past the API root's `max_content_length`; a body at or under the limit is always read.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -18,10 +18,11 @@ use crate::AppState;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::negotiate::{require_accept, require_taxii_body};
+use crate::taxii::TaxiiPath;
 use crate::taxii::render::{list_page, taxii_body, taxii_json, version_text};
 
-type CollectionPath = Path<(String, String)>;
-type ObjectPath = Path<(String, String, String)>;
+type CollectionPath = TaxiiPath<(String, String)>;
+type ObjectPath = TaxiiPath<(String, String, String)>;
 
 async fn page_for(
     state: &AppState,
@@ -50,7 +51,7 @@ fn envelope_page(page: &ListPage) -> Response {
 
 pub(crate) async fn objects(
     State(state): State<AppState>,
-    Path((api_root, collection)): CollectionPath,
+    TaxiiPath((api_root, collection)): CollectionPath,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -69,7 +70,7 @@ pub(crate) async fn objects(
 
 pub(crate) async fn object(
     State(state): State<AppState>,
-    Path((api_root, collection, object_id)): ObjectPath,
+    TaxiiPath((api_root, collection, object_id)): ObjectPath,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -89,7 +90,7 @@ pub(crate) async fn object(
 
 pub(crate) async fn manifest(
     State(state): State<AppState>,
-    Path((api_root, collection)): CollectionPath,
+    TaxiiPath((api_root, collection)): CollectionPath,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -130,7 +131,7 @@ pub(crate) async fn manifest(
 
 pub(crate) async fn versions(
     State(state): State<AppState>,
-    Path((api_root, collection, object_id)): ObjectPath,
+    TaxiiPath((api_root, collection, object_id)): ObjectPath,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -156,7 +157,7 @@ pub(crate) async fn versions(
 
 pub(crate) async fn add_objects(
     State(state): State<AppState>,
-    Path((api_root, collection)): CollectionPath,
+    TaxiiPath((api_root, collection)): CollectionPath,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -174,7 +175,7 @@ pub(crate) async fn add_objects(
 
 pub(crate) async fn delete_object(
     State(state): State<AppState>,
-    Path((api_root, collection, object_id)): ObjectPath,
+    TaxiiPath((api_root, collection, object_id)): ObjectPath,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

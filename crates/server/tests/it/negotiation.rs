@@ -181,3 +181,25 @@ async fn unsupported_methods_get_405_with_taxii_type() {
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.header("content-type"), Some(TAXII));
 }
+
+#[tokio::test]
+async fn malformed_path_segments_get_a_taxii_400() {
+    let test = test_hub().await;
+    for path in [
+        "/%FF/",
+        "/api1/status/%FF/",
+        "/api1/collections/%FF/",
+        "/api1/collections/%FF/objects/",
+        "/api1/collections/default/objects/%FF/",
+        "/api1/collections/default/objects/%FF/versions/",
+    ] {
+        let reply = get(&test.app, path).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(reply.header("content-type"), Some(TAXII), "{path}");
+        assert!(
+            reply.body.contains("\"http_status\":\"400\""),
+            "{path}: {}",
+            reply.body
+        );
+    }
+}

@@ -923,6 +923,9 @@ class Suite:
         check(r.status in (404, 405), "unsupported method -> 405", f"{r!r}")
         r = self.c.request("GET", self.root + "collections/default/nonsense/")
         check(r.status == 404, "unknown path under a collection -> 404", f"{r!r}")
+        for path in (self.root + "collections/%FF/", self.cpath() + "objects/%FF/", self.root + "status/%FF/", "/%FF/"):
+            r = self.c.request("GET", path)  # the helper checks the TAXII media type and error body
+            check(r.status in (400, 404), "a path segment that is not UTF-8 -> TAXII 400/404", f"{path}: {r!r}")
         r = self.c.request("GET", self.cpath() + "objects/not-a-stix-id/")
         check(r.status in (400, 404), "malformed object id -> 404 (or 400)", f"{r!r}")
 
