@@ -572,6 +572,24 @@ class Suite:
               "wrong spec_version -> 422 or a failure", f"{r!r}")
         g = self.c.request("GET", self.cpath() + f"objects/{v20['id']}/")
         check(g.status == 404, "wrong spec_version object not stored", f"{g!r}")
+        # valid STIX a hub must take: a custom object, a custom property, a non-STIX pattern, dangling refs
+        ts = "2026-01-01T00:00:00.000Z"
+        kinds = [
+            ("custom object type", {"type": "x-conformance-widget", "spec_version": "2.1",
+                                    "id": f"x-conformance-widget--{uuid.uuid4()}", "created": ts, "modified": ts, "name": "w"}),
+            ("custom property", {"type": "identity", "spec_version": "2.1", "id": f"identity--{uuid.uuid4()}",
+                                 "created": ts, "modified": ts, "name": "i", "identity_class": "organization",
+                                 "x_conformance_prop": {"a": [1, 2]}}),
+            ("YARA indicator", indicator(pattern="rule x { condition: true }", pattern_type="yara")),
+            ("report with a dangling ref", {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+                                            "created": ts, "modified": ts, "name": "r", "published": ts,
+                                            "object_refs": [f"indicator--{uuid.uuid4()}"]}),
+        ]
+        for name, obj in kinds:
+            r = self.post([obj])
+            check((r.json() or {}).get("success_count") == 1, f"valid STIX accepted: {name}", f"{r!r}")
+            g = self.get_list("object", [], oid=obj["id"])
+            check((g.json() or {}).get("objects") == [obj], f"valid STIX served as posted: {name}", f"{g!r}")
         # garbage entries inside a well-formed envelope: failures that still name an id and a version
         r = self.post(None, raw='{"objects": [{"foo": 1}, 5, "text", null, {"type": "indicator"}]}')
         check(r.status in (202, 422), "garbage entries in an envelope -> 202 with failures (or 422)", f"{r!r}")
