@@ -842,7 +842,7 @@ class Suite:
                 ".0Z": f"{secs}.0Z",
                 ".123Z": f"{secs}.{micros // 1000:03d}Z",
                 "full": pivot,
-                "+00:00 offset": None,
+                "nanoseconds": pivot[:-1] + "000Z",
             }
             for name, form in forms.items():
                 if form is None:
@@ -853,6 +853,17 @@ class Suite:
                 got = [x["id"] for x in (r.json() or {}).get("objects", [])]
                 check(r.status == 200 and got == want, f"added_after lenient form ({name})",
                       f"{form}: {r.status}, {len(got)} vs {len(want)}")
+            # a nanosecond past a record excludes it; a nanosecond before includes it (floor to µs is exact here)
+            nxt_rec = recs[12]["date_added"]
+            r = self.get_list("manifest", [("added_after", nxt_rec[:-1] + "001Z"), ("limit", "1")], coll=coll)
+            check([x["id"] for x in (r.json() or {}).get("objects", [])] == [recs[13]["id"]],
+                  "added_after 1 ns past a date_added excludes it", f"{r!r}")
+            secs2, micros2 = parse_ts_micros(nxt_rec)
+            before = f"{secs2}.{micros2 - 1:06d}999Z" if micros2 > 0 else None
+            if before:
+                r = self.get_list("manifest", [("added_after", before), ("limit", "1")], coll=coll)
+                check([x["id"] for x in (r.json() or {}).get("objects", [])] == [recs[12]["id"]],
+                      "added_after 1 ns before a date_added includes it", f"{before}: {r!r}")
             after_all = recs[-1]["date_added"]
             r = self.get_list("manifest", [("added_after", after_all)], coll=coll)
             check(r.status == 200 and r.json() == {}, "added_after the last -> {}", f"{r!r}")
