@@ -3,28 +3,15 @@
 //! when `STIXHUB_TEST_DATABASE_URL` is set, there with a second node taking the concurrent writes. The harness creates the accounts and collections the suite
 //! needs through the admin CLI while the server runs, then fails with the suite's `FAIL` lines.
 
-use std::io::{BufRead, BufReader, Write};
+use std::ffi::OsStr;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
-const ADMIN_PASSWORD: &str = "conformance-admin-pass";
+use crate::taxii_server::{ADMIN_PASSWORD, ServerProcess};
+
 const NOACCESS_PASSWORD: &str = "conformance-noaccess-pass";
 const READER_PASSWORD: &str = "conformance-reader-pass";
-
-/// A running `stixhub serve`, killed (and waited for) when dropped.
-struct Server {
-    child: Child,
-    base_url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Where the server keeps its data: the flags every command of the run gets.
 struct Store {
@@ -33,44 +20,9 @@ struct Store {
 
 impl Store {
     /// Starts `stixhub serve --listen 127.0.0.1:0` on this store and waits for its `listening on` line.
-    #[allow(
-        clippy::zombie_processes,
-        reason = "the child moves into Server, whose Drop waits for it"
-    )]
-    fn serve(&self) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(&self.flags)
-            .env("STIXHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the stixhub binary starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (lines, received) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut log = Vec::new();
-        loop {
-            let Ok(line) = received.recv_timeout(Duration::from_secs(60)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the server never printed its address; it said: {log:#?}");
-            };
-            if let Some(url) = line.strip_prefix("listening on ") {
-                return Server {
-                    child,
-                    base_url: url.trim().to_owned(),
-                };
-            }
-            log.push(line);
-        }
+    fn serve(&self) -> ServerProcess {
+        let flags: Vec<&OsStr> = self.flags.iter().map(OsStr::new).collect();
+        ServerProcess::start_with_store_flags(&flags)
     }
 
     /// Runs an admin command on this store; returns its trimmed stdout.

@@ -3,12 +3,7 @@
 //! through the other at once, and a `next` cursor from one node works on the other. Runs when
 //! `STIXHUB_TEST_DATABASE_URL` is set; otherwise it prints a skip line and passes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-use crate::taxii_server::{ADMIN_PASSWORD, ServerProcess, admin_basic, http};
+use crate::taxii_server::{ServerProcess, admin_basic, http};
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const OBJECTS: &str = "/api1/collections/default/objects/";
@@ -72,44 +67,8 @@ fn run_sql(url: &str, sql: &str) {
 }
 
 /// Starts `stixhub serve --listen 127.0.0.1:0 --database URL` and waits for its `listening on` line.
-#[allow(
-    clippy::zombie_processes,
-    reason = "the child moves into ServerProcess, whose Drop waits for it"
-)]
 fn start_on_database(database_url: &str) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", database_url])
-        .env("STIXHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the stixhub binary starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut log = Vec::new();
-    loop {
-        let line = received
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("the server prints its address; it said: {log:#?}"));
-        if let Some(url) = line.strip_prefix("listening on ") {
-            let base_url = url.trim().to_owned();
-            let address = base_url.trim_start_matches("http://").to_owned();
-            return ServerProcess {
-                child,
-                base_url,
-                address,
-            };
-        }
-        log.push(line);
-    }
+    ServerProcess::start_with_store_flags(&["--database".as_ref(), database_url.as_ref()])
 }
 
 fn indicator(n: u32) -> String {

@@ -1,5 +1,6 @@
 //! A real `stixhub serve` child process on 127.0.0.1:0, for the interop, crash and admin CLI tests.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,14 +18,20 @@ pub(crate) struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `stixhub serve --listen 127.0.0.1:0 --data DIR` and waits for its `listening on` line.
+    pub(crate) fn start(data_dir: &Path) -> ServerProcess {
+        ServerProcess::start_with_store_flags(&["--data".as_ref(), data_dir.as_os_str()])
+    }
+
+    /// Starts `stixhub serve --listen 127.0.0.1:0` with the given store flags (`--data DIR` or
+    /// `--database URL`) and waits for its `listening on` line; panics with what it printed if it never does.
     #[allow(
         clippy::zombie_processes,
         reason = "the child moves into ServerProcess, whose Drop waits for it"
     )]
-    pub(crate) fn start(data_dir: &Path) -> ServerProcess {
+    pub(crate) fn start_with_store_flags(store_flags: &[&OsStr]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(store_flags)
             .env("STIXHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -40,10 +47,13 @@ impl ServerProcess {
                 }
             }
         });
+        let mut log = Vec::new();
         loop {
-            let line = received
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the server prints its address");
+            let Ok(line) = received.recv_timeout(Duration::from_secs(60)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server never printed its address; it said: {log:#?}");
+            };
             if let Some(url) = line.strip_prefix("listening on ") {
                 let base_url = url.trim().to_owned();
                 let address = base_url.trim_start_matches("http://").to_owned();
@@ -53,6 +63,7 @@ impl ServerProcess {
                     address,
                 };
             }
+            log.push(line);
         }
     }
 
