@@ -5,6 +5,8 @@
 //! commands that judge input return 0 (good), 1 (bad input) or 2 (could not read or run).
 
 mod cmd;
+mod config;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -36,6 +38,8 @@ enum Command {
     Token(cmd::admin::TokenArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
+    /// Check a configuration file for `serve --config`.
+    Config(config::ConfigArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Grant(args) => cmd::admin::run_grant(&args),
         Command::Token(args) => cmd::admin::run_token(&args),
         Command::Redact(args) => cmd::redact::run(&args),
+        Command::Config(args) => config::run(&args),
     };
     report_peak_rss();
     match outcome {
@@ -63,7 +68,7 @@ fn main() -> ExitCode {
 /// With `STIXHUB_REPORT_PEAK_RSS` set, prints the process's peak resident set size on stderr; tests and
 /// benchmarks use it to hold memory bounds (Linux only: read from `/proc/self/status`).
 fn report_peak_rss() {
-    if std::env::var_os("STIXHUB_REPORT_PEAK_RSS").is_none() {
+    if std::env::var_os(config::env::REPORT_PEAK_RSS).is_none() {
         return;
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -118,7 +118,7 @@ fn with_hub<T>(store: &StoreArgs, work: impl AsyncFnOnce(&Hub) -> anyhow::Result
             .await
             .context("opening the hub")?;
         let bootstrap = hub
-            .bootstrap(std::env::var("STIXHUB_ADMIN_PASSWORD").ok())
+            .bootstrap(std::env::var(crate::config::env::ADMIN_PASSWORD).ok())
             .await?;
         if let Some(password) = bootstrap.generated_admin_password {
             eprintln!("created account admin with password: {password}");

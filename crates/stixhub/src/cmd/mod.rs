@@ -6,5 +6,5 @@ pub(crate) mod pattern;
 pub(crate) mod redact;
 mod scan;
 pub(crate) mod serve;
-mod store_args;
+pub(crate) mod store_args;
 pub(crate) mod validate;

@@ -4,6 +4,7 @@
 //! stderr once ready; on first start with no accounts prints the generated `admin` password once (unless
 //! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, exits 0.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,40 +12,41 @@ use std::time::Duration;
 use anyhow::Context;
 use hub::{Hub, HubConfig};
 
-use crate::cmd::store_args::StoreArgs;
+use crate::config::ConfigFlags;
+use crate::config::env;
+use crate::config::validated::Config;
 
-/// The environment variable holding the first-start admin password.
-const ADMIN_PASSWORD_VAR: &str = "STIXHUB_ADMIN_PASSWORD";
 /// How often expired statuses are purged.
 const STATUS_PURGE_PERIOD: Duration = Duration::from_secs(3600);
 
 /// Arguments of `stixhub serve`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
-    listen: String,
+    /// A TOML configuration file (docs/taxii-server.md, "Configuration"); flags and environment override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
-    store: StoreArgs,
+    flags: ConfigFlags,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    install_logger();
+    let config = crate::config::load(args.config.as_deref(), &args.flags)?;
+    crate::logging::install(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting tokio")?;
-    runtime.block_on(serve(args))
+    runtime.block_on(serve(&config))
 }
 
-async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open().await?;
+async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = config.store_args().open().await?;
     let hub = Arc::new(
         Hub::new(store, HubConfig::default())
             .await
             .context("starting the hub")?,
     );
-    let admin_password = std::env::var(ADMIN_PASSWORD_VAR).ok();
+    let admin_password = std::env::var(env::ADMIN_PASSWORD).ok();
     let bootstrap = hub
         .bootstrap(admin_password)
         .await
@@ -52,11 +54,12 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(password) = bootstrap.generated_admin_password {
         eprintln!("created account admin with password: {password}");
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     eprintln!("listening on http://{address}");
+    tracing::info!(%address, "listening");
     let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
     server::serve(listener, server::AppState::new(hub), shutdown_signal())
         .await
@@ -94,13 +97,4 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-}
-
-fn install_logger() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STIXHUB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

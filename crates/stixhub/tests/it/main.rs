@@ -6,6 +6,7 @@
 )]
 
 mod cli;
+mod config_cli;
 mod pattern_cli;
 mod pattern_oracle;
 mod taxii_admin_cli;

@@ -1,0 +1,67 @@
+//! Phase one: the configuration file as written. Unknown keys are errors (with their line and column), and
+//! nothing is interpreted yet; `validated` does that.
+
+use serde::Deserialize;
+
+/// The only configuration format version so far.
+pub(crate) const CURRENT_VERSION: u32 = 1;
+
+/// The TOML file, key for key. Every key is optional: a missing key falls back to the default.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    /// Format version; only 1 exists.
+    pub(crate) version: Option<u32>,
+    /// `HOST:PORT` to listen on.
+    pub(crate) listen: Option<String>,
+    /// Directory of the embedded SQLite store.
+    pub(crate) data: Option<String>,
+    /// PostgreSQL URL.
+    pub(crate) database: Option<String>,
+    /// `text` or `json`.
+    pub(crate) log_format: Option<String>,
+    /// A `tracing` env-filter.
+    pub(crate) log_level: Option<String>,
+}
+
+impl RawConfig {
+    /// Parses the file's text; the error names the key, the problem, and the line and column.
+    pub(crate) fn parse(text: &str) -> Result<RawConfig, RawConfigError> {
+        toml::from_str(text).map_err(|err| {
+            let position = err.span().map(|span| line_and_column(text, span.start));
+            RawConfigError {
+                message: err.message().trim_end().to_owned(),
+                position,
+            }
+        })
+    }
+}
+
+/// Why the file could not be read as a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawConfigError {
+    /// What is wrong (from the TOML reader; names the key).
+    pub(crate) message: String,
+    /// 1-based line and column, when known.
+    pub(crate) position: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for RawConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(f, "line {line}, column {column}: {}", self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for RawConfigError {}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
+    let column = before.get(line_start..).map_or(0, |rest| rest.chars().count()) + 1;
+    (line, column)
+}
