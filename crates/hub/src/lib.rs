@@ -13,6 +13,7 @@ mod auth;
 mod catalog;
 mod cursor;
 mod error;
+mod health;
 mod ingest;
 mod read;
 

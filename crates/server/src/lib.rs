@@ -1,4 +1,5 @@
-//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, `/healthz`, and the one
+//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, `/healthz`, `/readyz`,
+//! `/metrics` (`metrics`, which also gives each request an id and a span), and the one
 //! mapping from hub outcomes to HTTP (`error::ApiError`).
 //!
 //! Invariants:
@@ -11,6 +12,7 @@
 mod admin;
 mod auth;
 mod error;
+mod metrics;
 mod negotiate;
 mod taxii;
 
@@ -28,22 +30,35 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone)]
 pub struct AppState {
     hub: Arc<Hub>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// State over a hub.
     pub fn new(hub: Arc<Hub>) -> AppState {
-        AppState { hub }
+        AppState {
+            hub,
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new().route("/healthz", get(healthz));
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics));
     for (path, method_router) in taxii::routes().into_iter().chain(admin::routes()) {
         router = route_with_and_without_slash(router, path, method_router);
     }
-    router.fallback(error::not_found).with_state(state)
+    router
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .with_state(state)
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` completes, then drains requests in flight.
@@ -76,4 +91,23 @@ async fn healthz() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         "{\"status\":\"ok\"}",
     )
+}
+
+/// `GET /readyz`: 200 when the store answers a cheap read, 503 otherwise (load balancers take the node out).
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.hub.check_ready().await {
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"status\":\"ready\"}",
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"status\":\"unavailable\"}",
+            )
+        }
+    }
 }

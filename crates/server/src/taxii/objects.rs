@@ -170,6 +170,7 @@ pub(crate) async fn add_objects(
         .hub
         .add_objects(&caller, &api_root, &collection, bytes)
         .await?;
+    state.metrics.record_objects_ingested(status.success_count);
     taxii_json(StatusCode::ACCEPTED, &status)
 }
 

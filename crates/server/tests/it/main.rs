@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod negotiation;
 mod objects;
+mod observability;
 mod paging;
 mod socket;
 mod support;

@@ -1,0 +1,205 @@
+//! A small Prometheus registry (text exposition format 0.0.4), hand-written over mutex-guarded maps so the
+//! server needs no metrics crate. `observe` is the middleware that feeds it, names each request with a request id
+//! and wraps the request in a `tracing` span.
+//!
+//! Invariants: labels are route templates (`/{api_root}/collections/{collection}/objects`), never raw paths, so
+//! the number of series is bounded by the routes; no lock is held across an `.await`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::AppState;
+
+/// The header carrying the request id, in and out.
+pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+/// Upper bounds (seconds) of the latency histogram buckets; `+Inf` is implied.
+pub(crate) const LATENCY_BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// The longest client-supplied request id kept; longer (or non-printable) ones are replaced.
+const MAX_REQUEST_ID_LEN: usize = 128;
+/// The route label of requests no route matched.
+const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Counters and histograms of one server.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    requests: Mutex<BTreeMap<RequestKey, u64>>,
+    latencies: Mutex<BTreeMap<String, Histogram>>,
+    objects_ingested: AtomicU64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RequestKey {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    bucket_counts: [u64; LATENCY_BUCKETS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+impl Metrics {
+    /// Counts one finished request.
+    pub(crate) fn record_request(&self, route: &str, method: &str, status: u16, latency: Duration) {
+        let key = RequestKey {
+            route: route.to_owned(),
+            method: method.to_owned(),
+            status,
+        };
+        *lock(&self.requests).entry(key).or_insert(0) += 1;
+        let seconds = latency.as_secs_f64();
+        let mut latencies = lock(&self.latencies);
+        let histogram = latencies.entry(route.to_owned()).or_default();
+        for (bucket_idx, upper) in LATENCY_BUCKETS.iter().enumerate() {
+            if seconds <= *upper {
+                histogram.bucket_counts[bucket_idx] += 1;
+            }
+        }
+        histogram.count += 1;
+        histogram.sum_seconds += seconds;
+    }
+
+    /// Counts objects a POST stored.
+    pub(crate) fn record_objects_ingested(&self, n_objects: u64) {
+        self.objects_ingested.fetch_add(n_objects, Ordering::Relaxed);
+    }
+
+    /// The registry in the Prometheus text exposition format.
+    pub(crate) fn render(&self) -> String {
+        let mut text = String::new();
+        text.push_str(
+            "# HELP stixhub_http_requests_total HTTP requests by route template, method and status.\n",
+        );
+        text.push_str("# TYPE stixhub_http_requests_total counter\n");
+        for (key, count) in lock(&self.requests).iter() {
+            let _ = writeln!(
+                text,
+                "stixhub_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {count}",
+                escape_label(&key.route),
+                escape_label(&key.method),
+                key.status
+            );
+        }
+        text.push_str(
+            "# HELP stixhub_http_request_duration_seconds HTTP request latency by route template.\n",
+        );
+        text.push_str("# TYPE stixhub_http_request_duration_seconds histogram\n");
+        for (route, histogram) in lock(&self.latencies).iter() {
+            let route = escape_label(route);
+            for (bucket_idx, upper) in LATENCY_BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    text,
+                    "stixhub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{upper}\"}} {}",
+                    histogram.bucket_counts[bucket_idx]
+                );
+            }
+            let _ = writeln!(
+                text,
+                "stixhub_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                histogram.count
+            );
+            let _ = writeln!(
+                text,
+                "stixhub_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                histogram.sum_seconds
+            );
+            let _ = writeln!(
+                text,
+                "stixhub_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count
+            );
+        }
+        text.push_str("# HELP stixhub_objects_ingested_total STIX objects stored by TAXII POSTs.\n");
+        text.push_str("# TYPE stixhub_objects_ingested_total counter\n");
+        let _ = writeln!(
+            text,
+            "stixhub_objects_ingested_total {}",
+            self.objects_ingested.load(Ordering::Relaxed)
+        );
+        text
+    }
+}
+
+/// Middleware: takes (or makes) the request id, runs the request in a span carrying it, echoes it in the
+/// response, and records the request in the metrics.
+pub(crate) async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| is_acceptable_request_id(value))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || UNMATCHED_ROUTE.to_owned(),
+        |path| route_template(path.as_str()),
+    );
+    let method = request.method().as_str().to_owned();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        request.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record_request(&route, &method, status, latency);
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = latency.as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// `GET /metrics`: the registry, unauthenticated (it holds counts and route templates, no data or names).
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
+/// A route template without its trailing slash, so `/x/` and `/x` count as one route.
+fn route_template(path: &str) -> String {
+    match path.strip_suffix('/') {
+        Some(bare) if !bare.is_empty() => bare.to_owned(),
+        _ => path.to_owned(),
+    }
+}
+
+fn is_acceptable_request_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_REQUEST_ID_LEN
+        && value.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The guarded value, also after a panic elsewhere poisoned the lock (counters stay usable).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
