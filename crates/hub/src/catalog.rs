@@ -107,6 +107,8 @@ impl Hub {
             .ok_or(HubError::NotFound)?;
         let access = self.access(caller, &collection).await?;
         if !access.can_read && !access.can_write {
+            self.policy_denials
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Err(HubError::NotFound);
         }
         Ok((collection, access))

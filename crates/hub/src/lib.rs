@@ -18,6 +18,7 @@ mod ingest;
 mod read;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use store::Store;
@@ -69,6 +70,8 @@ pub struct Hub {
     config: HubConfig,
     credentials: auth::CredentialCache,
     cursor_key: [u8; 32],
+    /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
+    policy_denials: AtomicU64,
 }
 
 impl Hub {
@@ -88,6 +91,7 @@ impl Hub {
             config,
             credentials,
             cursor_key,
+            policy_denials: AtomicU64::new(0),
         })
     }
 

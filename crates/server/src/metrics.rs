@@ -78,8 +78,8 @@ impl Metrics {
         self.objects_ingested.fetch_add(n_objects, Ordering::Relaxed);
     }
 
-    /// The registry in the Prometheus text exposition format.
-    pub(crate) fn render(&self) -> String {
+    /// The registry in the Prometheus text exposition format, with the hub's policy denial count.
+    pub(crate) fn render(&self, policy_denials: u64) -> String {
         let mut text = String::new();
         text.push_str(
             "# HELP stixhub_http_requests_total HTTP requests by route template, method and status.\n",
@@ -130,6 +130,11 @@ impl Metrics {
             "stixhub_objects_ingested_total {}",
             self.objects_ingested.load(Ordering::Relaxed)
         );
+        text.push_str(
+            "# HELP stixhub_policy_denials_total Requests answered 404 because the caller has no right on an existing collection.\n",
+        );
+        text.push_str("# TYPE stixhub_policy_denials_total counter\n");
+        let _ = writeln!(text, "stixhub_policy_denials_total {policy_denials}");
         text
     }
 }
@@ -174,7 +179,7 @@ pub(crate) async fn observe(State(state): State<AppState>, mut request: Request,
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
+        state.metrics.render(state.hub.policy_denials()),
     )
 }
 

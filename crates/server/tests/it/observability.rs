@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
-use crate::support::{get, indicator, post_objects, send, test_hub};
+use crate::support::{account, get, get_as, indicator, post_objects, send, test_hub};
 
 fn plain_get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).unwrap()
@@ -98,4 +98,20 @@ async fn readyz_answers_200_when_the_store_answers() {
     let reply = send(&test.app, plain_get("/readyz")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, "{\"status\":\"ready\"}");
+}
+
+#[tokio::test]
+async fn metrics_count_policy_denials() {
+    let test = test_hub().await;
+    let outsider = account(&test.hub, "outsider", None).await;
+    let reply = send(&test.app, get_as("/api1/collections/default/objects/", &outsider)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // A collection that does not exist is no denial.
+    let reply = send(&test.app, get_as("/api1/collections/missing/objects/", &outsider)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let text = send(&test.app, plain_get("/metrics")).await.body;
+    assert!(
+        text.lines().any(|line| line == "stixhub_policy_denials_total 1"),
+        "{text}"
+    );
 }
