@@ -137,6 +137,19 @@ impl Hub {
         Ok(caller)
     }
 
+    /// Authenticates the account named by a client certificate that the TLS layer has already verified
+    /// against the configured client CA (see docs/taxii-server.md, "Client certificates").
+    pub async fn authenticate_certificate(&self, name: &str) -> HubResult<Caller> {
+        let digest = self.credentials.digest(b'c', &[name.as_bytes()]);
+        if let Some(caller) = self.credentials.get(&digest) {
+            return Ok(caller);
+        }
+        let account = self.store.account(name).await?.ok_or(HubError::Unauthenticated)?;
+        let caller = Caller::from_account(&account);
+        self.credentials.put(digest, caller.clone());
+        Ok(caller)
+    }
+
     /// Authenticates a bearer token.
     pub async fn authenticate_bearer(&self, token: &str) -> HubResult<Caller> {
         let token_sha256 = token_digest(token);

@@ -1,4 +1,5 @@
-//! Reading credentials from `Authorization`: HTTP Basic and Bearer. Verification is the hub's.
+//! Reading credentials from `Authorization` (HTTP Basic and Bearer) or, without that header, the verified TLS
+//! client certificate of the connection. Verification is the hub's.
 
 use axum::http::{HeaderMap, header};
 use base64::Engine;
@@ -7,14 +8,21 @@ use hub::{Caller, HubError};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::tls::CLIENT_CERT_ACCOUNT;
 
 /// The caller of a request, or 401.
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let unauthenticated = || ApiError::Hub(HubError::Unauthenticated);
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(unauthenticated)?;
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        // No Authorization header: a verified client certificate (TLS only) authenticates instead.
+        let account = CLIENT_CERT_ACCOUNT
+            .try_with(Clone::clone)
+            .ok()
+            .flatten()
+            .ok_or_else(unauthenticated)?;
+        return Ok(state.hub.authenticate_certificate(&account).await?);
+    };
+    let value = value.to_str().map_err(|_| unauthenticated())?;
     let (scheme, credentials) = value.trim().split_once(' ').ok_or_else(unauthenticated)?;
     let credentials = credentials.trim();
     if scheme.eq_ignore_ascii_case("basic") {

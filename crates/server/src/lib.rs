@@ -7,7 +7,7 @@
 //! - Every TAXII response, errors included, carries `application/taxii+json;version=2.1`.
 //! - Every route answers with and without its trailing slash (curl users omit it).
 //! - `serve(listener, state, shutdown)`: the caller owns the socket and the shutdown signal; on shutdown the
-//!   server stops accepting and finishes the requests in flight.
+//!   server stops accepting and finishes the requests in flight. `serve_tls` is the same over TLS (`tls`).
 
 mod admin;
 mod auth;
@@ -15,6 +15,7 @@ mod error;
 mod metrics;
 mod negotiate;
 mod taxii;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,6 +26,10 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get};
 use hub::Hub;
 use tokio::net::TcpListener;
+
+pub use crate::tls::{
+    ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, serve_tls,
+};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]

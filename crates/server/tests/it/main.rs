@@ -13,3 +13,4 @@ mod observability;
 mod paging;
 mod socket;
 mod support;
+mod tls;

@@ -1,7 +1,7 @@
 //! `stixhub serve`: opens the store, bootstraps it on first start, and serves TAXII 2.1 until SIGTERM/SIGINT.
 //!
-//! Contract (docs/interface.md): prints `listening on http://HOST:PORT` (the real port, also with `:0`) on
-//! stderr once ready; on first start with no accounts prints the generated `admin` password once (unless
+//! Contract (docs/interface.md): prints `listening on http://HOST:PORT` (`https://` with `--tls-cert`; the real
+//! port, also with `:0`) on stderr once ready; on SIGHUP re-reads the TLS files (a bad file keeps the old ones); on first start with no accounts prints the generated `admin` password once (unless
 //! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, exits 0.
 
 use std::path::PathBuf;
@@ -27,6 +27,47 @@ pub(crate) struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     flags: ConfigFlags,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// TLS options of `stixhub serve`.
+#[derive(Debug, clap::Args)]
+struct TlsArgs {
+    /// PEM certificate chain (leaf first); serves HTTPS (TLS 1.2+, 1.3 preferred). Needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// PEM CA certificates: ask clients for a certificate signed by them; a verified certificate authenticates
+    /// as the account named by its subject CN (else its first DNS, else e-mail SAN).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Whether a client certificate is optional (Basic/Bearer still work) or required for every connection.
+    #[arg(long, value_enum, requires = "tls_client_ca", default_value_t = ClientAuthArg::Optional)]
+    tls_client_auth: ClientAuthArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ClientAuthArg {
+    Optional,
+    Required,
+}
+
+impl TlsArgs {
+    fn files(&self) -> Option<server::TlsFiles> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(server::TlsFiles {
+            cert,
+            key,
+            client_ca: self.tls_client_ca.clone(),
+            client_auth: match self.tls_client_auth {
+                ClientAuthArg::Optional => server::ClientAuth::Optional,
+                ClientAuthArg::Required => server::ClientAuth::Required,
+            },
+        })
+    }
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -36,10 +77,10 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting tokio")?;
-    runtime.block_on(serve(&config))
+    runtime.block_on(serve(&config, args.tls.files()))
 }
 
-async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
+async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
     let hub = Arc::new(
         Hub::new(store, HubConfig::default())
@@ -58,12 +99,29 @@ async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    eprintln!("listening on http://{address}");
-    tracing::info!(%address, "listening");
+    let tls = match tls {
+        Some(files) => Some(server::TlsConfigSource::load(files).context("loading the TLS files")?),
+        None => None,
+    };
+    tracing::info!(%address, tls = tls.is_some(), "listening");
     let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
-    server::serve(listener, server::AppState::new(hub), shutdown_signal())
-        .await
-        .context("serving")?;
+    let state = server::AppState::new(hub);
+    match tls {
+        Some(tls) => {
+            let reloader = tokio::spawn(reload_on_sighup(tls.clone()));
+            eprintln!("listening on https://{address}");
+            server::serve_tls(listener, tls, state, shutdown_signal())
+                .await
+                .context("serving")?;
+            reloader.abort();
+        }
+        None => {
+            eprintln!("listening on http://{address}");
+            server::serve(listener, state, shutdown_signal())
+                .await
+                .context("serving")?;
+        }
+    }
     purger.abort();
     Ok(ExitCode::SUCCESS)
 }
@@ -76,6 +134,27 @@ async fn purge_statuses_periodically(hub: Arc<Hub>) {
             tracing::warn!(error = %err, "status purge failed");
         }
     }
+}
+
+/// Re-reads the TLS files on each SIGHUP; a failed reload keeps the configuration in use.
+async fn reload_on_sighup(tls: server::TlsConfigSource) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::error!("cannot listen for SIGHUP; TLS reload disabled");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::warn!("SIGHUP: TLS certificate reloaded"),
+                Err(err) => {
+                    tracing::error!(error = %err, "SIGHUP: TLS reload failed, keeping the old certificate")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
 }
 
 async fn shutdown_signal() {
