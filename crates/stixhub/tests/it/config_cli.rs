@@ -83,7 +83,7 @@ fn serve_refuses_an_invalid_configuration_before_starting() {
 }
 
 #[test]
-fn json_log_lines_parse_as_json() {
+fn json_log_lines_parse_as_json_and_carry_the_request_id() {
     let data_dir = crate::taxii_server::fresh_data_dir("json-logs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
         .args([
@@ -102,28 +102,40 @@ fn json_log_lines_parse_as_json() {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let mut address = None;
     let mut n_json_lines = 0;
+    let mut request_logged = false;
     for line in lines.by_ref() {
         let line = line.unwrap();
-        if line.starts_with("listening on http://") {
+        if let Some(listening) = line.strip_prefix("listening on http://") {
+            address = Some(listening.to_owned());
+            let (status, headers, _) = crate::taxii_server::http(
+                listening,
+                "GET",
+                "/healthz",
+                &[("X-Request-Id", "json-log-test-1")],
+                "",
+            )
+            .unwrap();
+            assert_eq!(status, 200);
+            assert!(headers.contains(&("x-request-id".to_owned(), "json-log-test-1".to_owned())));
             continue;
         }
         let event: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"));
         assert_eq!(event["level"], "INFO", "{line}");
         n_json_lines += 1;
-        if event["fields"]["message"] == "listening" {
-            assert!(
-                event["fields"]["address"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("127.0.0.1:"),
-                "{line}"
-            );
+        if event["fields"]["message"] == "request finished" {
+            assert_eq!(event["span"]["request_id"], "json-log-test-1", "{line}");
+            assert_eq!(event["span"]["route"], "/healthz", "{line}");
+            assert_eq!(event["fields"]["status"], 200, "{line}");
+            request_logged = true;
             break;
         }
     }
-    assert!(n_json_lines > 0);
+    assert!(address.is_some());
+    assert!(n_json_lines > 1);
+    assert!(request_logged);
     child.kill().unwrap();
     child.wait().unwrap();
 }
