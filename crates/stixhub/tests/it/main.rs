@@ -15,3 +15,4 @@ mod taxii_crash;
 mod taxii_interop;
 mod taxii_postgres;
 mod taxii_server;
+mod tls_interop;
