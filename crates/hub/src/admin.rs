@@ -56,8 +56,10 @@ pub struct NewAccount {
     pub name: String,
     /// Password, hashed with argon2id before storage.
     pub password: String,
-    /// Organisation.
+    /// Organisation (must exist).
     pub org: Option<String>,
+    /// Sharing-policy role (`member` when `None`); `hub-admin` also gives every right on every collection.
+    pub role: Option<String>,
 }
 
 fn random_secret(n_bytes: usize) -> HubResult<String> {
@@ -117,6 +119,7 @@ impl Hub {
                 password_hash: hash_password(&password)?,
                 org: None,
                 is_admin: true,
+                role: "hub-admin".to_owned(),
             };
             match self.store.create_account(account).await {
                 Ok(()) => {
@@ -171,6 +174,16 @@ impl Hub {
                 "an account name must be non-empty and contain no ':'".to_owned(),
             ));
         }
+        let role = new.role.unwrap_or_else(|| "member".to_owned());
+        let is_admin = crate::parse_role(&role)? == policy::model::Role::HubAdmin;
+        if let Some(org) = &new.org {
+            let directory = self.store.sharing_directory().await?;
+            if !directory.organisations.iter().any(|o| o.name == *org) {
+                return Err(HubError::BadRequest(format!(
+                    "no organisation named {org:?} (create it with `stixhub org create`)"
+                )));
+            }
+        }
         let password = new.password;
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
@@ -179,7 +192,8 @@ impl Hub {
             name: new.name,
             password_hash,
             org: new.org,
-            is_admin: false,
+            is_admin,
+            role,
         };
         Ok(self.store.create_account(account).await?)
     }

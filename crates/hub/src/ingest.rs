@@ -37,11 +37,14 @@ impl Hub {
         let (objects, failures) = tokio::task::spawn_blocking(move || validate_envelope(body.as_ref()))
             .await
             .map_err(|err| HubError::Internal(format!("validation task failed: {err}")))??;
+        let recipients = self.audience_names(&collection).await?;
         let request = IngestRequest {
             collection: collection.id.clone(),
             api_root: api_root.to_owned(),
             status_id: uuid::Uuid::new_v4().to_string(),
             account: caller.account.clone(),
+            submitter_org: caller.org.clone(),
+            recipients,
             request_timestamp,
             objects,
             failures,
@@ -121,6 +124,7 @@ fn new_object(object: &StixObject) -> NewObject {
         spec_version: object.spec_version().unwrap_or("2.1").to_owned(),
         revoked: object.revoked(),
         raw: object.raw_json().to_owned(),
+        markings: object.object_marking_refs().map(str::to_owned).collect(),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Invariants:
 //! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
-//!   sharing policy (issue 6) will filter per object. Nothing else hands stored objects out.
+//!   sharing policy (issue 6, `sharing`) filters per object version. Nothing else hands stored objects out.
 //! - A status says an object was stored only after the store committed it.
 //! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
 //!   callers get `NotFound`, exactly as for things that do not exist.
@@ -16,6 +16,7 @@ mod error;
 mod health;
 mod ingest;
 mod read;
+mod sharing;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -29,6 +30,7 @@ pub use crate::admin::{
 pub use crate::auth::Caller;
 pub use crate::error::HubError;
 pub use crate::read::{ListKind, ListPage, ListedObject};
+pub use crate::sharing::{parse_consent, parse_role};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
@@ -72,12 +74,14 @@ pub struct Hub {
     cursor_key: [u8; 32],
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
+    hub_identity: policy::anonymity::HubIdentity,
 }
 
 impl Hub {
     /// Builds the hub over `store`, loading (or creating) the store's cursor key.
     pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
         let cursor_key = store.secret("cursor-key").await?;
+        let hub_identity = sharing::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
         getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
         let credentials = tokio::task::spawn_blocking({
@@ -92,6 +96,7 @@ impl Hub {
             credentials,
             cursor_key,
             policy_denials: AtomicU64::new(0),
+            hub_identity,
         })
     }
 

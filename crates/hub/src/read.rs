@@ -1,12 +1,13 @@
 //! Reading objects: the four TAXII list GETs and DELETE, with filters, cursors and the release gate.
 //!
-//! Invariant: every stored object handed out passes `Hub::release_to_caller`, the seam where issue 6's
-//! sharing policy filters per object. Today it releases everything the collection grant allows.
+//! Invariant: every stored object handed out passes `Hub::release_to_caller`, where issue 6's sharing policy
+//! decides per object version (hidden versions are dropped before paging; see there).
 
 use store::{Collection, ObjectQuery, Page, Projection, StoredObject, VersionSelector};
 use taxii::query::{ListParams, VersionParam};
 
 use crate::catalog::Need;
+use crate::sharing::SharingView;
 use crate::{Caller, Hub, HubError, HubResult, cursor};
 
 /// Which list endpoint is being served.
@@ -85,9 +86,11 @@ impl Hub {
         let collection = self
             .collection_for(caller, api_root, collection, Need::Read)
             .await?;
+        let view = self.sharing_view(caller, &collection).await?;
         if let ListKind::Object(object_id) | ListKind::Versions(object_id) = &kind
-            && !self.store.object_exists(&collection.id, object_id).await?
+            && !self.any_version_released(&view, &collection, object_id).await?
         {
+            // Hidden and absent are the same to the caller.
             return Err(HubError::NotFound);
         }
         let scope = format!("{api_root}|{}|{}", collection.id, kind.scope_name());
@@ -137,8 +140,7 @@ impl Hub {
             limit: limit.max(1),
             projection,
         };
-        let page = self.store.query_objects(query).await?;
-        let page = self.release_to_caller(caller, &collection, page);
+        let page = self.release_to_caller(&view, query).await?;
         let next = match (page.more, page.records.last()) {
             (true, Some(last)) => Some(cursor::encode(
                 &self.cursor_key,
@@ -183,11 +185,68 @@ impl Hub {
         Ok(())
     }
 
-    /// The release gate: the one place every stored object passes before a caller sees it. The sharing
-    /// policy of issue 6 (markings, communities, consent, redaction) filters or rewrites here, per object.
-    /// Today a collection read grant releases every object in it.
-    fn release_to_caller(&self, _caller: &Caller, _collection: &Collection, page: Page) -> Page {
-        page
+    /// The release gate: the one place every stored object passes before a caller sees it. Each version is
+    /// decided by the sharing policy (`policy::gate`, see `sharing`) for the reader resolved once per request.
+    ///
+    /// Hidden versions are dropped **before** paging: pages are read from the store until `limit + 1`
+    /// released versions or the end, so `more` is true only when a released version follows, and the page
+    /// (hence `next`, which is the position of its last released version, and the Date-Added headers) is made
+    /// of released versions only. Resuming after that position re-examines the hidden versions that followed
+    /// it, so nothing is repeated or skipped.
+    async fn release_to_caller(&self, view: &SharingView, mut query: ObjectQuery) -> HubResult<Page> {
+        let limit = query.limit.max(1);
+        let mut released = Vec::with_capacity(limit.min(1024) + 1);
+        let mut fetch = limit + 1;
+        loop {
+            query.limit = fetch;
+            let page = self.store.query_objects(query.clone()).await?;
+            if let Some(last) = page.records.last() {
+                query.after = Some(last.position());
+            }
+            for stored in page.records {
+                if let Some(stored) = self.release_one(view, stored)? {
+                    released.push(stored);
+                    if released.len() > limit {
+                        break;
+                    }
+                }
+            }
+            if released.len() > limit || !page.more {
+                break;
+            }
+            // Mostly hidden so far: read bigger pages (bounded by the largest page served).
+            fetch = (fetch * 2).min(self.config.max_page_size.max(limit) + 1);
+        }
+        let more = released.len() > limit;
+        released.truncate(limit);
+        Ok(Page {
+            records: released,
+            more,
+        })
+    }
+
+    /// True when the caller is released at least one version of `object_id`.
+    async fn any_version_released(
+        &self,
+        view: &SharingView,
+        collection: &Collection,
+        object_id: &str,
+    ) -> HubResult<bool> {
+        if !self.store.object_exists(&collection.id, object_id).await? {
+            return Ok(false);
+        }
+        let query = ObjectQuery {
+            collection: collection.id.clone(),
+            ids: vec![object_id.to_owned()],
+            types: Vec::new(),
+            added_after: None,
+            spec_versions: Vec::new(),
+            versions: VersionSelector::All,
+            after: None,
+            limit: 1,
+            projection: Projection::Manifest,
+        };
+        Ok(!self.release_to_caller(view, query).await?.records.is_empty())
     }
 }
 

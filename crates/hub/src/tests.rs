@@ -68,6 +68,7 @@ async fn rights_decide_between_forbidden_and_not_found() {
         name: "writer".to_owned(),
         password: "pw".to_owned(),
         org: None,
+        role: None,
     })
     .await
     .unwrap();
@@ -75,6 +76,7 @@ async fn rights_decide_between_forbidden_and_not_found() {
         name: "nobody".to_owned(),
         password: "pw".to_owned(),
         org: None,
+        role: None,
     })
     .await
     .unwrap();

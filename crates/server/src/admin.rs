@@ -109,6 +109,7 @@ async fn create_account(
         name: required_text(&map, "name")?,
         password: required_text(&map, "password")?,
         org: text_field(&map, "org")?,
+        role: None,
     };
     let name = new.name.clone();
     state.hub.create_account(new).await?;

@@ -36,6 +36,10 @@ enum Command {
     Grant(cmd::admin::GrantArgs),
     /// Manage bearer tokens.
     Token(cmd::admin::TokenArgs),
+    /// Manage organisations (sharing policy).
+    Org(cmd::sharing::OrgArgs),
+    /// Manage communities (sharing policy).
+    Community(cmd::sharing::CommunityArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
     /// Check a configuration file for `serve --config`.
@@ -52,6 +56,8 @@ fn main() -> ExitCode {
         Command::Account(args) => cmd::admin::run_account(&args),
         Command::Grant(args) => cmd::admin::run_grant(&args),
         Command::Token(args) => cmd::admin::run_token(&args),
+        Command::Org(args) => cmd::sharing::run_org(&args),
+        Command::Community(args) => cmd::sharing::run_community(&args),
         Command::Redact(args) => cmd::redact::run(&args),
         Command::Config(args) => config::run(&args),
     };

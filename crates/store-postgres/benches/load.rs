@@ -78,6 +78,7 @@ fn indicator(n: u64) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked: false,
         raw,
+        markings: Vec::new(),
     }
 }
 
@@ -181,6 +182,8 @@ async fn main() {
                     api_root: "bench".to_owned(),
                     status_id: format!("bench-status-{batch_idx}"),
                     account: "bench".to_owned(),
+                    submitter_org: None,
+                    recipients: Vec::new(),
                     request_timestamp: 0,
                     objects,
                     failures: Vec::new(),
@@ -263,6 +266,7 @@ async fn main() {
         spec_version: "2.1".to_owned(),
         revoked: false,
         raw: r#"{"type":"malware","spec_version":"2.1","id":"malware--8b0e5f4c-0000-4000-8000-000000000001","created":"2024-05-01T12:00:00.000Z","modified":"2024-05-01T12:00:00.000Z","name":"rare","is_family":false}"#.to_owned(),
+        markings: Vec::new(),
     };
     store
         .ingest(IngestRequest {
@@ -270,6 +274,8 @@ async fn main() {
             api_root: "bench".to_owned(),
             status_id: "bench-status-rare".to_owned(),
             account: "bench".to_owned(),
+            submitter_org: None,
+            recipients: Vec::new(),
             request_timestamp: 0,
             objects: vec![malware],
             failures: Vec::new(),

@@ -193,12 +193,13 @@ pub(crate) async fn purge_statuses(client: &impl GenericClient, before_micros: i
 pub(crate) async fn create_account(client: &impl GenericClient, account: &Account) -> StoreResult<()> {
     client
         .execute(
-            "INSERT INTO accounts (name, password_hash, org, is_admin) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO accounts (name, password_hash, org, is_admin, role) VALUES ($1, $2, $3, $4, $5)",
             &[
                 &account.name,
                 &account.password_hash,
                 &account.org,
                 &account.is_admin,
+                &account.role,
             ],
         )
         .await
@@ -212,12 +213,13 @@ fn account_from_row(row: &Row) -> StoreResult<Account> {
         password_hash: column(row, 1)?,
         org: column(row, 2)?,
         is_admin: column(row, 3)?,
+        role: column(row, 4)?,
     })
 }
 
 pub(crate) async fn account(client: &impl GenericClient, name: &str) -> StoreResult<Option<Account>> {
     let stmt = client
-        .prepare_cached("SELECT name, password_hash, org, is_admin FROM accounts WHERE name = $1")
+        .prepare_cached("SELECT name, password_hash, org, is_admin, role FROM accounts WHERE name = $1")
         .await
         .map_err(from_pg)?;
     let row = client.query_opt(&stmt, &[&name]).await.map_err(from_pg)?;
@@ -252,7 +254,7 @@ pub(crate) async fn account_for_token(
 ) -> StoreResult<Option<Account>> {
     let stmt = client
         .prepare_cached(
-            "SELECT a.name, a.password_hash, a.org, a.is_admin FROM tokens t JOIN accounts a ON a.name = t.account \
+            "SELECT a.name, a.password_hash, a.org, a.is_admin, a.role FROM tokens t JOIN accounts a ON a.name = t.account \
              WHERE t.sha256 = $1",
         )
         .await

@@ -16,6 +16,7 @@ mod objects;
 mod plan;
 mod read;
 mod schema;
+mod sharing;
 mod status;
 
 use std::fmt;
@@ -220,6 +221,26 @@ impl Store for PostgresStore {
 
     async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access> {
         admin::access(&self.client().await?, account, collection).await
+    }
+
+    async fn create_organisation(&self, organisation: store::Organisation) -> StoreResult<()> {
+        sharing::create_organisation(&self.client().await?, &organisation).await
+    }
+
+    async fn create_community(&self, community: store::Community) -> StoreResult<()> {
+        sharing::create_community(&self.client().await?, &community).await
+    }
+
+    async fn add_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        sharing::add_community_member(&self.client().await?, community, organisation).await
+    }
+
+    async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()> {
+        sharing::share_collection(&self.client().await?, collection, community).await
+    }
+
+    async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
+        sharing::sharing_directory(&self.client().await?).await
     }
 
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {

@@ -45,6 +45,14 @@ async fn lock_collection(tx: &Transaction<'_>, collection: &CollectionId) -> Sto
     })
 }
 
+/// The sharing facts one POST stores on every row it inserts.
+struct Submitter {
+    account: String,
+    org: Option<String>,
+    /// Newline-joined.
+    recipients: String,
+}
+
 /// Stores one POST's objects and its status; returns the status once committed.
 pub(crate) async fn ingest(
     client: &mut deadpool_postgres::Client,
@@ -53,6 +61,11 @@ pub(crate) async fn ingest(
     let tx = client.transaction().await.map_err(from_pg)?;
     let lock = lock_collection(&tx, &request.collection).await?;
     let stored = stored_versions(&tx, lock.coll, &request).await?;
+    let submitter = Submitter {
+        account: request.account.clone(),
+        org: request.submitter_org.clone(),
+        recipients: request.recipients.join("\n"),
+    };
     let plan = plan_ingest(
         request.objects,
         request.failures,
@@ -77,7 +90,7 @@ pub(crate) async fn ingest(
             .map_err(from_pg)?;
     }
     if !plan.rows.is_empty() {
-        insert_rows(&tx, lock.coll, &plan.rows).await?;
+        insert_rows(&tx, lock.coll, &submitter, &plan.rows).await?;
         let stmt = tx
             .prepare_cached("UPDATE collection_clocks SET last_date_added = $2 WHERE coll = $1")
             .await
@@ -133,7 +146,12 @@ async fn stored_versions(
 
 /// Inserts planned rows with one statement: each column is bound as one array and `unnest`ed, so a POST
 /// of thousands of objects is one round trip.
-async fn insert_rows(tx: &Transaction<'_>, coll: i64, rows: &[crate::plan::PlannedRow]) -> StoreResult<()> {
+async fn insert_rows(
+    tx: &Transaction<'_>,
+    coll: i64,
+    submitter: &Submitter,
+    rows: &[crate::plan::PlannedRow],
+) -> StoreResult<()> {
     let date_added: Vec<i64> = rows.iter().map(|r| r.date_added).collect();
     let stix_id: Vec<&str> = rows.iter().map(|r| r.object.id.as_str()).collect();
     let object_type: Vec<&str> = rows.iter().map(|r| r.object.object_type.as_str()).collect();
@@ -146,12 +164,13 @@ async fn insert_rows(tx: &Transaction<'_>, coll: i64, rows: &[crate::plan::Plann
     let revoked: Vec<bool> = rows.iter().map(|r| r.object.revoked).collect();
     let flags: Vec<i16> = rows.iter().map(|r| r.flags).collect();
     let raw: Vec<&[u8]> = rows.iter().map(|r| r.object.raw.as_bytes()).collect();
+    let markings: Vec<String> = rows.iter().map(|r| r.object.markings.join("\n")).collect();
     let stmt = tx
         .prepare_cached(
             "INSERT INTO objects (coll, date_added, stix_id, object_type, version, version_text, spec_version, \
-             revoked, flags, raw) \
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], \
-             $7::text[], $8::boolean[], $9::smallint[], $10::bytea[])",
+             revoked, flags, raw, markings, submitter, submitter_org, recipients) \
+             SELECT $1, *, $12, $13, $14 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
+             $6::text[], $7::text[], $8::boolean[], $9::smallint[], $10::bytea[], $11::text[])",
         )
         .await
         .map_err(from_pg)?;
@@ -168,6 +187,10 @@ async fn insert_rows(tx: &Transaction<'_>, coll: i64, rows: &[crate::plan::Plann
             &revoked,
             &flags,
             &raw,
+            &markings,
+            &submitter.account,
+            &submitter.org,
+            &submitter.recipients,
         ],
     )
     .await

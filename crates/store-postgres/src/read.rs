@@ -10,7 +10,9 @@
 //! snapshot never shows a gap that a later commit could fill.
 
 use deadpool_postgres::GenericClient;
-use store::{CollectionId, ObjectQuery, Page, Projection, StoreResult, StoredObject, VersionSelector};
+use store::{
+    CollectionId, ObjectQuery, ObjectSharing, Page, Projection, StoreResult, StoredObject, VersionSelector,
+};
 use tokio_postgres::types::ToSql;
 
 use crate::error::{column, from_pg};
@@ -34,7 +36,10 @@ impl Statement {
 pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQuery) -> StoreResult<Page> {
     let with_raw = query.projection == Projection::Full;
     let mut stmt = Statement {
-        sql: String::from("SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version"),
+        sql: String::from(
+            "SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, o.submitter, \
+             o.submitter_org, o.recipients, o.markings",
+        ),
         params: Vec::new(),
     };
     if with_raw {
@@ -79,7 +84,7 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
     let mut records = Vec::with_capacity(rows.len().min(limit));
     for row in &rows {
         let raw = if with_raw {
-            let bytes: Vec<u8> = column(row, 5)?;
+            let bytes: Vec<u8> = column(row, 9)?;
             Some(
                 String::from_utf8(bytes)
                     .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
@@ -94,11 +99,26 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
             version: column(row, 3)?,
             spec_version: column(row, 4)?,
             raw,
+            sharing: ObjectSharing {
+                submitter: column(row, 5)?,
+                submitter_org: column(row, 6)?,
+                recipients: split_lines(&column::<String>(row, 7)?),
+                markings: split_lines(&column::<String>(row, 8)?),
+            },
         });
     }
     let more = records.len() > limit;
     records.truncate(limit);
     Ok(Page { records, more })
+}
+
+/// A newline-joined list (the storage of list-valued sharing facts) split back; empty text is no item.
+fn split_lines(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    }
 }
 
 /// True when the collection holds a version of `object_id`.

@@ -1,5 +1,9 @@
 //! The PostgreSQL schema and its numbered migrations, versioned by the `schema_version` table.
 //!
+//! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
+//! account roles and per-object sharing facts (list-valued facts newline-joined, as in SQLite); the markings
+//! of objects stored before it are read from their bytes.
+//!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
 //! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
@@ -20,13 +24,14 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 1;
+pub(crate) const SCHEMA_VERSION: i32 = 2;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
 const MIGRATION_LOCK_CLASS: i32 = 0x7374_6978;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key text PRIMARY KEY,
     value bytea NOT NULL
@@ -95,7 +100,40 @@ CREATE TABLE grants (
     can_write boolean NOT NULL,
     PRIMARY KEY (account, collection_id)
 );
-"#];
+"#,
+    r#"
+CREATE TABLE organisations (
+    name text PRIMARY KEY,
+    government boolean NOT NULL,
+    consent text NOT NULL
+);
+CREATE TABLE communities (
+    name text PRIMARY KEY,
+    parent text REFERENCES communities (name)
+);
+CREATE TABLE community_members (
+    community text NOT NULL REFERENCES communities (name),
+    org text NOT NULL REFERENCES organisations (name),
+    PRIMARY KEY (community, org)
+);
+CREATE TABLE collection_audiences (
+    collection_id text NOT NULL REFERENCES collections (id),
+    community text NOT NULL REFERENCES communities (name),
+    PRIMARY KEY (collection_id, community)
+);
+ALTER TABLE accounts ADD COLUMN role text NOT NULL DEFAULT 'member';
+UPDATE accounts SET role = 'hub-admin' WHERE is_admin;
+ALTER TABLE objects ADD COLUMN submitter text NOT NULL DEFAULT '',
+    ADD COLUMN submitter_org text,
+    ADD COLUMN recipients text NOT NULL DEFAULT '',
+    ADD COLUMN markings text NOT NULL DEFAULT '';
+UPDATE objects SET markings = coalesce((
+    SELECT string_agg(m, E'\n') FROM json_array_elements_text(
+        CASE WHEN json_typeof(convert_from(raw, 'UTF8')::json -> 'object_marking_refs') = 'array'
+        THEN convert_from(raw, 'UTF8')::json -> 'object_marking_refs' ELSE '[]'::json END) AS m), '')
+WHERE convert_from(raw, 'UTF8') LIKE '%"object_marking_refs"%';
+"#,
+];
 
 /// Brings the current schema (the first of `search_path`) to `SCHEMA_VERSION`. Fails on a database
 /// migrated by a newer stixhub.

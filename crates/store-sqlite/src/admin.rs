@@ -160,8 +160,14 @@ pub(crate) fn purge_statuses(conn: &Connection, before_micros: i64) -> StoreResu
 
 pub(crate) fn create_account(conn: &Connection, account: &Account) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO accounts (name, password_hash, org, is_admin) VALUES (?1, ?2, ?3, ?4)",
-        params![account.name, account.password_hash, account.org, account.is_admin],
+        "INSERT INTO accounts (name, password_hash, org, is_admin, role) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            account.name,
+            account.password_hash,
+            account.org,
+            account.is_admin,
+            account.role
+        ],
     )
     .map_err(from_sqlite)?;
     Ok(())
@@ -173,12 +179,13 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         password_hash: row.get(1)?,
         org: row.get(2)?,
         is_admin: row.get(3)?,
+        role: row.get(4)?,
     })
 }
 
 pub(crate) fn account(conn: &Connection, name: &str) -> StoreResult<Option<Account>> {
     let mut stmt = conn
-        .prepare_cached("SELECT name, password_hash, org, is_admin FROM accounts WHERE name = ?1")
+        .prepare_cached("SELECT name, password_hash, org, is_admin, role FROM accounts WHERE name = ?1")
         .map_err(from_sqlite)?;
     stmt.query_row([name], account_from_row)
         .optional()
@@ -207,7 +214,7 @@ pub(crate) fn create_token(conn: &Connection, token: &TokenRecord) -> StoreResul
 pub(crate) fn account_for_token(conn: &Connection, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT a.name, a.password_hash, a.org, a.is_admin FROM tokens t JOIN accounts a ON a.name = t.account \
+            "SELECT a.name, a.password_hash, a.org, a.is_admin, a.role FROM tokens t JOIN accounts a ON a.name = t.account \
              WHERE t.sha256 = ?1",
         )
         .map_err(from_sqlite)?;

@@ -12,6 +12,7 @@ mod objects;
 mod pool;
 mod read;
 mod schema;
+mod sharing;
 mod status;
 mod writer;
 
@@ -213,6 +214,32 @@ impl Store for SqliteStore {
         self.readers
             .read(move |conn| admin::access(conn, &account, &collection))
             .await
+    }
+
+    async fn create_organisation(&self, organisation: store::Organisation) -> StoreResult<()> {
+        self.write_done(move |conn| sharing::create_organisation(conn, &organisation))
+            .await
+    }
+
+    async fn create_community(&self, community: store::Community) -> StoreResult<()> {
+        self.write_done(move |conn| sharing::create_community(conn, &community))
+            .await
+    }
+
+    async fn add_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        let (community, organisation) = (community.to_owned(), organisation.to_owned());
+        self.write_done(move |conn| sharing::add_community_member(conn, &community, &organisation))
+            .await
+    }
+
+    async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()> {
+        let (collection, community) = (collection.clone(), community.to_owned());
+        self.write_done(move |conn| sharing::share_collection(conn, &collection, &community))
+            .await
+    }
+
+    async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
+        self.readers.read(sharing::sharing_directory).await
     }
 
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {

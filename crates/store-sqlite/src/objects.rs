@@ -84,6 +84,7 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
     let now = now_micros();
     let mut successes = Vec::with_capacity(request.objects.len());
     let mut failures = request.failures;
+    let recipients = request.recipients.join("\n");
     let mut select_versions = conn
         .prepare_cached("SELECT version, date_added, revoked FROM objects WHERE coll = ?1 AND stix_id = ?2")
         .map_err(from_sqlite)?;
@@ -95,7 +96,8 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO objects (coll, date_added, stix_id, object_type, version, version_text, spec_version, \
-             revoked, flags, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             revoked, flags, raw, submitter, submitter_org, recipients, markings) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .map_err(from_sqlite)?;
     for object in request.objects {
@@ -158,6 +160,10 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
                 object.revoked,
                 flags,
                 object.raw.as_bytes(),
+                request.account,
+                request.submitter_org,
+                recipients,
+                object.markings.join("\n"),
             ])
             .map_err(from_sqlite)?;
         successes.push(StatusEntry {

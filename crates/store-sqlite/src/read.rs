@@ -6,7 +6,7 @@
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
-use store::{ObjectQuery, Page, Projection, StoreResult, StoredObject, VersionSelector};
+use store::{ObjectQuery, ObjectSharing, Page, Projection, StoreResult, StoredObject, VersionSelector};
 
 use crate::error::from_sqlite;
 use crate::objects::{UNVERSIONED, collection_seq, unversioned_date_added, version_key};
@@ -52,7 +52,7 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
     let mut records: Vec<StoredObject> = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), |row| {
             let raw = if with_raw {
-                let bytes: Vec<u8> = row.get(5)?;
+                let bytes: Vec<u8> = row.get(9)?;
                 Some(
                     String::from_utf8(bytes)
                         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
@@ -67,6 +67,12 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
                 version: row.get(3)?,
                 spec_version: row.get(4)?,
                 raw,
+                sharing: ObjectSharing {
+                    submitter: row.get(5)?,
+                    submitter_org: row.get(6)?,
+                    recipients: split_lines(&row.get::<_, String>(7)?),
+                    markings: split_lines(&row.get::<_, String>(8)?),
+                },
             })
         })
         .and_then(Iterator::collect)
@@ -74,6 +80,15 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
     let more = records.len() > limit;
     records.truncate(limit);
     Ok(Page { records, more })
+}
+
+/// A newline-joined list (the storage of list-valued sharing facts) split back; empty text is no item.
+pub(crate) fn split_lines(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    }
 }
 
 /// True when the collection holds a version of `object_id`.
@@ -97,8 +112,10 @@ pub(crate) fn object_exists(
 /// `SELECT … ORDER BY date_added` over one index range: the rows of `query`, restricted to `only_type` when
 /// given (otherwise to `query.types`), with the version selection applied. Pushes its parameters.
 fn branch_sql(query: &ObjectQuery, only_type: Option<&String>, params: &mut Vec<Value>) -> String {
-    let mut sql =
-        String::from("SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version");
+    let mut sql = String::from(
+        "SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, \
+                      o.submitter, o.submitter_org, o.recipients, o.markings",
+    );
     if query.projection == Projection::Full {
         sql.push_str(", o.raw");
     }

@@ -9,13 +9,18 @@
 //! `match[id]`, version selection and duplicate detection, and `objects_type` serves single-type filters.
 //! `flags` caches "first version" (bit 0) and "last version" (bit 1) of each id so the default
 //! `match[version]=last` walk needs no per-row subquery.
+//!
+//! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
+//! account roles and per-object sharing facts; list-valued facts are newline-joined text (names and marking
+//! ids never contain a newline), and the markings of objects stored before it are read from their bytes.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE api_roots (
     seq INTEGER PRIMARY KEY,
@@ -75,7 +80,39 @@ CREATE TABLE grants (
     can_write INTEGER NOT NULL,
     PRIMARY KEY (account, collection_id)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE organisations (
+    name TEXT PRIMARY KEY,
+    government INTEGER NOT NULL,
+    consent TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE communities (
+    name TEXT PRIMARY KEY,
+    parent TEXT REFERENCES communities(name)
+) WITHOUT ROWID;
+CREATE TABLE community_members (
+    community TEXT NOT NULL REFERENCES communities(name),
+    org TEXT NOT NULL REFERENCES organisations(name),
+    PRIMARY KEY (community, org)
+) WITHOUT ROWID;
+CREATE TABLE collection_audiences (
+    collection_id TEXT NOT NULL REFERENCES collections(id),
+    community TEXT NOT NULL REFERENCES communities(name),
+    PRIMARY KEY (collection_id, community)
+) WITHOUT ROWID;
+ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+UPDATE accounts SET role = 'hub-admin' WHERE is_admin;
+ALTER TABLE objects ADD COLUMN submitter TEXT NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN submitter_org TEXT;
+ALTER TABLE objects ADD COLUMN recipients TEXT NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN markings TEXT NOT NULL DEFAULT '';
+UPDATE objects SET markings = coalesce((
+    SELECT group_concat(value, char(10)) FROM json_each(CAST(raw AS TEXT), '$.object_marking_refs')
+    WHERE type = 'text'), '')
+WHERE instr(CAST(raw AS TEXT), '"object_marking_refs"') > 0 AND json_valid(CAST(raw AS TEXT));
+"#,
+];
 
 /// Brings the database to `SCHEMA_VERSION`. Fails on a database newer than this binary.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -44,6 +44,7 @@ fn account(name: &str) -> Account {
         password_hash: "$argon2id$fake".to_owned(),
         org: None,
         is_admin: false,
+        role: "member".to_owned(),
     }
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn indicator(n: u32, version: u32) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked: false,
         raw,
+        markings: Vec::new(),
     }
 }
 
@@ -77,6 +78,8 @@ pub(crate) async fn ingest(
         api_root: "root".to_owned(),
         status_id: format!("status-{}", next_serial()),
         account: "tester".to_owned(),
+        submitter_org: None,
+        recipients: Vec::new(),
         request_timestamp: 1_600_000_000_000_000,
         objects,
         failures: Vec::new(),

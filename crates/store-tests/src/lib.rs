@@ -10,6 +10,7 @@ mod access;
 mod fixtures;
 mod objects;
 mod paging;
+mod sharing;
 mod versions;
 
 pub use crate::access::{
@@ -21,6 +22,9 @@ pub use crate::objects::{
     objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
+pub use crate::sharing::{
+    accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
+};
 pub use crate::versions::{version_selection_after_added_after, version_selection_first_last_all_exact};
 
 /// Generates one `#[tokio::test]` per conformance check, each on a store from `$factory`.
@@ -42,7 +46,10 @@ macro_rules! conformance_suite {
             statuses_persist,
             accounts_tokens_and_grants,
             collections_and_api_roots,
-            secrets_are_stable
+            secrets_are_stable,
+            sharing_directory_round_trips,
+            accounts_keep_organisation_and_role,
+            objects_keep_their_sharing_facts
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

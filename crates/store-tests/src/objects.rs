@@ -102,6 +102,7 @@ fn ipv4(value: &str, raw_suffix: &str) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked: false,
         raw: format!(r#"{{"type":"ipv4-addr","id":"{id}","value":"{value}"{raw_suffix}}}"#),
+        markings: Vec::new(),
     }
 }
 
@@ -201,6 +202,7 @@ fn typed(object_type: &str, n: u32) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked: false,
         raw: format!(r#"{{"type":"{object_type}","id":"{id}"}}"#),
+        markings: Vec::new(),
     }
 }
 

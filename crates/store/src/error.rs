@@ -16,6 +16,10 @@ pub enum EntityKind {
     Object,
     /// A status resource.
     Status,
+    /// An organisation (sharing policy).
+    Organisation,
+    /// A community (sharing policy).
+    Community,
 }
 
 impl fmt::Display for EntityKind {
@@ -26,6 +30,8 @@ impl fmt::Display for EntityKind {
             EntityKind::Account => "account",
             EntityKind::Object => "object",
             EntityKind::Status => "status",
+            EntityKind::Organisation => "organisation",
+            EntityKind::Community => "community",
         };
         f.write_str(name)
     }

@@ -12,10 +12,14 @@
 //! - A version is `(id, version instant)`; posting an existing version again stores nothing new (success).
 //! - Once any stored version of an id is revoked, no new version of that id is accepted.
 //! - `ingest` returns only after the objects and the status are durable (committed).
+//! - Every stored version keeps the sharing facts given at ingest (`ObjectSharing`), returned with both
+//!   projections; versions stored before those facts existed read as submitted by `""` with no organisation,
+//!   no recipients, and the markings found in their bytes.
 
 mod error;
 mod model;
 mod query;
+mod sharing;
 
 use async_trait::async_trait;
 
@@ -24,7 +28,10 @@ pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
     TokenRecord,
 };
-pub use crate::query::{ObjectQuery, Page, Position, Projection, StoredObject, VersionSelector};
+pub use crate::query::{
+    ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
+};
+pub use crate::sharing::{Community, Organisation, SharingDirectory};
 
 /// Result of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -109,6 +116,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// An account's rights on a collection (none when no grant exists).
     async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access>;
+
+    // ----- sharing policy (issue 6) -----
+
+    /// Creates an organisation. `Conflict` when the name exists.
+    async fn create_organisation(&self, organisation: Organisation) -> StoreResult<()>;
+
+    /// Creates a community. `Conflict` when the name exists; `NotFound(Community)` when the parent does not
+    /// exist. (A new community has no children, so no cycle can form.)
+    async fn create_community(&self, community: Community) -> StoreResult<()>;
+
+    /// Makes an organisation a direct member of a community (again: no change). `NotFound(Community)` or
+    /// `NotFound(Organisation)` for unknown names.
+    async fn add_community_member(&self, community: &str, organisation: &str) -> StoreResult<()>;
+
+    /// Shares a collection with a community: adds it to the collection's audience (again: no change).
+    /// `NotFound(Collection)` or `NotFound(Community)` for unknown ones.
+    async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()>;
+
+    /// The whole sharing directory (small: organisations, communities, memberships, audiences).
+    async fn sharing_directory(&self) -> StoreResult<SharingDirectory>;
 
     // ----- secrets -----
 

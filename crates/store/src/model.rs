@@ -77,6 +77,9 @@ pub struct NewObject {
     pub revoked: bool,
     /// The exact bytes posted.
     pub raw: String,
+    /// The marking-definition ids in its `object_marking_refs`, as posted (kept beside the bytes so that
+    /// manifests and version lists can apply the sharing policy without reading the bytes).
+    pub markings: Vec<String>,
 }
 
 /// One entry of a status list.
@@ -101,6 +104,10 @@ pub struct IngestRequest {
     pub status_id: String,
     /// The account that posted.
     pub account: String,
+    /// The posting account's organisation (the submitter organisation of every object stored), if any.
+    pub submitter_org: Option<String>,
+    /// The communities named as TLP:AMBER recipients of every object stored (sharing policy).
+    pub recipients: Vec<String>,
     /// When the request arrived, in microseconds since the epoch.
     pub request_timestamp: i64,
     /// Valid objects, in posting order.
@@ -139,6 +146,8 @@ pub struct Account {
     pub org: Option<String>,
     /// Every right on every collection.
     pub is_admin: bool,
+    /// Sharing-policy role: `member`, `org-admin`, `community-admin` or `hub-admin` (the hub checks the text).
+    pub role: String,
 }
 
 /// A bearer token, kept only as its SHA-256.

@@ -93,6 +93,21 @@ pub struct StoredObject {
     pub spec_version: String,
     /// The exact bytes, with `Projection::Full`.
     pub raw: Option<String>,
+    /// What the sharing policy needs to know about this version (with both projections).
+    pub sharing: ObjectSharing,
+}
+
+/// The sharing facts stored with one object version at ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectSharing {
+    /// The account that posted it (empty for versions stored before the sharing policy existed).
+    pub submitter: String,
+    /// That account's organisation when it posted, if it had one.
+    pub submitter_org: Option<String>,
+    /// The communities named as its TLP:AMBER recipients.
+    pub recipients: Vec<String>,
+    /// The marking-definition ids in its `object_marking_refs`.
+    pub markings: Vec<String>,
 }
 
 impl StoredObject {

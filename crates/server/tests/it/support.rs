@@ -160,6 +160,7 @@ pub(crate) async fn account(hub: &Hub, name: &str, rights: Option<Rights>) -> St
         name: name.to_owned(),
         password: "pw".to_owned(),
         org: None,
+        role: None,
     })
     .await
     .unwrap();

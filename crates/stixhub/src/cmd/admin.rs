@@ -22,6 +22,9 @@ pub(crate) struct CollectionArgs {
 enum CollectionCommand {
     /// Create a collection; prints its id.
     Create(CollectionCreateArgs),
+    /// Share a collection with a community (its audience: who receives its TLP:GREEN, and the TLP:AMBER
+    /// recipients of what is posted to it).
+    Share(crate::cmd::sharing::CollectionShareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,9 +65,12 @@ struct AccountCreateArgs {
     /// Read the password from standard input (first line).
     #[arg(long, required = true)]
     password_stdin: bool,
-    /// Organisation.
+    /// Organisation (create it first with `stixhub org create`).
     #[arg(long)]
     org: Option<String>,
+    /// Sharing-policy role.
+    #[arg(long, value_parser = ["member", "org-admin", "community-admin", "hub-admin"])]
+    role: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -108,7 +114,10 @@ struct TokenCreateArgs {
     store: StoreArgs,
 }
 
-fn with_hub<T>(store: &StoreArgs, work: impl AsyncFnOnce(&Hub) -> anyhow::Result<T>) -> anyhow::Result<T> {
+pub(crate) fn with_hub<T>(
+    store: &StoreArgs,
+    work: impl AsyncFnOnce(&Hub) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -129,7 +138,10 @@ fn with_hub<T>(store: &StoreArgs, work: impl AsyncFnOnce(&Hub) -> anyhow::Result
 }
 
 pub(crate) fn run_collection(args: &CollectionArgs) -> anyhow::Result<ExitCode> {
-    let CollectionCommand::Create(create) = &args.command;
+    let create = match &args.command {
+        CollectionCommand::Create(create) => create,
+        CollectionCommand::Share(share) => return crate::cmd::sharing::run_collection_share(share),
+    };
     let created = with_hub(&create.store, async |hub| {
         let new = NewCollection {
             title: create.title.clone(),
@@ -160,6 +172,7 @@ pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
             name: create.name.clone(),
             password,
             org: create.org.clone(),
+            role: create.role.clone(),
         };
         hub.create_account(new)
             .await

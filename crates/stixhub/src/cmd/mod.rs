@@ -6,5 +6,6 @@ pub(crate) mod pattern;
 pub(crate) mod redact;
 mod scan;
 pub(crate) mod serve;
+pub(crate) mod sharing;
 pub(crate) mod store_args;
 pub(crate) mod validate;

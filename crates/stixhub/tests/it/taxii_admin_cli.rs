@@ -43,6 +43,8 @@ fn admin_commands_work_while_the_server_runs() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(collection_id.len(), 36, "prints the new id: {collection_id}");
+    let (code, _, stderr) = stixhub(&["org", "create", "acme", "--data", data], "");
+    assert_eq!(code, 0, "{stderr}");
     let (code, _, stderr) = stixhub(
         &[
             "account",

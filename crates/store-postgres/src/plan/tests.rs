@@ -13,6 +13,7 @@ fn object(id: &str, modified: Option<&str>, revoked: bool) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked,
         raw: format!(r#"{{"id":"{id}"}}"#),
+        markings: Vec::new(),
     }
 }
 

@@ -36,6 +36,9 @@ postgres_conformance!(
     accounts_tokens_and_grants,
     collections_and_api_roots,
     secrets_are_stable,
+    sharing_directory_round_trips,
+    accounts_keep_organisation_and_role,
+    objects_keep_their_sharing_facts,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

@@ -175,6 +175,21 @@ impl Store for SchemaStore {
     async fn access(&self, account: &str, collection: &CollectionId) -> StoreResult<Access> {
         self.store.access(account, collection).await
     }
+    async fn create_organisation(&self, organisation: store::Organisation) -> StoreResult<()> {
+        self.store.create_organisation(organisation).await
+    }
+    async fn create_community(&self, community: store::Community) -> StoreResult<()> {
+        self.store.create_community(community).await
+    }
+    async fn add_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        self.store.add_community_member(community, organisation).await
+    }
+    async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()> {
+        self.store.share_collection(collection, community).await
+    }
+    async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
+        self.store.sharing_directory().await
+    }
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
         self.store.secret(name).await
     }

@@ -31,6 +31,7 @@ fn object(n: u32, version: u32) -> NewObject {
         version: Some(Timestamp::parse(&modified).expect("fixture timestamp")),
         spec_version: "2.1".to_owned(),
         revoked: false,
+        markings: Vec::new(),
     }
 }
 
@@ -118,6 +119,8 @@ async fn two_nodes_ingesting_while_a_reader_pages_lose_and_reorder_nothing() {
                     api_root: "root".to_owned(),
                     status_id: format!("status-{writer_idx}-{version}"),
                     account: "tester".to_owned(),
+                    submitter_org: None,
+                    recipients: Vec::new(),
                     request_timestamp: 1,
                     objects,
                     failures: Vec::new(),
@@ -207,6 +210,8 @@ async fn a_cursor_position_from_one_node_resumes_on_the_other() {
         api_root: "root".to_owned(),
         status_id: "status-cursor".to_owned(),
         account: "tester".to_owned(),
+        submitter_org: None,
+        recipients: Vec::new(),
         request_timestamp: 1,
         objects: (0..30).map(|n| object(n, 1)).collect(),
         failures: Vec::new(),
@@ -287,6 +292,8 @@ async fn an_ingest_waits_for_the_writer_holding_the_collection_clock() {
         api_root: "root".to_owned(),
         status_id: "status-lock".to_owned(),
         account: "tester".to_owned(),
+        submitter_org: None,
+        recipients: Vec::new(),
         request_timestamp: 1,
         objects: vec![object(1, 1)],
         failures: Vec::new(),

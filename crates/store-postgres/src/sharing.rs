@@ -1,0 +1,132 @@
+//! The sharing model (issue 6): organisations, communities, memberships and collection audiences.
+//!
+//! Rows here are never deleted, so checking that a referenced row exists before inserting needs no lock.
+
+use deadpool_postgres::GenericClient;
+use store::{CollectionId, Community, EntityKind, Organisation, SharingDirectory, StoreError, StoreResult};
+
+use crate::error::{column, from_pg};
+
+async fn require(client: &impl GenericClient, kind: EntityKind, key: &str) -> StoreResult<()> {
+    let sql = match kind {
+        EntityKind::Organisation => "SELECT EXISTS (SELECT 1 FROM organisations WHERE name = $1)",
+        EntityKind::Community => "SELECT EXISTS (SELECT 1 FROM communities WHERE name = $1)",
+        _ => "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)",
+    };
+    let row = client.query_one(sql, &[&key]).await.map_err(from_pg)?;
+    if column::<bool>(&row, 0)? {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound(kind))
+    }
+}
+
+pub(crate) async fn create_organisation(client: &impl GenericClient, org: &Organisation) -> StoreResult<()> {
+    client
+        .execute(
+            "INSERT INTO organisations (name, government, consent) VALUES ($1, $2, $3)",
+            &[&org.name, &org.government, &org.consent],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+pub(crate) async fn create_community(client: &impl GenericClient, community: &Community) -> StoreResult<()> {
+    if let Some(parent) = &community.parent {
+        require(client, EntityKind::Community, parent).await?;
+    }
+    client
+        .execute(
+            "INSERT INTO communities (name, parent) VALUES ($1, $2)",
+            &[&community.name, &community.parent],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+pub(crate) async fn add_community_member(
+    client: &impl GenericClient,
+    community: &str,
+    org: &str,
+) -> StoreResult<()> {
+    require(client, EntityKind::Community, community).await?;
+    require(client, EntityKind::Organisation, org).await?;
+    client
+        .execute(
+            "INSERT INTO community_members (community, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&community, &org],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+pub(crate) async fn share_collection(
+    client: &impl GenericClient,
+    collection: &CollectionId,
+    community: &str,
+) -> StoreResult<()> {
+    require(client, EntityKind::Collection, collection.as_str()).await?;
+    require(client, EntityKind::Community, community).await?;
+    client
+        .execute(
+            "INSERT INTO collection_audiences (collection_id, community) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&collection.as_str(), &community],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+pub(crate) async fn sharing_directory(client: &impl GenericClient) -> StoreResult<SharingDirectory> {
+    let mut directory = SharingDirectory::default();
+    for row in client
+        .query(
+            "SELECT name, government, consent FROM organisations ORDER BY name",
+            &[],
+        )
+        .await
+        .map_err(from_pg)?
+    {
+        directory.organisations.push(Organisation {
+            name: column(&row, 0)?,
+            government: column(&row, 1)?,
+            consent: column(&row, 2)?,
+        });
+    }
+    for row in client
+        .query("SELECT name, parent FROM communities ORDER BY name", &[])
+        .await
+        .map_err(from_pg)?
+    {
+        directory.communities.push(Community {
+            name: column(&row, 0)?,
+            parent: column(&row, 1)?,
+        });
+    }
+    for row in client
+        .query(
+            "SELECT community, org FROM community_members ORDER BY community, org",
+            &[],
+        )
+        .await
+        .map_err(from_pg)?
+    {
+        directory.members.push((column(&row, 0)?, column(&row, 1)?));
+    }
+    for row in client
+        .query(
+            "SELECT collection_id, community FROM collection_audiences ORDER BY collection_id, community",
+            &[],
+        )
+        .await
+        .map_err(from_pg)?
+    {
+        directory
+            .audiences
+            .push((CollectionId::new(column::<String>(&row, 0)?), column(&row, 1)?));
+    }
+    Ok(directory)
+}
