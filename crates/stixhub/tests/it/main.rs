@@ -9,6 +9,7 @@ mod cli;
 mod config_cli;
 mod pattern_cli;
 mod pattern_oracle;
+mod sharing;
 mod taxii_admin_cli;
 mod taxii_conformance;
 mod taxii_crash;
