@@ -88,6 +88,7 @@ fn check_dependency_edges(root: &Path, problems: &mut Vec<String>) -> anyhow::Re
         String::from_utf8_lossy(&output.stderr)
     );
     let metadata: Value = serde_json::from_slice(&output.stdout)?;
+    check_default_members(&metadata, problems);
     let allowed: BTreeMap<&str, &[&str]> = ALLOWED_EDGES.iter().copied().collect();
     let packages = metadata["packages"]
         .as_array()
@@ -130,6 +131,23 @@ fn check_dependency_edges(root: &Path, problems: &mut Vec<String>) -> anyhow::Re
         }
     }
     Ok(())
+}
+
+/// The README's `cargo run --release -- serve` works only while the hub is the workspace's one default member.
+fn check_default_members(metadata: &Value, problems: &mut Vec<String>) {
+    let default_members = metadata["workspace_default_members"].as_array();
+    let only_stixhub = default_members.is_some_and(|members| {
+        members.len() == 1
+            && members[0]
+                .as_str()
+                .is_some_and(|id| id.contains("crates/stixhub"))
+    });
+    if !only_stixhub {
+        problems.push(
+            "the workspace's default-members must be exactly crates/stixhub (README: cargo run -- serve)"
+                .to_owned(),
+        );
+    }
 }
 
 fn check_package_metadata(package: &Value, name: &str, problems: &mut Vec<String>) {
