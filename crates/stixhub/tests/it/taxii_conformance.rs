@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use crate::taxii_postgres::run_sql;
 use crate::taxii_server::{ADMIN_PASSWORD, ServerProcess};
 
 const NOACCESS_PASSWORD: &str = "conformance-noaccess-pass";
@@ -144,20 +145,4 @@ fn taxii_conformance_suite_passes_on_postgres() {
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
-}
-
-fn run_sql(url: &str, sql: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .expect("the test database accepts connections");
-        let connection = tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap();
-        drop(client);
-        let _ = connection.await;
-    });
 }

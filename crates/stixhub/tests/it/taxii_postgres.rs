@@ -50,7 +50,8 @@ fn unique_suffix() -> u128 {
         .as_nanos()
 }
 
-fn run_sql(url: &str, sql: &str) {
+/// Runs SQL on the test database (schema set-up and clean-up for the tests that start servers on it).
+pub(crate) fn run_sql(url: &str, sql: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
