@@ -37,6 +37,11 @@ impl Hub {
         let (objects, failures) = tokio::task::spawn_blocking(move || validate_envelope(body.as_ref()))
             .await
             .map_err(|err| HubError::Internal(format!("validation task failed: {err}")))??;
+        let n_objects = objects.len() as u64;
+        let n_bytes: u64 = objects.iter().map(|object| object.raw.len() as u64).sum();
+        if let Some(organisation) = &caller.org {
+            self.check_quota(organisation, n_objects, n_bytes).await?;
+        }
         let recipients = self.audience_names(&collection).await?;
         let request = IngestRequest {
             collection: collection.id.clone(),
@@ -50,6 +55,9 @@ impl Hub {
             failures,
         };
         let status = self.store.ingest(request).await?;
+        if let Some(organisation) = &caller.org {
+            self.count_stored(organisation, n_objects, n_bytes);
+        }
         tracing::debug!(
             n_successes = status.successes.len(),
             n_failures = status.failures.len(),

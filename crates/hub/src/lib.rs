@@ -15,8 +15,11 @@ mod cursor;
 mod error;
 mod health;
 mod ingest;
+mod quota;
 mod read;
 mod sharing;
+mod timing;
+mod transfer;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -29,8 +32,10 @@ pub use crate::admin::{
 };
 pub use crate::auth::Caller;
 pub use crate::error::HubError;
+pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
 pub use crate::sharing::{parse_consent, parse_role};
+pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
@@ -50,6 +55,8 @@ pub struct HubConfig {
     pub status_retention: Duration,
     /// `max_content_length` of API roots the hub creates.
     pub default_max_content_length: u64,
+    /// Storage quotas per organisation (issue 8); none by default.
+    pub quotas: QuotaConfig,
 }
 
 impl Default for HubConfig {
@@ -61,6 +68,7 @@ impl Default for HubConfig {
             credential_cache_ttl: Duration::from_secs(60),
             status_retention: Duration::from_secs(48 * 3600),
             default_max_content_length: 64 * 1024 * 1024,
+            quotas: QuotaConfig::default(),
         }
     }
 }
@@ -75,11 +83,17 @@ pub struct Hub {
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
     hub_identity: policy::anonymity::HubIdentity,
+    /// Latency per store operation (issue 8; the store above is wrapped in `timing::TimedStore`).
+    store_timings: Arc<timing::StoreTimings>,
+    /// Cached per-organisation usage, for quotas (issue 8).
+    usage: quota::UsageCache,
 }
 
 impl Hub {
     /// Builds the hub over `store`, loading (or creating) the store's cursor key.
     pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
+        let store_timings = Arc::new(timing::StoreTimings::default());
+        let store: Arc<dyn Store> = Arc::new(timing::TimedStore::new(store, Arc::clone(&store_timings)));
         let cursor_key = store.secret("cursor-key").await?;
         let hub_identity = sharing::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
@@ -97,6 +111,8 @@ impl Hub {
             cursor_key,
             policy_denials: AtomicU64::new(0),
             hub_identity,
+            store_timings,
+            usage: quota::UsageCache::default(),
         })
     }
 

@@ -18,6 +18,7 @@
 
 mod error;
 mod model;
+mod operations;
 mod query;
 mod sharing;
 
@@ -28,6 +29,7 @@ pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
     TokenRecord,
 };
+pub use crate::operations::{Gauge, Usage};
 pub use crate::query::{
     ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
 };
@@ -142,4 +144,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A 32-byte random secret named `name`, created on first use and then stable for the life of the store
     /// (so every process on one store derives the same keys, e.g. for `next` cursors).
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]>;
+
+    // ----- operations: quotas and gauges (issue 8) -----
+
+    /// What the accounts of `organisation` have stored, over every collection: object versions and their bytes
+    /// (as submitted; versions deleted since are not counted). A full count: callers cache it.
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage>;
+
+    /// The backend's queue depths and pool sizes, for metrics. Cheap and non-blocking (no I/O).
+    fn gauges(&self) -> Vec<Gauge> {
+        Vec::new()
+    }
 }

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod admin;
+pub(crate) mod backup;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
@@ -8,4 +9,5 @@ mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;
 pub(crate) mod store_args;
+pub(crate) mod transfer;
 pub(crate) mod validate;

@@ -27,47 +27,6 @@ pub(crate) struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     flags: ConfigFlags,
-    #[command(flatten)]
-    tls: TlsArgs,
-}
-
-/// TLS options of `stixhub serve`.
-#[derive(Debug, clap::Args)]
-struct TlsArgs {
-    /// PEM certificate chain (leaf first); serves HTTPS (TLS 1.2+, 1.3 preferred). Needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// PEM CA certificates: ask clients for a certificate signed by them; a verified certificate authenticates
-    /// as the account named by its subject CN (else its first DNS, else e-mail SAN).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_client_ca: Option<PathBuf>,
-    /// Whether a client certificate is optional (Basic/Bearer still work) or required for every connection.
-    #[arg(long, value_enum, requires = "tls_client_ca", default_value_t = ClientAuthArg::Optional)]
-    tls_client_auth: ClientAuthArg,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ClientAuthArg {
-    Optional,
-    Required,
-}
-
-impl TlsArgs {
-    fn files(&self) -> Option<server::TlsFiles> {
-        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
-        Some(server::TlsFiles {
-            cert,
-            key,
-            client_ca: self.tls_client_ca.clone(),
-            client_auth: match self.tls_client_auth {
-                ClientAuthArg::Optional => server::ClientAuth::Optional,
-                ClientAuthArg::Required => server::ClientAuth::Required,
-            },
-        })
-    }
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -77,16 +36,16 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting tokio")?;
-    runtime.block_on(serve(&config, args.tls.files()))
+    runtime.block_on(serve(&config))
 }
 
-async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result<ExitCode> {
+async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
-    let hub = Arc::new(
-        Hub::new(store, HubConfig::default())
-            .await
-            .context("starting the hub")?,
-    );
+    let hub_config = HubConfig {
+        quotas: config.operations.quotas.clone(),
+        ..HubConfig::default()
+    };
+    let hub = Arc::new(Hub::new(store, hub_config).await.context("starting the hub")?);
     let admin_password = std::env::var(env::ADMIN_PASSWORD).ok();
     let bootstrap = hub
         .bootstrap(admin_password)
@@ -99,13 +58,13 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    let tls = match tls {
+    let tls = match config.operations.tls.clone() {
         Some(files) => Some(server::TlsConfigSource::load(files).context("loading the TLS files")?),
         None => None,
     };
     tracing::info!(%address, tls = tls.is_some(), "listening");
     let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
-    let state = server::AppState::new(hub);
+    let state = server::AppState::with_limits(hub, config.operations.limits.clone());
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));

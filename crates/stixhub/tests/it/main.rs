@@ -7,6 +7,10 @@
 
 mod cli;
 mod config_cli;
+mod fault_disk;
+mod fault_postgres;
+mod operations;
+mod overload;
 mod pattern_cli;
 mod pattern_oracle;
 mod sharing;
