@@ -170,7 +170,7 @@ async fn main() -> anyhow::Result<()> {
 
     let ingest = ingest(&options, &host, &authorization).await?;
     if let Some(soak_options) = &options.soak {
-        let summary = soak::run(&host, &authorization, pid, &soak_options).await?;
+        let summary = soak::run(&host, &authorization, pid, soak_options).await?;
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();

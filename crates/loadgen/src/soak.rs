@@ -39,6 +39,9 @@ impl Default for SoakOptions {
     }
 }
 
+/// One sample: (elapsed s, RSS MiB, requests/s, p50 ms, p99 ms, max ms).
+type Sample = (f64, f64, f64, f64, f64, f64);
+
 /// What the clients record between two samples.
 #[derive(Default)]
 struct Window {
@@ -171,7 +174,7 @@ pub(crate) async fn run(
         csv,
         "elapsed_s,rss_mib,requests_per_s,p50_ms,p99_ms,max_ms,errors"
     )?;
-    let mut rows = Vec::new();
+    let mut rows: Vec<Sample> = Vec::new();
     let mut total_errors = 0;
     while Instant::now() < deadline {
         tokio::time::sleep(Duration::from_secs(options.sample_seconds)).await;
@@ -204,7 +207,7 @@ pub(crate) async fn run(
         bail!("{total_errors} requests were not answered 200/202");
     }
     let third = (rows.len() / 3).max(1);
-    let mean = |rows: &[(f64, f64, f64, f64, f64, f64)], pick: fn(&(f64, f64, f64, f64, f64, f64)) -> f64| {
+    let mean = |rows: &[Sample], pick: fn(&Sample) -> f64| {
         rows.iter().map(pick).sum::<f64>() / rows.len().max(1) as f64
     };
     let (first, last) = (

@@ -139,8 +139,9 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
     let permit = match admission.permits.try_acquire() {
         Ok(permit) => permit,
         Err(_) => {
-            let waiting = admission.waiting.fetch_add(1, Ordering::AcqRel);
-            let permit = if waiting >= admission.limits.max_waiting {
+            // Counted until this scope ends, also when the client goes away and the request is dropped.
+            let waiting = Gauge::enter(&admission.waiting);
+            let permit = if waiting.previous >= admission.limits.max_waiting {
                 None
             } else {
                 tokio::time::timeout(admission.limits.admission_timeout, admission.permits.acquire())
@@ -148,7 +149,7 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
                     .ok()
                     .and_then(Result::ok)
             };
-            admission.waiting.fetch_sub(1, Ordering::AcqRel);
+            drop(waiting);
             match permit {
                 Some(permit) => permit,
                 None => {
@@ -158,11 +159,30 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
             }
         }
     };
-    admission.in_flight.fetch_add(1, Ordering::AcqRel);
+    let in_flight = Gauge::enter(&admission.in_flight);
     let response = next.run(request).await;
-    admission.in_flight.fetch_sub(1, Ordering::AcqRel);
+    drop(in_flight);
     drop(permit);
     response
+}
+
+/// One unit of a gauge, held for a scope (released on drop, so a cancelled request does not leak it).
+struct Gauge<'a> {
+    counter: &'a AtomicUsize,
+    previous: usize,
+}
+
+impl Gauge<'_> {
+    fn enter(counter: &AtomicUsize) -> Gauge<'_> {
+        let previous = counter.fetch_add(1, Ordering::AcqRel);
+        Gauge { counter, previous }
+    }
+}
+
+impl Drop for Gauge<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Token buckets per account.

@@ -9,6 +9,7 @@
 mod access;
 mod fixtures;
 mod objects;
+mod operations;
 mod paging;
 mod sharing;
 mod versions;
@@ -21,6 +22,7 @@ pub use crate::objects::{
     id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
     objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
+pub use crate::operations::organisation_usage_counts_versions_and_bytes;
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
 pub use crate::sharing::{
     accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
@@ -49,7 +51,8 @@ macro_rules! conformance_suite {
             secrets_are_stable,
             sharing_directory_round_trips,
             accounts_keep_organisation_and_role,
-            objects_keep_their_sharing_facts
+            objects_keep_their_sharing_facts,
+            organisation_usage_counts_versions_and_bytes
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -39,6 +39,8 @@ postgres_conformance!(
     sharing_directory_round_trips,
     accounts_keep_organisation_and_role,
     objects_keep_their_sharing_facts,
+    // operations (issue 8)
+    organisation_usage_counts_versions_and_bytes,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

@@ -193,4 +193,12 @@ impl Store for SchemaStore {
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
         self.store.secret(name).await
     }
+
+    // ----- operations: quotas and gauges (issue 8) -----
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
+        self.store.organisation_usage(organisation).await
+    }
+    fn gauges(&self) -> Vec<store::Gauge> {
+        self.store.gauges()
+    }
 }
