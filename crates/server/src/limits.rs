@@ -50,15 +50,16 @@ pub struct RateLimit {
 
 impl Default for Limits {
     /// Sized from the number of CPUs: enough requests in flight to keep the cores and the store busy, few
-    /// enough that an admitted request is not slowed down much by the others.
+    /// enough that an admitted request is not slowed down much by the others; a queue as long, and a wait short
+    /// enough, that a request admitted after waiting is still answered within a few service times.
     fn default() -> Limits {
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        let max_in_flight = 16 * cpus;
+        let max_in_flight = 4 * cpus;
         Limits {
             max_connections: 1024,
             max_in_flight,
-            max_waiting: 4 * max_in_flight,
-            admission_timeout: Duration::from_millis(500),
+            max_waiting: max_in_flight,
+            admission_timeout: Duration::from_millis(50),
             account_rate: None,
         }
     }

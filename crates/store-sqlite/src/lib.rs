@@ -277,6 +277,11 @@ impl Store for SqliteStore {
                 value: self.writer.queue_depth() as f64,
             },
             store::Gauge {
+                name: "stixhub_store_sqlite_reads_in_progress",
+                help: "SQLite reads running (at most 8; more wait for a turn).",
+                value: self.readers.reads_in_progress() as f64,
+            },
+            store::Gauge {
                 name: "stixhub_store_sqlite_writer_queue_capacity",
                 help: "Write jobs the SQLite writer queue holds before callers wait for room.",
                 value: writer::QUEUE_CAPACITY as f64,
