@@ -31,6 +31,7 @@ def main():
     p50 = [float(r["p50_ms"]) for r in rows]
     p99 = [float(r["p99_ms"]) for r in rows]
     rps = [float(r["requests_per_s"]) for r in rows]
+    shed = sum(int(r.get("shed", r.get("errors", 0))) for r in rows)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
     b, a = slope(t, rss)
     ax1.plot(t, rss, "o-", ms=3, label="RSS")
@@ -38,7 +39,7 @@ def main():
     ax1.set_ylabel("server RSS (MiB)")
     ax1.set_ylim(bottom=0)
     ax1.legend(loc="lower right")
-    ax1.set_title(f"{title}: {sum(rps) / len(rps):.0f} req/s mean")
+    ax1.set_title(f"{title}: {sum(rps) / len(rps):.0f} req/s answered 2xx (mean), {shed} shed (503)")
     b, a = slope(t, p99)
     ax2.plot(t, p50, "o-", ms=3, label="p50")
     ax2.plot(t, p99, "o-", ms=3, label="p99")
