@@ -49,6 +49,7 @@ type Sample = (f64, f64, f64, f64, f64, f64);
 struct Window {
     latencies_ms: Vec<f64>,
     shed: u64,
+    dropped: u64,
     errors: u64,
 }
 
@@ -155,7 +156,17 @@ pub(crate) async fn run(
                 tokio::time::sleep_until(due).await;
                 due += interval;
                 let sent = Instant::now();
-                let status = one(&mut conn, n, &mut state, seed, &next_new).await?;
+                let Ok(status) = one(&mut conn, n, &mut state, seed, &next_new).await else {
+                    // The server closed the connection (e.g. after shedding a POST whose body it did not
+                    // read): count it and reconnect.
+                    window
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .dropped += 1;
+                    conn = Connection::open(&host, &authorization).await?;
+                    n += 1;
+                    continue;
+                };
                 let latency = sent.elapsed().as_secs_f64() * 1000.0;
                 let mut window = window.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 match status {
@@ -178,7 +189,7 @@ pub(crate) async fn run(
         "elapsed_s,rss_mib,requests_per_s,p50_ms,p99_ms,max_ms,errors"
     )?;
     let mut rows: Vec<Sample> = Vec::new();
-    let (mut total_errors, mut total_shed) = (0, 0);
+    let (mut total_errors, mut total_shed, mut total_dropped) = (0, 0, 0);
     while Instant::now() < deadline {
         tokio::time::sleep(Duration::from_secs(options.sample_seconds)).await;
         let taken = std::mem::take(&mut *window.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
@@ -196,6 +207,7 @@ pub(crate) async fn run(
         );
         total_errors += taken.errors;
         total_shed += taken.shed;
+        total_dropped += taken.dropped;
         writeln!(
             csv,
             "{:.0},{:.1},{:.1},{:.3},{:.3},{:.3},{},{}",
@@ -221,7 +233,7 @@ pub(crate) async fn run(
     Ok(format!(
         "{{\"seconds\":{},\"capacity_rps\":{capacity:.0},\"offered_rps\":{offered:.0},\"samples\":{},\
          \"rss_mib_first_third\":{:.1},\"rss_mib_last_third\":{:.1},\"p99_ms_first_third\":{:.2},\
-         \"p99_ms_last_third\":{:.2},\"p50_ms_first_third\":{:.2},\"p50_ms_last_third\":{:.2},\"objects_added\":{},\"shed_503\":{total_shed},\"csv\":\"{}\"}}",
+         \"p99_ms_last_third\":{:.2},\"p50_ms_first_third\":{:.2},\"p50_ms_last_third\":{:.2},\"objects_added\":{},\"shed_503\":{total_shed},\"connections_dropped\":{total_dropped},\"csv\":\"{}\"}}",
         options.seconds,
         rows.len(),
         mean(first, |row| row.1),

@@ -54,12 +54,12 @@ impl Default for Limits {
     /// enough, that a request admitted after waiting is still answered within a few service times.
     fn default() -> Limits {
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        let max_in_flight = 4 * cpus;
+        let max_in_flight = 8 * cpus;
         Limits {
             max_connections: 1024,
             max_in_flight,
-            max_waiting: max_in_flight,
-            admission_timeout: Duration::from_millis(50),
+            max_waiting: 2 * max_in_flight,
+            admission_timeout: Duration::from_millis(100),
             account_rate: None,
         }
     }

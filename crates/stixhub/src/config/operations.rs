@@ -37,13 +37,13 @@ pub(crate) struct LimitFlags {
     /// Open connections at most; more are answered 503 and closed [default: 1024].
     #[arg(long, value_name = "N")]
     pub(crate) max_connections: Option<u64>,
-    /// Requests processed at once at most [default: 4 per CPU].
+    /// Requests processed at once at most [default: 8 per CPU].
     #[arg(long, value_name = "N")]
     pub(crate) max_in_flight: Option<u64>,
-    /// Requests waiting for admission at most; more get 503 at once [default: max-in-flight].
+    /// Requests waiting for admission at most; more get 503 at once [default: 2 × max-in-flight].
     #[arg(long, value_name = "N")]
     pub(crate) max_waiting: Option<u64>,
-    /// Milliseconds a request may wait for admission before it gets 503 [default: 50].
+    /// Milliseconds a request may wait for admission before it gets 503 [default: 100].
     #[arg(long, value_name = "MS")]
     pub(crate) admission_timeout_ms: Option<u64>,
     /// Requests per second per account (token bucket); over it: 429 with Retry-After [default: unlimited].
@@ -183,7 +183,7 @@ fn resolve_limits(file: &RawLimits, flags: &LimitFlags, errors: &mut Vec<ConfigE
     );
     let max_waiting = match flags.max_waiting.or(file.max_waiting) {
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-        None => max_in_flight,
+        None => 2 * max_in_flight,
     };
     let admission_timeout = flags
         .admission_timeout_ms

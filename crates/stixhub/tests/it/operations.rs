@@ -233,7 +233,7 @@ fn tls_files_and_limits_come_from_the_configuration_file() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("[tls]\ncert = "), "{stdout}");
     assert!(
-        stdout.contains("max_in_flight = 8\nmax_waiting = 8\nadmission_timeout_ms = 50\naccount_rate = 50.0\naccount_burst = 100"),
+        stdout.contains("max_in_flight = 8\nmax_waiting = 16\nadmission_timeout_ms = 100\naccount_rate = 50.0\naccount_burst = 100"),
         "{stdout}"
     );
     let server = start_with(&data_dir, &["--config", config.to_str().unwrap()]);
