@@ -186,7 +186,7 @@ pub(crate) async fn run(
         std::fs::File::create(&options.out).with_context(|| format!("creating {}", options.out.display()))?;
     writeln!(
         csv,
-        "elapsed_s,rss_mib,requests_per_s,p50_ms,p99_ms,max_ms,errors"
+        "elapsed_s,rss_mib,requests_per_s,p50_ms,p99_ms,max_ms,shed,errors"
     )?;
     let mut rows: Vec<Sample> = Vec::new();
     let (mut total_errors, mut total_shed, mut total_dropped) = (0, 0, 0);
