@@ -12,10 +12,13 @@ mod admin;
 mod auth;
 mod catalog;
 mod cursor;
+mod delegation;
 mod error;
 mod health;
 mod ingest;
 mod read;
+mod release;
+mod review;
 mod sharing;
 
 use std::sync::Arc;
@@ -28,9 +31,12 @@ pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
 };
 pub use crate::auth::Caller;
+pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::read::{ListKind, ListPage, ListedObject};
+pub use crate::review::Verdict;
 pub use crate::sharing::{parse_consent, parse_role};
+pub use store::{Review, ReviewState};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
@@ -81,7 +87,7 @@ impl Hub {
     /// Builds the hub over `store`, loading (or creating) the store's cursor key.
     pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
         let cursor_key = store.secret("cursor-key").await?;
-        let hub_identity = sharing::hub_identity(&store.secret("hub-identity").await?);
+        let hub_identity = release::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
         getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
         let credentials = tokio::task::spawn_blocking({

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
+pub(crate) mod review;
 mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;
