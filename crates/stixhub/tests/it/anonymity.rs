@@ -162,7 +162,7 @@ fn an_anonymous_county_submission_reaches_the_state_republished_by_the_hub() {
     let (matched, _, _) = client("state").ids(&format!("{objects}?match[id]={}", id(2)));
     assert!(matched.is_empty());
     let (matched, _, _) = client("state").ids(&format!("{objects}?match[id]={public_indicator}"));
-    assert_eq!(&matched, &[public_indicator.clone()]);
+    assert_eq!(matched, vec![public_indicator.clone()]);
     // The other county sees nothing of it by any id.
     for path in [
         format!("{objects}{public_indicator}/"),
