@@ -26,14 +26,32 @@ use crate::{Caller, Hub, HubError, HubResult, now_micros};
 const DIAGNOSTICS_QUOTED: usize = 3;
 
 impl Hub {
-    /// Adds the objects of a TAXII envelope (`body`, already size-checked by the transport).
-    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, account = %caller.account))]
+    /// Adds the objects of a TAXII envelope (`body`, already size-checked by the transport), with the
+    /// collection's audience as their TLP:AMBER recipients.
     pub async fn add_objects<B>(
         &self,
         caller: &Caller,
         api_root: &str,
         collection: &str,
         body: B,
+    ) -> HubResult<StatusResource>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
+        self.add_objects_for(caller, api_root, collection, body, None)
+            .await
+    }
+
+    /// As `add_objects`, naming the recipients (`Recipients::parse`): TLP:AMBER goes to the organisations
+    /// and communities named, TLP:RED to the accounts named. `None`: the collection's audience.
+    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, account = %caller.account))]
+    pub async fn add_objects_for<B>(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection: &str,
+        body: B,
+        named: Option<&str>,
     ) -> HubResult<StatusResource>
     where
         B: AsRef<[u8]> + Send + 'static,
@@ -59,7 +77,15 @@ impl Hub {
         for held in &mut pending {
             held.review_id = uuid::Uuid::new_v4().to_string();
         }
-        let recipients = self.audience_names(&collection).await?;
+        let recipients = match named {
+            Some(text) => self.named_recipients(text).await?,
+            None => self
+                .audience_names(&collection)
+                .await?
+                .into_iter()
+                .map(|community| format!("community:{community}"))
+                .collect(),
+        };
         let request = IngestRequest {
             collection: collection.id.clone(),
             api_root: api_root.to_owned(),

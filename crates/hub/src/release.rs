@@ -287,15 +287,7 @@ impl Hub {
         };
         let submitter_org = view.submitter_org(&stored);
         let submitter_account = AccountId::new(stored.sharing.submitter.as_str());
-        let recipients = Recipients {
-            communities: stored
-                .sharing
-                .recipients
-                .iter()
-                .map(|c| CommunityId::new(c.as_str()))
-                .collect(),
-            ..Recipients::default()
-        };
+        let recipients = recipients_of(&stored.sharing.recipients);
         let markings: Vec<Marking> = stored
             .sharing
             .markings
@@ -347,6 +339,29 @@ impl Hub {
             }
         })
     }
+}
+
+/// The recipients stored with a version: `account:`, `org:` and `community:` prefixed names (an unprefixed
+/// name, stored before recipients could be named, is a community).
+fn recipients_of(stored: &[String]) -> Recipients {
+    let mut recipients = Recipients::default();
+    for item in stored {
+        match item.split_once(':') {
+            Some(("account", name)) => {
+                recipients.accounts.insert(AccountId::new(name));
+            }
+            Some(("org", name)) => {
+                recipients.orgs.insert(OrgId::new(name));
+            }
+            Some(("community", name)) => {
+                recipients.communities.insert(CommunityId::new(name));
+            }
+            _ => {
+                recipients.communities.insert(CommunityId::new(item.as_str()));
+            }
+        }
+    }
+    recipients
 }
 
 /// Every `*_ref` / `*_refs` string in `value`.

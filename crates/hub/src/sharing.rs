@@ -118,6 +118,35 @@ impl Hub {
         Ok(collection.id.to_string())
     }
 
+    /// Parses and checks a recipients list: comma-separated `account:NAME`, `org:NAME` or `community:NAME`,
+    /// each of which must exist. Returns the stored (prefixed) forms.
+    pub(crate) async fn named_recipients(&self, text: &str) -> HubResult<Vec<String>> {
+        let directory = self.store.sharing_directory().await?;
+        let mut recipients = Vec::new();
+        for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+            let Some((kind, name)) = item.split_once(':') else {
+                return Err(HubError::BadRequest(format!(
+                    "recipient {item:?} is not account:NAME, org:NAME or community:NAME"
+                )));
+            };
+            let known = match kind {
+                "account" => self.store.account(name).await?.is_some(),
+                "org" => directory.organisations.iter().any(|o| o.name == name),
+                "community" => directory.communities.iter().any(|c| c.name == name),
+                _ => {
+                    return Err(HubError::BadRequest(format!(
+                        "recipient kind {kind:?} is not account, org or community"
+                    )));
+                }
+            };
+            if !known {
+                return Err(HubError::BadRequest(format!("recipient {item:?} does not exist")));
+            }
+            recipients.push(format!("{kind}:{name}"));
+        }
+        Ok(recipients)
+    }
+
     /// The communities `collection` is shared with now (the AMBER recipients of what is posted to it).
     pub(crate) async fn audience_names(&self, collection: &Collection) -> HubResult<Vec<String>> {
         let directory = self.store.sharing_directory().await?;

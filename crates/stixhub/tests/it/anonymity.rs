@@ -37,12 +37,26 @@ fn note(n: u32, content: &str) -> String {
 }
 
 fn post(server: &ServerProcess, account: &str, objects: &[String]) -> Value {
+    let (status, body) = post_to(server, account, objects, None);
+    assert_eq!(status, 202, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn post_to(
+    server: &ServerProcess,
+    account: &str,
+    objects: &[String],
+    recipients: Option<&str>,
+) -> (u16, String) {
     let auth = basic(account);
-    let headers = [
+    let mut headers = vec![
         ("Accept", TAXII),
         ("Content-Type", TAXII),
         ("Authorization", auth.as_str()),
     ];
+    if let Some(recipients) = recipients {
+        headers.push(("Stixhub-Recipients", recipients));
+    }
     let envelope = format!(r#"{{"objects":[{}]}}"#, objects.join(","));
     let (status, _, body) = http(
         &server.address,
@@ -52,8 +66,7 @@ fn post(server: &ServerProcess, account: &str, objects: &[String]) -> Value {
         &envelope,
     )
     .unwrap();
-    assert_eq!(status, 202, "{body}");
-    serde_json::from_str(&body).unwrap()
+    (status, body)
 }
 
 fn set_up(data: &str) {
@@ -241,6 +254,47 @@ fn personal_data_is_redacted_at_ingest_and_unsure_findings_wait_for_review() {
         "{text}"
     );
     assert!(stixhub_stdout(data, &["review", "list", "--json"]).is_empty());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn named_recipients_receive_amber_and_red() {
+    const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+    let data_dir = fresh_data_dir("recipients");
+    let data = data_dir.to_str().unwrap();
+    set_up(data);
+    let server = ServerProcess::start(&data_dir);
+    let client = |account: &str| Client {
+        server: &server,
+        auth: basic(account),
+    };
+    let (status, body) = post_to(&server, "a", &[indicator(6, Some(RED))], Some("account:state"));
+    assert_eq!(status, 202, "{body}");
+    let (status, body) = post_to(&server, "a", &[indicator(7, Some(AMBER))], Some("org:county-b"));
+    assert_eq!(status, 202, "{body}");
+    for bad in ["account:ghost", "team:x", "county-b"] {
+        let (status, body) = post_to(&server, "a", &[indicator(8, None)], Some(bad));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let patterns = |account: &str| -> Vec<String> {
+        let (_, body, _) = client(account).ids("/api1/collections/ohio/objects/");
+        body["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["pattern"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let red = "[ipv4-addr:value = '198.51.100.6']".to_owned();
+    let amber = "[ipv4-addr:value = '198.51.100.7']".to_owned();
+    assert_eq!(patterns("a"), vec![red.clone(), amber.clone()]);
+    assert_eq!(
+        patterns("state"),
+        vec![red],
+        "RED to the named account; AMBER not named to the state"
+    );
+    assert_eq!(patterns("b"), vec![amber], "AMBER to the named organisation");
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
