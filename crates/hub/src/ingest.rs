@@ -50,6 +50,16 @@ impl Hub {
             failures,
         };
         let status = self.store.ingest(request).await?;
+        let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
+        details["status_id"] = status.id.clone().into();
+        details["n_failures"] = (status.failures.len() as u64).into();
+        self.audit(
+            &caller.account,
+            "objects.write",
+            status.successes.len() as u64,
+            details,
+        )
+        .await?;
         tracing::debug!(
             n_successes = status.successes.len(),
             n_failures = status.failures.len(),

@@ -5,10 +5,14 @@
 //! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
 //!   sharing policy (issue 6, `sharing`) filters per object version. Nothing else hands stored objects out.
 //! - A status says an object was stored only after the store committed it.
+//! - Every write, delete, admin action and collection read is recorded in the audit log (`audit`): writes and
+//!   admin actions before the use case returns, reads through a buffer flushed in batches.
 //! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
 //!   callers get `NotFound`, exactly as for things that do not exist.
 
 mod admin;
+mod audit;
+mod audit_report;
 mod auth;
 mod catalog;
 mod cursor;
@@ -26,6 +30,10 @@ use store::Store;
 
 pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
+};
+pub use crate::audit::{AUDIT_FLUSH_PERIOD, HUB_ACTOR, OPERATOR_ACTOR};
+pub use crate::audit_report::{
+    AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
 };
 pub use crate::auth::Caller;
 pub use crate::error::HubError;
@@ -75,6 +83,8 @@ pub struct Hub {
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
     hub_identity: policy::anonymity::HubIdentity,
+    /// The audit log's appending side: cached head and buffered read entries (issue 6, `audit`).
+    audit_log: audit::AuditLog,
 }
 
 impl Hub {
@@ -97,6 +107,7 @@ impl Hub {
             cursor_key,
             policy_denials: AtomicU64::new(0),
             hub_identity,
+            audit_log: audit::AuditLog::default(),
         })
     }
 

@@ -23,6 +23,7 @@ use policy::model::{
     AccountId, CollectionAudience, CollectionId as PolicyCollectionId, CommunityId, Consent, OrgId, Reader,
     Role,
 };
+use serde_json::json;
 use stix::id::StixId;
 use store::{Collection, Community, Organisation, StoredObject};
 
@@ -83,7 +84,13 @@ fn effective_org(account: &str, org: Option<&str>) -> OrgId {
 
 impl Hub {
     /// Creates an organisation.
-    pub async fn create_organisation(&self, name: &str, consent: &str, government: bool) -> HubResult<()> {
+    pub async fn create_organisation(
+        &self,
+        actor: &Caller,
+        name: &str,
+        consent: &str,
+        government: bool,
+    ) -> HubResult<()> {
         check_name("organisation", name)?;
         parse_consent(consent)?;
         let organisation = Organisation {
@@ -91,32 +98,51 @@ impl Hub {
             government,
             consent: consent.to_owned(),
         };
-        Ok(self.store.create_organisation(organisation).await?)
+        self.store.create_organisation(organisation).await?;
+        let details = json!({ "organisation": name, "consent": consent, "government": government });
+        self.audit(&actor.account, "org.create", 0, details).await
     }
 
     /// Creates a community, under `parent` when given.
-    pub async fn create_community(&self, name: &str, parent: Option<&str>) -> HubResult<()> {
+    pub async fn create_community(&self, actor: &Caller, name: &str, parent: Option<&str>) -> HubResult<()> {
         check_name("community", name)?;
         let community = Community {
             name: name.to_owned(),
             parent: parent.map(str::to_owned),
         };
-        Ok(self.store.create_community(community).await?)
+        self.store.create_community(community).await?;
+        let details = json!({ "community": name, "parent": parent });
+        self.audit(&actor.account, "community.create", 0, details).await
     }
 
     /// Makes an organisation a direct member of a community.
-    pub async fn add_community_member(&self, community: &str, organisation: &str) -> HubResult<()> {
-        Ok(self.store.add_community_member(community, organisation).await?)
+    pub async fn add_community_member(
+        &self,
+        actor: &Caller,
+        community: &str,
+        organisation: &str,
+    ) -> HubResult<()> {
+        self.store.add_community_member(community, organisation).await?;
+        let details = json!({ "community": community, "organisation": organisation });
+        self.audit(&actor.account, "community.add-member", 0, details)
+            .await
     }
 
     /// Shares a collection (id or alias, any API root) with a community; returns the collection id.
-    pub async fn share_collection(&self, collection: &str, community: &str) -> HubResult<String> {
+    pub async fn share_collection(
+        &self,
+        actor: &Caller,
+        collection: &str,
+        community: &str,
+    ) -> HubResult<String> {
         let collection = self
             .store
             .find_collection(collection)
             .await?
             .ok_or(HubError::NotFound)?;
         self.store.share_collection(&collection.id, community).await?;
+        let details = json!({ "collection": collection.id.as_str(), "community": community });
+        self.audit(&actor.account, "collection.share", 0, details).await?;
         Ok(collection.id.to_string())
     }
 

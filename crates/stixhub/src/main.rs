@@ -40,6 +40,8 @@ enum Command {
     Org(cmd::sharing::OrgArgs),
     /// Manage communities (sharing policy).
     Community(cmd::sharing::CommunityArgs),
+    /// Check the audit log's hash chain, list it, or report transparency counts per organisation.
+    Audit(cmd::audit::AuditArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
     /// Check a configuration file for `serve --config`.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Org(args) => cmd::sharing::run_org(&args),
         Command::Community(args) => cmd::sharing::run_community(&args),
         Command::Redact(args) => cmd::redact::run(&args),
+        Command::Audit(args) => cmd::audit::run(&args),
         Command::Config(args) => config::run(&args),
     };
     report_peak_rss();

@@ -4,6 +4,10 @@
 //! account roles and per-object sharing facts (list-valued facts newline-joined, as in SQLite); the markings
 //! of objects stored before it are read from their bytes.
 //!
+//! Migration 3 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
+//! `audit_head`, one row holding the entry count and last hash; its row lock serialises appends across
+//! processes (see `audit`).
+//!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
 //! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
@@ -24,7 +28,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 2;
+pub(crate) const SCHEMA_VERSION: i32 = 3;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -132,6 +136,24 @@ UPDATE objects SET markings = coalesce((
         CASE WHEN json_typeof(convert_from(raw, 'UTF8')::json -> 'object_marking_refs') = 'array'
         THEN convert_from(raw, 'UTF8')::json -> 'object_marking_refs' ELSE '[]'::json END) AS m), '')
 WHERE convert_from(raw, 'UTF8') LIKE '%"object_marking_refs"%';
+"#,
+    // Migration 3: the audit log (issue 6).
+    r#"
+CREATE TABLE audit_log (
+    seq bigint PRIMARY KEY,
+    actor text NOT NULL,
+    action text NOT NULL,
+    at text NOT NULL,
+    n_objects bigint NOT NULL,
+    details text NOT NULL,
+    hash bytea NOT NULL
+);
+CREATE TABLE audit_head (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    n_entries bigint NOT NULL,
+    last_hash bytea NOT NULL
+);
+INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
 "#,
 ];
 

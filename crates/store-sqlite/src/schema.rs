@@ -13,11 +13,14 @@
 //! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
 //! account roles and per-object sharing facts; list-valued facts are newline-joined text (names and marking
 //! ids never contain a newline), and the markings of objects stored before it are read from their bytes.
+//!
+//! Migration 3 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
+//! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -111,6 +114,24 @@ UPDATE objects SET markings = coalesce((
     SELECT group_concat(value, char(10)) FROM json_each(CAST(raw AS TEXT), '$.object_marking_refs')
     WHERE type = 'text'), '')
 WHERE instr(CAST(raw AS TEXT), '"object_marking_refs"') > 0 AND json_valid(CAST(raw AS TEXT));
+"#,
+    // Migration 3: the audit log (issue 6).
+    r#"
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    n_objects INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n_entries INTEGER NOT NULL,
+    last_hash BLOB NOT NULL
+);
+INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, zeroblob(32));
 "#,
 ];
 

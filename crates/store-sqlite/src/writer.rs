@@ -30,6 +30,8 @@ pub(crate) enum WriteOutput {
     Status(store::StatusRecord),
     /// A count (delete, purge).
     Count(u64),
+    /// The new head of the audit log.
+    AuditHead(store::AuditHead),
 }
 
 struct WriteJob {

@@ -31,6 +31,9 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/accounts/",
         "/accounts/{account}/tokens/",
         "/grants/",
+        "/audit/",
+        "/audit/verify",
+        "/audit/report",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

@@ -9,13 +9,13 @@ const TAXII: &str = "application/taxii+json;version=2.1";
 const OBJECTS: &str = "/api1/collections/default/objects/";
 
 /// A schema that exists for the life of this value.
-struct PgSchema {
+pub(crate) struct PgSchema {
     base_url: String,
     name: String,
 }
 
 impl PgSchema {
-    fn create(base_url: &str) -> PgSchema {
+    pub(crate) fn create(base_url: &str) -> PgSchema {
         let name = format!("t_{}_{}", std::process::id(), unique_suffix());
         run_sql(base_url, &format!("CREATE SCHEMA {name}"));
         PgSchema {
@@ -25,7 +25,7 @@ impl PgSchema {
     }
 
     /// The database URL whose connections use this schema.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let separator = if self.base_url.contains('?') { '&' } else { '?' };
         format!(
             "{}{separator}options=-csearch_path%3D{}",

@@ -39,6 +39,8 @@ postgres_conformance!(
     sharing_directory_round_trips,
     accounts_keep_organisation_and_role,
     objects_keep_their_sharing_facts,
+    audit_log_appends_under_compare_and_swap,
+    audit_appenders_racing_form_one_log,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).
