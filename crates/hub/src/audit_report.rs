@@ -76,7 +76,7 @@ pub struct AuditBreak {
 /// The outcome of `Hub::verify_audit`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditVerification {
-    /// Entries read from the log.
+    /// Entries verified: all of them when intact, else those before the first break.
     pub n_entries: u64,
     /// The entry count the head records.
     pub head_entries: u64,
