@@ -22,6 +22,7 @@
 //! `objects.redacted`, `review.pending`, `review.approve` and `review.reject`.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use policy::audit::AuditEntry;
@@ -68,6 +69,8 @@ pub(crate) struct AuditLog {
     buffered: Mutex<Vec<PendingEntry>>,
     /// Wakes the flusher early.
     flush_wanted: tokio::sync::Notify,
+    /// Tells the flusher to flush once more and return.
+    stopping: AtomicBool,
 }
 
 impl Caller {
@@ -133,15 +136,27 @@ impl Hub {
         Ok(())
     }
 
-    /// Flushes buffered read entries every `period`, or sooner when a batch is waiting; never returns. The
-    /// binary runs it beside the server and calls `flush_audit` once more after the server stopped.
+    /// Flushes buffered read entries every `period`, or sooner when a batch is waiting, until
+    /// `stop_audit_flusher`; then flushes once more and returns. The binary runs it beside the server, stops
+    /// it once the server has finished the requests in flight, and awaits it (aborting it could drop a batch
+    /// taken from the buffer but not yet appended).
     pub async fn run_audit_flusher(&self, period: Duration) {
         loop {
             let _ = tokio::time::timeout(period, self.audit_log.flush_wanted.notified()).await;
+            let stopping = self.audit_log.stopping.load(Ordering::Acquire);
             if let Err(err) = self.flush_audit().await {
                 tracing::warn!(error = %err, "audit flush failed; the entries stay buffered");
             }
+            if stopping {
+                return;
+            }
         }
+    }
+
+    /// Makes `run_audit_flusher` flush once more and return.
+    pub fn stop_audit_flusher(&self) {
+        self.audit_log.stopping.store(true, Ordering::Release);
+        self.audit_log.flush_wanted.notify_one();
     }
 
     /// Chains `entries` after the head and appends them, re-chaining when another process moved the head.

@@ -128,8 +128,11 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result
         }
     }
     purger.abort();
-    flusher.abort();
     // The requests in flight have finished: append the read entries they buffered.
+    hub.stop_audit_flusher();
+    if let Err(err) = flusher.await {
+        tracing::error!(error = %err, "the audit flusher failed");
+    }
     hub.flush_audit()
         .await
         .context("appending the last audit entries")?;
