@@ -40,6 +40,8 @@ const AUDIT_FLUSH_BATCH: usize = 256;
 const AUDIT_MAX_BUFFERED: usize = 8192;
 /// The most entries appended in one store transaction.
 const AUDIT_APPEND_CHUNK: usize = 1024;
+/// Batches up to this size are hashed on the calling task (a few µs an entry); bigger ones off it.
+const AUDIT_CHAIN_INLINE: usize = 32;
 /// How many times an append re-chains after another process moved the head.
 const AUDIT_APPEND_ATTEMPTS: u32 = 64;
 
@@ -167,7 +169,15 @@ impl Hub {
                 Some(head) => head,
                 None => self.store.audit_head().await?,
             };
-            let records = chain(head, &entries);
+            let records = if entries.len() > AUDIT_CHAIN_INLINE {
+                // Canonicalising and hashing a big batch takes milliseconds: off the async threads.
+                let batch = entries.clone();
+                tokio::task::spawn_blocking(move || chain(head, &batch))
+                    .await
+                    .map_err(|err| HubError::Internal(format!("audit hashing task failed: {err}")))?
+            } else {
+                chain(head, &entries)
+            };
             match self.store.append_audit(head, records).await {
                 Ok(new_head) => {
                     *head_slot = Some(new_head);
