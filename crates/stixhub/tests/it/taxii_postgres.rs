@@ -1,8 +1,7 @@
 //! Two `stixhub serve` processes on one PostgreSQL database (a fresh schema per test, dropped at the end):
 //! they start at the same moment (migration and first-start bootstrap race), a write through one is read
 //! through the other at once, a `next` cursor from one node works on the other, and both append to one audit
-//! chain. Runs when
-//! `STIXHUB_TEST_DATABASE_URL` is set; otherwise it prints a skip line and passes.
+//! chain. Runs when `STIXHUB_TEST_DATABASE_URL` is set; otherwise it prints a skip line and passes.
 
 use crate::taxii_server::{ServerProcess, admin_basic, http};
 
