@@ -1,4 +1,5 @@
-//! Issue 6 acceptance, audit slice: a state and two of its counties share through the hub; the audit log
+//! Issue 6 acceptance: a state and two of its counties share through the hub; an anonymous county posts
+//! TLP:AMBER indicators that the state reads with the hub as creator and the other county cannot see; the audit log
 //! records the admin commands, the county's write and every collection read (who, how many objects);
 //! `stixhub audit verify` passes, then fails naming the entry after the last row is deleted (caught by the
 //! head) and after a row's details are altered. `audit report` gives the counts per organisation. Runs on
@@ -76,20 +77,29 @@ fn basic(account: &str) -> String {
     )
 }
 
+fn id(n: u32) -> String {
+    format!("indicator--7c1e5f4c-0000-4000-8000-{n:012}")
+}
+
 fn indicator(n: u32, marking: Option<&str>) -> String {
     let markings = marking.map_or(String::new(), |m| format!(r#","object_marking_refs":["{m}"]"#));
     format!(
-        r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--7c1e5f4c-0000-4000-8000-{n:012}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.{n}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"{markings}}}"#
+        r#"{{"type":"indicator","spec_version":"2.1","id":"{}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.{n}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"{markings}}}"#,
+        id(n)
     )
 }
 
-fn n_listed(server: &ServerProcess, account: &str, path: &str) -> usize {
+fn listed(server: &ServerProcess, account: &str, path: &str) -> Vec<Value> {
     let auth = basic(account);
     let headers = [("Accept", TAXII), ("Authorization", auth.as_str())];
     let (status, _, body) = http(&server.address, "GET", path, &headers, "").unwrap();
     assert_eq!(status, 200, "{account} {path}: {body}");
     let body: Value = serde_json::from_str(&body).unwrap();
-    body["objects"].as_array().map_or(0, Vec::len)
+    body["objects"].as_array().cloned().unwrap_or_default()
+}
+
+fn n_listed(server: &ServerProcess, account: &str, path: &str) -> usize {
+    listed(server, account, path).len()
 }
 
 /// Stops the server with SIGTERM (it flushes the buffered read entries) and checks it exits 0.
@@ -137,8 +147,8 @@ fn scenario(backend: &Backend) {
     let flags: Vec<&OsStr> = flags.iter().map(OsStr::new).collect();
     let server = ServerProcess::start_with_store_flags(&flags);
 
-    // County A posts AMBER, GREEN and unmarked indicators; the state reads all five (objects and manifest),
-    // county B the three that are not AMBER.
+    // County A (consent `none`: anonymous) posts AMBER, GREEN and unmarked indicators; the state reads all
+    // five (objects and manifest) with the hub as their creator, county B the three that are not AMBER.
     let envelope = format!(
         r#"{{"objects":[{},{},{},{},{}]}}"#,
         indicator(1, Some(AMBER)),
@@ -155,7 +165,17 @@ fn scenario(backend: &Backend) {
     ];
     let (status, _, body) = http(&server.address, "POST", OBJECTS, &headers, &envelope).unwrap();
     assert_eq!(status, 202, "{body}");
-    assert_eq!(n_listed(&server, "state", OBJECTS), 5);
+    let state_view = listed(&server, "state", OBJECTS);
+    assert_eq!(state_view.len(), 5);
+    let hub_identity = state_view[0]["created_by_ref"].as_str().unwrap().to_owned();
+    for (n, object) in (1..=5).zip(&state_view) {
+        assert_eq!(
+            object["created_by_ref"],
+            hub_identity.as_str(),
+            "the hub is the creator"
+        );
+        assert_ne!(object["id"], id(n), "republished under a new id");
+    }
     assert_eq!(n_listed(&server, "state", MANIFEST), 5);
     assert_eq!(n_listed(&server, "b", OBJECTS), 3);
     stop(server);
