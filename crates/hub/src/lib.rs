@@ -5,18 +5,25 @@
 //! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
 //!   sharing policy (issue 6, `sharing`) filters per object version. Nothing else hands stored objects out.
 //! - A status says an object was stored only after the store committed it.
+//! - Every write, delete, admin action and collection read is recorded in the audit log (`audit`): writes and
+//!   admin actions before the use case returns, reads through a buffer flushed in batches.
 //! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
 //!   callers get `NotFound`, exactly as for things that do not exist.
 
 mod admin;
+mod audit;
+mod audit_report;
 mod auth;
 mod catalog;
 mod cursor;
+mod delegation;
 mod error;
 mod health;
 mod ingest;
 mod quota;
 mod read;
+mod release;
+mod review;
 mod sharing;
 mod timing;
 mod transfer;
@@ -30,12 +37,19 @@ use store::Store;
 pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
 };
+pub use crate::audit::{AUDIT_FLUSH_PERIOD, HUB_ACTOR, OPERATOR_ACTOR};
+pub use crate::audit_report::{
+    AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
+};
 pub use crate::auth::Caller;
+pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
+pub use crate::review::Verdict;
 pub use crate::sharing::{parse_consent, parse_role};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
+pub use store::{Review, ReviewState};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
@@ -57,6 +71,10 @@ pub struct HubConfig {
     pub default_max_content_length: u64,
     /// Storage quotas per organisation (issue 8); none by default.
     pub quotas: QuotaConfig,
+    /// How long the sharing directory (organisations, communities, audiences, grants) is reused between
+    /// requests. Changes made through this hub invalidate it at once; changes made by another node or by the
+    /// command line are seen within this time.
+    pub sharing_cache_ttl: Duration,
 }
 
 impl Default for HubConfig {
@@ -69,6 +87,7 @@ impl Default for HubConfig {
             status_retention: Duration::from_secs(48 * 3600),
             default_max_content_length: 64 * 1024 * 1024,
             quotas: QuotaConfig::default(),
+            sharing_cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -87,6 +106,10 @@ pub struct Hub {
     store_timings: Arc<timing::StoreTimings>,
     /// Cached per-organisation usage, for quotas (issue 8).
     usage: quota::UsageCache,
+    /// The sharing directory with the time it was read (see `HubConfig::sharing_cache_ttl`).
+    directory_cache: std::sync::Mutex<Option<(std::time::Instant, Arc<store::SharingDirectory>)>>,
+    /// The audit log's appending side: cached head and buffered read entries (issue 6, `audit`).
+    audit_log: audit::AuditLog,
 }
 
 impl Hub {
@@ -95,7 +118,7 @@ impl Hub {
         let store_timings = Arc::new(timing::StoreTimings::default());
         let store: Arc<dyn Store> = Arc::new(timing::TimedStore::new(store, Arc::clone(&store_timings)));
         let cursor_key = store.secret("cursor-key").await?;
-        let hub_identity = sharing::hub_identity(&store.secret("hub-identity").await?);
+        let hub_identity = release::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
         getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
         let credentials = tokio::task::spawn_blocking({
@@ -113,6 +136,8 @@ impl Hub {
             hub_identity,
             store_timings,
             usage: quota::UsageCache::default(),
+            directory_cache: std::sync::Mutex::new(None),
+            audit_log: audit::AuditLog::default(),
         })
     }
 

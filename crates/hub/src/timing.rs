@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use store::{
-    Access, Account, ApiRoot, Collection, CollectionId, Community, IngestRequest, ObjectQuery, Organisation,
-    Page, SharingDirectory, StatusRecord, Store, StoreError, StoreResult, TokenRecord, Usage,
-    VersionSelector,
+    Access, Account, ApiRoot, AuditHead, AuditRecord, Collection, CollectionId, Community, IngestRequest,
+    ObjectQuery, Organisation, Page, Review, ReviewDecision, ReviewState, SharingDirectory, StatusRecord,
+    Store, StoreError, StoreResult, TokenRecord, Usage, VersionSelector,
 };
 
 /// Upper bounds (seconds) of the store latency buckets; `+Inf` is implied. Finer than the HTTP ones: most
@@ -241,8 +241,73 @@ impl Store for TimedStore {
             .await
     }
 
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        self.timed(
+            "add_community_admin",
+            self.inner.add_community_admin(community, account),
+        )
+        .await
+    }
+
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()> {
+        self.timed(
+            "set_marking_grant",
+            self.inner.set_marking_grant(account, marking_id, granted),
+        )
+        .await
+    }
+
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.timed("ids_by_public_id", self.inner.ids_by_public_id(collection, ids))
+            .await
+    }
+
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>> {
+        self.timed(
+            "ids_submitted_by",
+            self.inner.ids_submitted_by(collection, org, ids),
+        )
+        .await
+    }
+
+    async fn reviews(&self, state: ReviewState, limit: usize) -> StoreResult<Vec<Review>> {
+        self.timed("reviews", self.inner.reviews(state, limit)).await
+    }
+
+    async fn review(&self, id: &str) -> StoreResult<Option<Review>> {
+        self.timed("review", self.inner.review(id)).await
+    }
+
+    async fn decide_review(&self, decision: ReviewDecision) -> StoreResult<Review> {
+        self.timed("decide_review", self.inner.decide_review(decision))
+            .await
+    }
+
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
         self.timed("secret", self.inner.secret(name)).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<AuditHead> {
+        self.timed("audit_head", self.inner.audit_head()).await
+    }
+
+    async fn append_audit(&self, expected: AuditHead, records: Vec<AuditRecord>) -> StoreResult<AuditHead> {
+        self.timed("append_audit", self.inner.append_audit(expected, records))
+            .await
+    }
+
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<AuditRecord>> {
+        self.timed("audit_entries", self.inner.audit_entries(from_seq, limit))
+            .await
     }
 
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage> {

@@ -1,6 +1,6 @@
 //! Collection export and import for operators (issue 8): `stixhub collection export|import`.
 //!
-//! Both act as the operator (the `admin` account, every right) and go through the same paths as TAXII: export
+//! Both act as the operator (`Caller::operator`, every right) and go through the same paths as TAXII: export
 //! reads pages through `Hub::list` (so the release gate is passed, as the hub-wide admin), import posts
 //! envelopes through `Hub::add_objects` (validation, quotas, status). Neither is reachable over HTTP.
 
@@ -8,7 +8,7 @@ use taxii::query::{ListParams, VersionParam};
 use taxii::resources::StatusResource;
 
 use crate::read::{ListKind, ListPage};
-use crate::{ADMIN_ACCOUNT, Caller, Hub, HubError, HubResult};
+use crate::{Caller, Hub, HubError, HubResult};
 
 /// How many object versions one export page holds.
 pub(crate) const EXPORT_PAGE_SIZE: u32 = 1000;
@@ -32,7 +32,7 @@ impl Hub {
             spec_versions: Vec::new(),
         };
         self.list(
-            &operator(),
+            &Caller::operator(),
             &found.api_root,
             found.id.as_str(),
             ListKind::Objects,
@@ -48,16 +48,7 @@ impl Hub {
             .find_collection(collection)
             .await?
             .ok_or(HubError::NotFound)?;
-        self.add_objects(&operator(), &found.api_root, found.id.as_str(), body)
+        self.add_objects(&Caller::operator(), &found.api_root, found.id.as_str(), body)
             .await
-    }
-}
-
-/// The `admin` account, as the CLI acts.
-fn operator() -> Caller {
-    Caller {
-        account: ADMIN_ACCOUNT.to_owned(),
-        org: None,
-        is_admin: true,
     }
 }

@@ -11,6 +11,7 @@
 //! - Overload is answered, never waited out: beyond `Limits` a request gets 503 or 429 with `Retry-After`.
 
 mod admin;
+mod admin_sharing;
 mod auth;
 mod connections;
 mod error;

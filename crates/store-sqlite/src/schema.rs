@@ -2,7 +2,7 @@
 //!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations only ever get appended. Each
 //! runs in the same `BEGIN IMMEDIATE` transaction as the version bump, so a crash leaves the old or the new
-//! schema, never half of one. Goldens of the current schema live in `test_data/`.
+//! schema, never half of one. `tests.rs` migrates a populated schema 2 database.
 //!
 //! Layout choices (for 1 M+ objects): `objects` is a rowid table whose rows hold the exact bytes; the index
 //! `objects_order (coll, date_added)` serves keyset paging, `objects_identity (coll, stix_id, version)` serves
@@ -13,11 +13,16 @@
 //! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
 //! account roles and per-object sharing facts; list-valued facts are newline-joined text (names and marking
 //! ids never contain a newline), and the markings of objects stored before it are read from their bytes.
+//!
+//! Migration 3 (sharing policy, second slice) adds each object version's public id (the id the hub republishes
+//! it under for anonymous submitters; indexed only where set), marking grants, community administrators and the PII review queue.
+//! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
+//! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -112,10 +117,67 @@ UPDATE objects SET markings = coalesce((
     WHERE type = 'text'), '')
 WHERE instr(CAST(raw AS TEXT), '"object_marking_refs"') > 0 AND json_valid(CAST(raw AS TEXT));
 "#,
+    r#"
+ALTER TABLE objects ADD COLUMN public_id TEXT;
+CREATE INDEX objects_public_id ON objects (coll, public_id) WHERE public_id IS NOT NULL;
+CREATE TABLE marking_grants (
+    account TEXT NOT NULL REFERENCES accounts(name),
+    marking_id TEXT NOT NULL,
+    PRIMARY KEY (account, marking_id)
+) WITHOUT ROWID;
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    status_id TEXT NOT NULL,
+    api_root TEXT NOT NULL,
+    collection_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    submitter_org TEXT,
+    recipients TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    object_id TEXT NOT NULL,
+    object_version TEXT NOT NULL,
+    original TEXT NOT NULL,
+    proposed TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reviewer TEXT,
+    decided INTEGER,
+    message TEXT
+) WITHOUT ROWID;
+CREATE INDEX reviews_state ON reviews (state, created);
+CREATE TABLE community_admins (
+    community TEXT NOT NULL REFERENCES communities(name),
+    account TEXT NOT NULL REFERENCES accounts(name),
+    PRIMARY KEY (community, account)
+) WITHOUT ROWID;
+"#,
+    // Migration 4: the audit log (issue 6).
+    r#"
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    n_objects INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n_entries INTEGER NOT NULL,
+    last_hash BLOB NOT NULL
+);
+INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, zeroblob(32));
+"#,
 ];
 
 /// Brings the database to `SCHEMA_VERSION`. Fails on a database newer than this binary.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database to `target` (tests build older schemas with it).
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let current: Option<i64> =
@@ -130,6 +192,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         .iter()
         .enumerate()
         .skip(usize::try_from(current).unwrap_or(0))
+        .take(usize::try_from(target - current).unwrap_or(0))
     {
         tx.execute_batch(migration)?;
         tx.execute("DELETE FROM schema_version", [])?;

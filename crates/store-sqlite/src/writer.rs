@@ -33,6 +33,10 @@ pub(crate) enum WriteOutput {
     Status(store::StatusRecord),
     /// A count (delete, purge).
     Count(u64),
+    /// A decided review.
+    Review(Box<store::Review>),
+    /// The new head of the audit log.
+    AuditHead(store::AuditHead),
 }
 
 struct WriteJob {

@@ -7,16 +7,19 @@
 //! Invariant: the suite only uses the `Store` trait; it never peeks at a backend's tables.
 
 mod access;
+mod audit;
 mod fixtures;
 mod objects;
 mod operations;
 mod paging;
+mod review;
 mod sharing;
 mod versions;
 
 pub use crate::access::{
     accounts_tokens_and_grants, collections_and_api_roots, secrets_are_stable, statuses_persist,
 };
+pub use crate::audit::{audit_appenders_racing_form_one_log, audit_log_appends_under_compare_and_swap};
 pub use crate::objects::{
     delete_removes_versions_and_repairs_selection, duplicates_store_nothing_new,
     id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
@@ -24,6 +27,7 @@ pub use crate::objects::{
 };
 pub use crate::operations::organisation_usage_counts_versions_and_bytes;
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
+pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
 pub use crate::sharing::{
     accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
 };
@@ -52,6 +56,11 @@ macro_rules! conformance_suite {
             sharing_directory_round_trips,
             accounts_keep_organisation_and_role,
             objects_keep_their_sharing_facts,
+            reviews_hold_then_settle,
+            marking_grants_round_trip,
+            public_ids_and_submitters,
+            audit_log_appends_under_compare_and_swap,
+            audit_appenders_racing_form_one_log,
             organisation_usage_counts_versions_and_bytes
         );
     };

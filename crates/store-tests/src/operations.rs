@@ -36,6 +36,7 @@ pub async fn organisation_usage_counts_versions_and_bytes(store: &dyn Store) {
             request_timestamp: 1_600_000_000_000_000,
             objects,
             failures: Vec::new(),
+            pending: Vec::new(),
         };
         store.ingest(request).await.expect("ingest");
     }

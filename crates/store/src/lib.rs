@@ -16,14 +16,17 @@
 //!   projections; versions stored before those facts existed read as submitted by `""` with no organisation,
 //!   no recipients, and the markings found in their bytes.
 
+mod audit;
 mod error;
 mod model;
 mod operations;
 mod query;
+mod review;
 mod sharing;
 
 use async_trait::async_trait;
 
+pub use crate::audit::{AuditHead, AuditRecord};
 pub use crate::error::{EntityKind, StoreError};
 pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
@@ -33,6 +36,7 @@ pub use crate::operations::{Gauge, Usage};
 pub use crate::query::{
     ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
 };
+pub use crate::review::{PendingObject, Review, ReviewDecision, ReviewOutcome, ReviewState};
 pub use crate::sharing::{Community, Organisation, SharingDirectory};
 
 /// Result of every store operation.
@@ -136,14 +140,63 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `NotFound(Collection)` or `NotFound(Community)` for unknown ones.
     async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()>;
 
-    /// The whole sharing directory (small: organisations, communities, memberships, audiences).
+    /// The whole sharing directory (small: organisations, communities, memberships, audiences, marking
+    /// grants).
     async fn sharing_directory(&self) -> StoreResult<SharingDirectory>;
+
+    /// Names an account an administrator of a community (again: no change). `NotFound(Community)` or
+    /// `NotFound(Account)` for unknown names.
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()>;
+
+    /// Clears (`granted`) or stops clearing an account for a marking-definition id. `NotFound(Account)` for an
+    /// unknown account. Idempotent.
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()>;
+
+    /// `(public id, stored id)` for each of `ids` that is the public id of a version in `collection`.
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// Those of `ids` that have a version in `collection` submitted by organisation `org`.
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>>;
+
+    // ----- PII review queue -----
+
+    /// Reviews in `state`, oldest first, at most `limit`.
+    async fn reviews(&self, state: ReviewState, limit: usize) -> StoreResult<Vec<Review>>;
+
+    /// The review `id`.
+    async fn review(&self, id: &str) -> StoreResult<Option<Review>>;
+
+    /// Decides a pending review (see `review` module docs) and returns it as decided. `NotFound(Review)` for
+    /// an unknown id, `Conflict` when it was already decided.
+    async fn decide_review(&self, decision: ReviewDecision) -> StoreResult<Review>;
 
     // ----- secrets -----
 
     /// A 32-byte random secret named `name`, created on first use and then stable for the life of the store
     /// (so every process on one store derives the same keys, e.g. for `next` cursors).
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]>;
+
+    // ----- audit log -----
+
+    /// The head of the audit log (`AuditHead::EMPTY` before the first append).
+    async fn audit_head(&self) -> StoreResult<AuditHead>;
+
+    /// Appends `records` (their `seq`s must run from `expected.n_entries` without gaps) and moves the head to
+    /// the last one, in one transaction, only if the head is still `expected`; otherwise `Conflict` and
+    /// nothing is written (the caller re-reads the head and re-chains). Returns the new head.
+    async fn append_audit(&self, expected: AuditHead, records: Vec<AuditRecord>) -> StoreResult<AuditHead>;
+
+    /// Up to `limit` entries with `seq >= from_seq`, ascending by `seq`, as stored (not checked).
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
 
     // ----- operations: quotas and gauges (issue 8) -----
 

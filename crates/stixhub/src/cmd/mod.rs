@@ -1,10 +1,12 @@
 //! One module per command.
 
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub(crate) mod backup;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
+pub(crate) mod review;
 mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;

@@ -2,7 +2,8 @@
 //!
 //! Contract (docs/interface.md): prints `listening on http://HOST:PORT` (`https://` with `--tls-cert`; the real
 //! port, also with `:0`) on stderr once ready; on SIGHUP re-reads the TLS files (a bad file keeps the old ones); on first start with no accounts prints the generated `admin` password once (unless
-//! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, exits 0.
+//! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, appends
+//! the buffered audit entries of reads, exits 0.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,7 +65,11 @@ async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
     };
     tracing::info!(%address, tls = tls.is_some(), "listening");
     let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
-    let state = server::AppState::with_limits(hub, config.operations.limits.clone());
+    let flusher = tokio::spawn({
+        let hub = Arc::clone(&hub);
+        async move { hub.run_audit_flusher(hub::AUDIT_FLUSH_PERIOD).await }
+    });
+    let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone());
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));
@@ -82,6 +87,14 @@ async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
         }
     }
     purger.abort();
+    // The requests in flight have finished: append the read entries they buffered.
+    hub.stop_audit_flusher();
+    if let Err(err) = flusher.await {
+        tracing::error!(error = %err, "the audit flusher failed");
+    }
+    hub.flush_audit()
+        .await
+        .context("appending the last audit entries")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,8 @@
     reason = "a panic in a test is a failed assertion"
 )]
 
+mod anonymity;
+mod audit;
 mod cli;
 mod config_cli;
 mod fault_disk;

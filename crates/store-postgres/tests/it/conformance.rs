@@ -39,6 +39,11 @@ postgres_conformance!(
     sharing_directory_round_trips,
     accounts_keep_organisation_and_role,
     objects_keep_their_sharing_facts,
+    reviews_hold_then_settle,
+    marking_grants_round_trip,
+    public_ids_and_submitters,
+    audit_log_appends_under_compare_and_swap,
+    audit_appenders_racing_form_one_log,
     // operations (issue 8)
     organisation_usage_counts_versions_and_bytes,
 );
