@@ -27,7 +27,7 @@ enum CollectionCommand {
     Share(crate::cmd::sharing::CollectionShareArgs),
     /// Write every version of every object of a collection to a STIX bundle file, byte for byte.
     Export(crate::cmd::transfer::ExportArgs),
-    /// Add the objects of a STIX bundle file to a collection (as `admin`, validated like a TAXII POST).
+    /// Add the objects of a STIX bundle file to a collection (as the operator, validated like a TAXII POST).
     Import(crate::cmd::transfer::ImportArgs),
 }
 
