@@ -3,8 +3,8 @@
 //! 200/202 admitted, 503 shed), the p99 latency of admitted requests at most 5× the reference p99 (the larger of
 //! the unloaded p99 and the p99 at capacity; the strict unloaded ratio is reported, see BENCHMARKS.md), and the
 //! server's RSS bounded. The server runs with latency-first admission (`--max-in-flight 8 --max-waiting 8
-//! --admission-timeout-ms 50`, 4 per CPU here): the defaults (8 per CPU, twice as many waiting, 100 ms) favour
-//! admitting bursts of slow writes and give an admitted p99 of about 10× unloaded under this test (BENCHMARKS.md).
+//! --admission-timeout-ms 20`, 4 per CPU here): the defaults (8 per CPU, twice as many waiting, 100 ms) favour
+//! admitting bursts of slow writes and give an admitted p99 of about 10× unloaded under this test on a busy machine (BENCHMARKS.md).
 //! About 75 s, and it needs the machine to itself, so it runs when
 //! `STIXHUB_TEST_OVERLOAD=1` (`.ci/run` runs it alone after the suite); otherwise it prints a skip line.
 //!
