@@ -80,7 +80,7 @@ impl Hub {
 }
 
 /// Splits an envelope into valid objects and failures, in posting order.
-fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<StatusEntry>)> {
+pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<StatusEntry>)> {
     let text =
         std::str::from_utf8(body).map_err(|_| HubError::Unprocessable("the body is not UTF-8".to_owned()))?;
     // serde also reads a struct from a JSON array (`[]`, `[[...]]`): an envelope is a JSON object only.

@@ -11,11 +11,13 @@
 mod admin;
 mod auth;
 mod catalog;
+mod contribute;
 mod cursor;
 mod error;
 mod health;
 mod ingest;
 mod read;
+mod search;
 mod sharing;
 
 use std::sync::Arc;
@@ -28,9 +30,16 @@ pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
 };
 pub use crate::auth::Caller;
+pub use crate::contribute::{
+    DocumentCheck, ObservableProblem, check_document, indicators_from_observables, parse_tlp,
+};
 pub use crate::error::HubError;
 pub use crate::read::{ListKind, ListPage, ListedObject};
-pub use crate::sharing::{parse_consent, parse_role};
+pub use crate::search::{
+    COUNT_BUDGET, CollectionCounts, RelationshipLink, Relationships, SCAN_BUDGET, SearchHit, SearchPage,
+    SearchQuery, TlpFilter, tlp_of_markings,
+};
+pub use crate::sharing::{Directory, parse_consent, parse_role};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;

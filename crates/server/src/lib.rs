@@ -1,4 +1,5 @@
-//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, `/healthz`, `/readyz`,
+//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, the web UI under `/ui/`
+//! (`web`), `/healthz`, `/readyz`,
 //! `/metrics` (`metrics`, which also gives each request an id and a span), and the one
 //! mapping from hub outcomes to HTTP (`error::ApiError`).
 //!
@@ -16,6 +17,7 @@ mod metrics;
 mod negotiate;
 mod taxii;
 mod tls;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +38,7 @@ pub use crate::tls::{
 pub struct AppState {
     hub: Arc<Hub>,
     metrics: Arc<metrics::Metrics>,
+    web: Arc<web::WebState>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
         AppState {
             hub,
             metrics: Arc::new(metrics::Metrics::default()),
+            web: Arc::new(web::WebState::default()),
         }
     }
 }
@@ -58,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         router = route_with_and_without_slash(router, path, method_router);
     }
     router
+        .merge(web::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -14,3 +14,4 @@ mod paging;
 mod socket;
 mod support;
 mod tls;
+mod web;

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod admin;
+mod demo;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;

@@ -29,6 +29,10 @@ pub(crate) struct ServeArgs {
     flags: ConfigFlags,
     #[command(flatten)]
     tls: TlsArgs,
+    /// On a new store, create demo organisations and accounts (fixed, published passwords: demo only) and
+    /// load the demo dataset (ATT&CK for ICS subset, sample indicators and sightings).
+    #[arg(long)]
+    demo: bool,
 }
 
 /// TLS options of `stixhub serve`.
@@ -77,10 +81,20 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting tokio")?;
-    runtime.block_on(serve(&config, args.tls.files()))
+    let seed = if args.demo { Seed::Demo } else { Seed::Nothing };
+    runtime.block_on(serve(&config, args.tls.files(), seed))
 }
 
-async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result<ExitCode> {
+/// What a new store is filled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seed {
+    /// Only what bootstrap creates.
+    Nothing,
+    /// The demo organisations, accounts and dataset (`--demo`).
+    Demo,
+}
+
+async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
     let hub = Arc::new(
         Hub::new(store, HubConfig::default())
@@ -94,6 +108,11 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>) -> anyhow::Result
         .context("preparing the store")?;
     if let Some(password) = bootstrap.generated_admin_password {
         eprintln!("created account admin with password: {password}");
+    }
+    if seed == Seed::Demo && bootstrap.created_admin {
+        crate::cmd::demo::load(&hub).await.context("loading the demo")?;
+    } else if seed == Seed::Demo {
+        eprintln!("demo: the store is not new, so nothing was loaded");
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
