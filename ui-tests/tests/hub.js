@@ -45,7 +45,8 @@ export function startServer(dataDir, extraArgs = []) {
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk) => {
       said += chunk;
-      const found = said.match(/listening on (http:\/\/\S+)/);
+      // Only a whole line: a chunk may end in the middle of the port number.
+      const found = said.match(/listening on (http:\/\/\S+)\r?\n/);
       if (found) {
         clearTimeout(timer);
         resolve({

@@ -49,7 +49,12 @@ test("sign in, upload the small bundles, find an indicator by its pattern value,
       await page.waitForFunction(() => document.getElementById("content").value.length > 0);
       await page.getByRole("button", { name: "Submit" }).click();
       const outcome = page.locator("#outcome [role=status]");
-      await outcome.filter({ hasText: "Stored" }).waitFor();
+      try {
+        await outcome.filter({ hasText: "Stored" }).waitFor({ timeout: 15_000 });
+      } catch (err) {
+        await screenshot(page, `failed-${name}`);
+        throw new Error(`${name}: ${await page.locator("#main").innerText()}`);
+      }
       const text = await outcome.textContent();
       const [, stored, total] = text.match(/Stored (\d+) of (\d+)/);
       assert.equal(stored, total, `${name}: every object stored (${text})`);
@@ -74,8 +79,10 @@ test("sign in, upload the small bundles, find an indicator by its pattern value,
     await page.getByLabel("Text").fill("update.badcdn.example");
     await page.getByLabel("Type").selectOption("indicator");
     await page.getByRole("button", { name: "Search" }).click();
-    const hit = page.locator("table.hits tbody tr").first();
+    // Two indicators mention the domain (one in a URL); the TLP:AMBER one is the domain-name indicator.
+    const hit = page.locator("table.hits tbody tr", { hasText: "domain-name:value" });
     await hit.waitFor();
+    assert.equal(await page.locator("table.hits tbody tr").count(), 2);
     await screenshot(page, "03-search");
     await hit.getByRole("link").first().click();
     await page.waitForURL(/\/objects\/indicator--/);
@@ -139,7 +146,8 @@ test("a county cannot open another county's TLP:AMBER object by its URL", async 
     const a = await countyA.newPage();
     await signIn(a, base, "county-a-it", "pw-county-a-it");
     await a.goto(`${base}/ui/contribute`);
-    await a.getByLabel("Collection").selectOption({ label: /State sharing/ });
+    const target = await a.locator("#target option", { hasText: "State sharing" }).getAttribute("value");
+    await a.getByLabel("Collection").selectOption(target);
     await a.getByLabel("A list of observables").check();
     await a.getByLabel("TLP of the indicators").selectOption("amber");
     await a.getByLabel("Content").fill("203.0.113.200\n");

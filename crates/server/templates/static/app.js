@@ -16,7 +16,8 @@
       var data = new URLSearchParams(new FormData(form));
       data.set("action", action);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
+      // Not form.action: the buttons named "action" shadow that property.
+      xhr.open("POST", form.getAttribute("action"));
       xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
       if (action === "submit") {
         progress.hidden = false;
