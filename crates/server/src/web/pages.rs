@@ -353,7 +353,7 @@ pub(crate) async fn object(
         layout: layout(&session, title),
         collection_title: resource.title.clone(),
         collection_href: collection_href(&api_root, &resource.id),
-        json_html: object_json_html(&value, &api_root, &resource.id),
+        json_html: object_json_html(&raw, &api_root, &resource.id),
         id: object_id,
         object_type,
         badges,

@@ -245,9 +245,10 @@ pub(crate) fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// Pretty-printed JSON as HTML, with every string that is a STIX id linked to that object's page.
-pub(crate) fn object_json_html(value: &serde_json::Value, api_root: &str, collection: &str) -> String {
-    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+/// The object's JSON, indented, as HTML, with every string that is a STIX id linked to that object's page.
+/// `raw` is the object as served (valid JSON); its property order and values are kept as they are.
+pub(crate) fn object_json_html(raw: &str, api_root: &str, collection: &str) -> String {
+    let pretty = indent_json(raw);
     let mut out = String::with_capacity(pretty.len() + pretty.len() / 4);
     let mut rest = pretty.as_str();
     while let Some(start) = rest.find('"') {
@@ -267,6 +268,65 @@ pub(crate) fn object_json_html(value: &serde_json::Value, api_root: &str, collec
         rest = &rest[literal_end..];
     }
     escape_html(rest, &mut out);
+    out
+}
+
+/// Re-indents valid JSON text (two spaces a level), keeping every token as written: a pretty-printer that
+/// does not reorder properties (serde_json's `Value` would sort them) nor rewrite numbers.
+fn indent_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let mut chars = raw.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                // An empty object or array stays on one line.
+                while chars.peek().is_some_and(|next| next.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek().is_some_and(|next| *next == '}' || *next == ']') {
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            '}' | ']' => {
+                if !(out.ends_with('{') || out.ends_with('[')) {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                }
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            other => out.push(other),
+        }
+    }
     out
 }
 
@@ -302,15 +362,20 @@ mod tests {
 
     #[test]
     fn links_stix_ids_and_escapes_everything_else() {
-        let value = serde_json::json!({
-            "id": "indicator--6b0e5f4c-0000-4000-8000-000000000001",
-            "name": "<script>\"x\"</script>",
-        });
-        let html = object_json_html(&value, "api1", "default");
+        let raw = r#"{"name":"<script>\"x\"</script>","id":"indicator--6b0e5f4c-0000-4000-8000-000000000001"}"#;
+        let html = object_json_html(raw, "api1", "default");
         assert!(html.contains(
             "<a href=\"/ui/c/api1/default/objects/indicator--6b0e5f4c-0000-4000-8000-000000000001/\">"
         ));
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
+        assert!(html.find("name") < html.find("id"), "property order is kept: {html}");
+    }
+
+    #[test]
+    fn indents_without_reordering_or_rewriting() {
+        let raw = r#"{"b":1.50,"a":[],"c":{"d":[1,"x,y"]},"e":{}}"#;
+        let expected = "{\n  \"b\": 1.50,\n  \"a\": [],\n  \"c\": {\n    \"d\": [\n      1,\n      \"x,y\"\n    ]\n  },\n  \"e\": {}\n}";
+        assert_eq!(indent_json(raw), expected);
     }
 }
