@@ -86,9 +86,7 @@ pub fn indicators_from_observables(text: &str, tlp: TlpLevel) -> Result<String, 
             }
             None => problems.push(ObservableProblem {
                 line: line_idx + 1,
-                message: format!(
-                    "{line:?} is not an IP address, domain name, URL or MD5/SHA-1/SHA-256 hash"
-                ),
+                message: format!("{line:?} is not an IP address, domain name, URL or MD5/SHA-1/SHA-256 hash"),
             }),
         }
     }
@@ -206,17 +204,23 @@ mod tests {
 
     #[test]
     fn reports_every_unrecognised_line_with_its_number() {
-        let problems = indicators_from_observables("198.51.100.7\nnot an observable\n\n# note\n1.2.3", TlpLevel::Green)
-            .err()
-            .unwrap_or_default();
+        let problems = indicators_from_observables(
+            "198.51.100.7\nnot an observable\n\n# note\n1.2.3",
+            TlpLevel::Green,
+        )
+        .err()
+        .unwrap_or_default();
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2, 5]);
     }
 
     #[test]
     fn made_indicators_pass_validation() {
-        let envelope = indicators_from_observables("198.51.100.7\nexample.org\nhttps://x.example/it's", TlpLevel::Amber)
-            .unwrap_or_default();
+        let envelope = indicators_from_observables(
+            "198.51.100.7\nexample.org\nhttps://x.example/it's",
+            TlpLevel::Amber,
+        )
+        .unwrap_or_default();
         let check = check_document(envelope.as_bytes()).map(|c| (c.n_valid, c.problems));
         assert_eq!(check.ok(), Some((3, Vec::new())));
     }

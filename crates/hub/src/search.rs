@@ -376,7 +376,8 @@ impl Hub {
         }
         // A needle without escapable characters appears verbatim in the JSON text when it appears in a
         // field, so most rows are rejected before parsing.
-        let plain_needle = !needle.is_empty() && needle.chars().all(|c| c.is_ascii() && c != '"' && c != '\\');
+        let plain_needle =
+            !needle.is_empty() && needle.chars().all(|c| c.is_ascii() && c != '"' && c != '\\');
         if plain_needle
             && !stored
                 .raw

@@ -170,7 +170,14 @@ async fn main() -> anyhow::Result<()> {
         // Object n-1's pattern holds this address: a text search for it scans the whole collection.
         let last = options.n_objects - 1;
         let rare_text = format!("10.{}.{}.{}", last >> 16 & 0xff, last >> 8 & 0xff, last & 0xff);
-        web::measure(&host, PASSWORD, options.web_runs, &object_id(last / 2), &rare_text).await?
+        web::measure(
+            &host,
+            PASSWORD,
+            options.web_runs,
+            &object_id(last / 2),
+            &rare_text,
+        )
+        .await?
     } else {
         Value::Null
     };

@@ -53,7 +53,10 @@ async fn render(
     })
 }
 
-pub(crate) async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub(crate) async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     render(&state, &session, String::new(), String::new(), String::new()).await
 }

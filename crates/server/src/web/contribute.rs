@@ -139,13 +139,11 @@ pub(crate) async fn submit(
                 .hub
                 .add_objects(&session.caller, api_root, collection, envelope.into_bytes())
                 .await?;
-            problems.extend(status.failures.iter().map(|failure| {
-                format!(
-                    "{}: {}",
-                    failure.id,
-                    failure.message.clone().unwrap_or_default()
-                )
-            }));
+            problems.extend(
+                status.failures.iter().map(|failure| {
+                    format!("{}: {}", failure.id, failure.message.clone().unwrap_or_default())
+                }),
+            );
             outcome = format!(
                 "Stored {} of {} objects (status {}).",
                 status.success_count, status.total_count, status.id

@@ -46,10 +46,7 @@ pub(crate) struct WebState {
 impl WebState {
     /// The session signing key, loaded from the store once.
     pub(crate) async fn session_key(&self, hub: &Hub) -> Result<[u8; 32], WebError> {
-        Ok(*self
-            .session_key
-            .get_or_try_init(|| hub.web_session_key())
-            .await?)
+        Ok(*self.session_key.get_or_try_init(|| hub.web_session_key()).await?)
     }
 
     /// Whether cookies get the `Secure` flag (the server runs TLS).
@@ -163,10 +160,7 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
              frame-ancestors 'none'; form-action 'self'",
         ),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }
 
@@ -181,10 +175,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/ui/") }))
         .route("/ui", get(|| async { Redirect::to("/ui/") }))
         .route("/ui/", get(pages::dashboard))
-        .route(
-            "/ui/login",
-            get(pages::login_form).post(pages::login),
-        )
+        .route("/ui/login", get(pages::login_form).post(pages::login))
         .route("/ui/logout", post(pages::logout))
         .route("/ui/c/{api_root}/{collection}/", get(pages::browse))
         .route(

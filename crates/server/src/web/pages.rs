@@ -40,7 +40,12 @@ pub(crate) async fn login_form(State(state): State<AppState>) -> Result<Response
     login_page(&state, StatusCode::OK, String::new(), String::new())
 }
 
-fn login_page(state: &AppState, status: StatusCode, error: String, name: String) -> Result<Response, WebError> {
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    error: String,
+    name: String,
+) -> Result<Response, WebError> {
     let login_token = session::random_token()?;
     let template = LoginPage {
         layout: Layout {
@@ -132,7 +137,10 @@ pub(crate) async fn visible_collections(
     Ok(found)
 }
 
-pub(crate) async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     let mut collections = Vec::new();
     for (api_root, collection) in visible_collections(&state, &session).await? {
@@ -156,7 +164,8 @@ pub(crate) async fn dashboard(State(state): State<AppState>, headers: HeaderMap)
             card.total = counts.total;
             card.complete = counts.complete;
             card.by_type = counts.by_type.into_iter().collect();
-            card.by_type.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            card.by_type
+                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             card.by_tlp = counts
                 .by_tlp
                 .into_iter()
@@ -376,12 +385,7 @@ pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| {
-            format!(
-                "{name}={}",
-                crate::web::view::encode_segment(value)
-            )
-        })
+        .map(|(name, value)| format!("{name}={}", crate::web::view::encode_segment(value)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -73,12 +73,7 @@ pub(crate) async fn issue(state: &AppState, account: &str) -> Result<(HeaderValu
         URL_SAFE_NO_PAD.encode(payload),
         URL_SAFE_NO_PAD.encode(signature)
     );
-    let cookie = cookie_header(
-        state,
-        SESSION_COOKIE,
-        &value,
-        Some(SESSION_LIFETIME.as_secs()),
-    )?;
+    let cookie = cookie_header(state, SESSION_COOKIE, &value, Some(SESSION_LIFETIME.as_secs()))?;
     Ok((cookie, csrf))
 }
 

@@ -362,14 +362,18 @@ mod tests {
 
     #[test]
     fn links_stix_ids_and_escapes_everything_else() {
-        let raw = r#"{"name":"<script>\"x\"</script>","id":"indicator--6b0e5f4c-0000-4000-8000-000000000001"}"#;
+        let raw =
+            r#"{"name":"<script>\"x\"</script>","id":"indicator--6b0e5f4c-0000-4000-8000-000000000001"}"#;
         let html = object_json_html(raw, "api1", "default");
         assert!(html.contains(
             "<a href=\"/ui/c/api1/default/objects/indicator--6b0e5f4c-0000-4000-8000-000000000001/\">"
         ));
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
-        assert!(html.find("name") < html.find("id"), "property order is kept: {html}");
+        assert!(
+            html.find("name") < html.find("id"),
+            "property order is kept: {html}"
+        );
     }
 
     #[test]

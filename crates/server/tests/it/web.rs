@@ -6,7 +6,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use hub::Rights;
 
-use crate::support::{ADMIN_PASSWORD, Reply, TestHub, account, indicator, indicator_id, post_objects, send, test_hub};
+use crate::support::{
+    ADMIN_PASSWORD, Reply, TestHub, account, indicator, indicator_id, post_objects, send, test_hub,
+};
 
 /// A browser's cookie jar reduced to what the UI sets.
 struct Browser<'a> {
@@ -99,7 +101,10 @@ fn encode(value: &str) -> String {
 
 fn hidden_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -157,7 +162,11 @@ async fn forged_sessions_and_missing_csrf_tokens_are_refused() {
     let reply = browser
         .post(
             "/ui/login",
-            &[("name", "admin"), ("password", ADMIN_PASSWORD), ("login_token", "x")],
+            &[
+                ("name", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("login_token", "x"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -167,7 +176,12 @@ async fn forged_sessions_and_missing_csrf_tokens_are_refused() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 
     // Tampering with the signed payload ends the session.
-    let (_, value) = browser.cookies.iter().find(|(n, _)| n == "stixhub_session").unwrap().clone();
+    let (_, value) = browser
+        .cookies
+        .iter()
+        .find(|(n, _)| n == "stixhub_session")
+        .unwrap()
+        .clone();
     let forged = format!("A{}", &value[1..]);
     browser.cookies = vec![("stixhub_session".to_owned(), forged)];
     assert_eq!(browser.get("/ui/").await.status, StatusCode::SEE_OTHER);
@@ -177,12 +191,19 @@ async fn forged_sessions_and_missing_csrf_tokens_are_refused() {
 async fn search_finds_an_indicator_by_a_value_in_its_pattern_and_opens_it() {
     let test = test_hub().await;
     let objects: Vec<String> = (1..=30).map(|n| indicator(n, 1)).collect();
-    assert_eq!(post_objects(&test.app, "default", &objects).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        post_objects(&test.app, "default", &objects).await.status,
+        StatusCode::ACCEPTED
+    );
     let mut browser = Browser::new(&test);
     browser.sign_in("admin", ADMIN_PASSWORD).await;
 
     let dashboard = browser.get("/ui/").await;
-    assert!(dashboard.body.contains("<strong>30</strong>"), "{}", dashboard.body);
+    assert!(
+        dashboard.body.contains("<strong>30</strong>"),
+        "{}",
+        dashboard.body
+    );
 
     let found = browser.get("/ui/c/api1/default/?q=10.0.0.17").await;
     assert_eq!(found.status, StatusCode::OK);
