@@ -4,7 +4,7 @@
 Keeps the MITRE identity and marking, the techniques, groups, software, campaigns and mitigations that are
 neither revoked nor deprecated, and the `uses` relationships between kept objects whose source is a group,
 software or campaign: a few hundred objects whose content is unchanged from upstream (re-serialised
-compactly, same key order). Also writes crates/stixhub/demo/sample-intel.json: hand-made indicators (documentation
+compactly, same key order) except `object_marking_refs`: TLP:CLEAR instead of MITRE's statement marking (see below). Also writes crates/stixhub/demo/sample-intel.json: hand-made indicators (documentation
 IP ranges, .example domains) with TLP 2.0 markings, and sightings of them, with fixed ids.
 Usage: python3 scripts/demo-dataset.py [CORPUS]
 """
@@ -29,6 +29,13 @@ relationships = [
 ]
 relationships.sort(key=lambda o: o["id"])
 objects = kept + relationships[:220]
+# The hub's sharing policy shows objects carrying a non-TLP marking only to accounts granted that marking, and
+# there is no way to grant one yet: each reference to MITRE's copyright statement marking is replaced by TLP:CLEAR
+# (ATT&CK is public). The statement marking-definition itself stays in the bundle, and the licence beside it.
+CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+for o in objects:
+    if o["type"] != "marking-definition" and "object_marking_refs" in o:
+        o["object_marking_refs"] = [CLEAR]
 out = {"type": "bundle", "id": bundle["id"], "objects": objects}
 with open("crates/stixhub/demo/ics-attack-subset.json", "w") as f:
     json.dump(out, f, separators=(",", ":"), ensure_ascii=False)

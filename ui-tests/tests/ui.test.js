@@ -187,3 +187,23 @@ test("a county cannot open another county's TLP:AMBER object by its URL", async 
     await server.stop();
   }
 });
+
+test("serve --demo starts with a populated hub", async () => {
+  const server = await startServer(freshDataDir("demo"), ["--demo"]);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  try {
+    await signIn(page, server.baseUrl, "demo-lake", "demo-lake-pass");
+    const total = Number(await page.locator(".card p strong").first().textContent());
+    assert.ok(total >= 380, `the demo collection shows ${total} objects`);
+    await screenshot(page, "11-demo-dashboard");
+    await page.goto(`${server.baseUrl}/ui/c/api1/default/?q=industroyer`);
+    await page.locator("table.hits tbody tr a", { hasText: "Industroyer" }).first().click();
+    await page.getByRole("heading", { name: "Relationships" }).waitFor();
+    assert.ok((await page.locator("ul.links li").count()) > 0, "Industroyer has relationships");
+    await screenshot(page, "12-demo-object");
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
