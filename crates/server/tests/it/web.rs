@@ -308,3 +308,30 @@ async fn contribute_checks_without_storing_then_turns_observables_into_indicator
     assert!(found.body.contains("TLP:AMBER"), "{}", found.body);
     assert!(found.body.contains("Domain example.org"));
 }
+
+#[tokio::test]
+async fn a_search_past_its_scan_budget_resumes_with_a_cursor_where_it_stopped() {
+    let test = test_hub().await;
+    let n_objects = u32::try_from(hub::SCAN_BUDGET).unwrap() + 100;
+    let objects: Vec<String> = (1..=n_objects).map(|n| indicator(n, 1)).collect();
+    let stored = post_objects(&test.app, "default", &objects).await;
+    assert_eq!(stored.status, StatusCode::ACCEPTED);
+    let mut browser = Browser::new(&test);
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+
+    // The last object's id is found only after the budget: the first page says so and links onwards.
+    let wanted = indicator_id(n_objects);
+    let first = browser.get(&format!("/ui/c/api1/default/?q={wanted}")).await;
+    assert!(first.body.contains("Keep searching"), "{}", first.body);
+    assert!(!first.body.contains(&format!("{wanted}/")));
+    let link_end = first.body.find("\" rel=\"next\"").unwrap();
+    let link_start = first.body[..link_end].rfind("href=\"").unwrap() + "href=\"".len();
+    let next = first.body[link_start..link_end].replace("&#38;", "&");
+    let second = browser.get(&next).await;
+    assert!(second.body.contains(&format!("{wanted}/")), "{}", second.body);
+    assert!(!second.body.contains("Keep searching"));
+
+    // A cursor is bound to its filters.
+    let tampered = next.replace(&format!("q={wanted}"), "q=other");
+    assert_eq!(browser.get(&tampered).await.status, StatusCode::BAD_REQUEST);
+}
