@@ -162,6 +162,7 @@ impl Hub {
             account: ADMIN_ACCOUNT.to_owned(),
             org: None,
             is_admin: true,
+            role: "hub-admin".to_owned(),
         };
         self.collection(&admin, &collection.api_root, collection.id.as_str())
             .await

@@ -27,6 +27,8 @@ pub struct Caller {
     pub org: Option<String>,
     /// Has every right.
     pub is_admin: bool,
+    /// Sharing-policy role (`member`, `org-admin`, `community-admin`, `hub-admin`).
+    pub role: String,
 }
 
 impl Caller {
@@ -35,6 +37,7 @@ impl Caller {
             account: account.name.clone(),
             org: account.org.clone(),
             is_admin: account.is_admin,
+            role: account.role.clone(),
         }
     }
 }

@@ -17,8 +17,12 @@ use crate::{HubError, HubResult, now_micros};
 /// What a check of a document found.
 #[derive(Debug, Clone, Default)]
 pub struct DocumentCheck {
-    /// Objects that would be stored.
+    /// Objects that would be stored (or held for review).
     pub n_valid: usize,
+    /// Of those, how many would be redacted (confident personal-data findings) before storage.
+    pub n_redacted: usize,
+    /// Of those, how many would be held in the PII review queue.
+    pub n_held_for_review: usize,
     /// One line per refused object: its id (when readable) and the reasons.
     pub problems: Vec<String>,
 }
@@ -34,10 +38,13 @@ pub struct ObservableProblem {
 
 /// Validates a bundle or envelope as `add_objects` would, storing nothing.
 pub fn check_document(body: &[u8]) -> HubResult<DocumentCheck> {
-    let (objects, failures) = validate_envelope(body)?;
+    let screened = validate_envelope(body)?;
     Ok(DocumentCheck {
-        n_valid: objects.len(),
-        problems: failures
+        n_valid: screened.objects.len() + screened.pending.len(),
+        n_redacted: screened.n_redacted,
+        n_held_for_review: screened.pending.len(),
+        problems: screened
+            .failures
             .into_iter()
             .map(|failure| {
                 let id = if failure.id.is_empty() {

@@ -11,6 +11,9 @@ pub enum HubError {
     /// The caller may see the resource but not do this to it.
     #[error("not allowed")]
     Forbidden,
+    /// An admin action the sharing model's delegation rules refuse, with the rule's reason.
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
     /// Not found, or not visible to this caller (indistinguishable on purpose).
     #[error("not found")]
     NotFound,

@@ -2,12 +2,20 @@
 //!
 //! Invariant: an object that fails STIX validation is a failure in the status and never reaches the store;
 //! the status is returned (and retrievable) only after the store committed the valid objects, so every
-//! success it lists is durable. Parsing and validation run on the blocking pool.
+//! success it lists is durable. Parsing, validation and PII redaction run on the blocking pool.
+//!
+//! PII (issue 6): free text is scanned with the whole posting as threat context (`policy::pii`). An object
+//! with confident findings only is stored redacted; one with a finding below `policy::pii::REVIEW_BELOW` is
+//! held for review (its status entry is `pending` until a reviewer decides, see `review`); one without findings
+//! keeps its exact bytes.
 
+use policy::pii::ThreatContext;
+use policy::pii::object::{Finding, redact_object, threat_context};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use stix::object::StixObject;
-use store::{IngestRequest, NewObject, StatusEntry, StatusRecord};
+use stix::vocab::ObjectFamily;
+use store::{IngestRequest, NewObject, PendingObject, StatusEntry, StatusRecord};
 use taxii::resources::{EnvelopeIn, StatusDetail, StatusResource};
 use taxii::timestamp::format_date_added;
 
@@ -18,8 +26,8 @@ use crate::{Caller, Hub, HubError, HubResult, now_micros};
 const DIAGNOSTICS_QUOTED: usize = 3;
 
 impl Hub {
-    /// Adds the objects of a TAXII envelope (`body`, already size-checked by the transport).
-    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, account = %caller.account))]
+    /// Adds the objects of a TAXII envelope (`body`, already size-checked by the transport), with the
+    /// collection's audience as their TLP:AMBER recipients.
     pub async fn add_objects<B>(
         &self,
         caller: &Caller,
@@ -30,14 +38,54 @@ impl Hub {
     where
         B: AsRef<[u8]> + Send + 'static,
     {
+        self.add_objects_for(caller, api_root, collection, body, None)
+            .await
+    }
+
+    /// As `add_objects`, naming the recipients (`Recipients::parse`): TLP:AMBER goes to the organisations
+    /// and communities named, TLP:RED to the accounts named. `None`: the collection's audience.
+    #[tracing::instrument(skip_all, fields(api_root = %api_root, collection = %collection, account = %caller.account))]
+    pub async fn add_objects_for<B>(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection: &str,
+        body: B,
+        named: Option<&str>,
+    ) -> HubResult<StatusResource>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
         let collection = self
             .collection_for(caller, api_root, collection, Need::Write)
             .await?;
         let request_timestamp = now_micros();
-        let (objects, failures) = tokio::task::spawn_blocking(move || validate_envelope(body.as_ref()))
+        let Screened {
+            mut objects,
+            mut pending,
+            failures,
+            n_redacted,
+        } = tokio::task::spawn_blocking(move || validate_envelope(body.as_ref()))
             .await
             .map_err(|err| HubError::Internal(format!("validation task failed: {err}")))??;
-        let recipients = self.audience_names(&collection).await?;
+        if let Some(org) = &caller.org {
+            let proposed = pending.iter_mut().map(|held| &mut held.proposed);
+            for object in objects.iter_mut().chain(proposed) {
+                object.public_id = self.public_id(org, &object.id);
+            }
+        }
+        for held in &mut pending {
+            held.review_id = uuid::Uuid::new_v4().to_string();
+        }
+        let recipients = match named {
+            Some(text) => self.named_recipients(text).await?,
+            None => self
+                .audience_names(&collection)
+                .await?
+                .into_iter()
+                .map(|community| format!("community:{community}"))
+                .collect(),
+        };
         let request = IngestRequest {
             collection: collection.id.clone(),
             api_root: api_root.to_owned(),
@@ -48,11 +96,14 @@ impl Hub {
             request_timestamp,
             objects,
             failures,
+            pending,
         };
         let status = self.store.ingest(request).await?;
         tracing::debug!(
             n_successes = status.successes.len(),
             n_failures = status.failures.len(),
+            n_pendings = status.pendings.len(),
+            n_redacted,
             status_id = %status.id,
             "ingest committed"
         );
@@ -79,8 +130,20 @@ impl Hub {
     }
 }
 
-/// Splits an envelope into valid objects and failures, in posting order.
-pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<StatusEntry>)> {
+/// An envelope split by validation and PII screening, each list in posting order.
+pub(crate) struct Screened {
+    /// To store now (redacted where confident findings were made).
+    pub(crate) objects: Vec<NewObject>,
+    /// To hold for review (review ids are filled in by the caller).
+    pub(crate) pending: Vec<PendingObject>,
+    /// Invalid objects.
+    pub(crate) failures: Vec<StatusEntry>,
+    /// How many of `objects` were redacted.
+    pub(crate) n_redacted: usize,
+}
+
+/// Validates and screens an envelope (also `contribute::check_document`, which stores nothing).
+pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<Screened> {
     let text =
         std::str::from_utf8(body).map_err(|_| HubError::Unprocessable("the body is not UTF-8".to_owned()))?;
     // serde also reads a struct from a JSON array (`[]`, `[[...]]`): an envelope is a JSON object only.
@@ -92,11 +155,11 @@ pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<S
     let envelope: EnvelopeIn<'_> = serde_json::from_str(text)
         .map_err(|err| HubError::Unprocessable(format!("the body is not a TAXII envelope: {err}")))?;
     let raws = envelope.objects.unwrap_or_default();
-    let mut objects = Vec::with_capacity(raws.len());
+    let mut valid = Vec::with_capacity(raws.len());
     let mut failures = Vec::new();
     for raw in raws {
         match StixObject::from_raw(raw.to_owned()) {
-            Ok(object) => objects.push(new_object(&object)),
+            Ok(object) => valid.push(object),
             Err(diagnostics) => {
                 let quoted: Vec<String> = diagnostics
                     .iter()
@@ -113,10 +176,67 @@ pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<(Vec<NewObject>, Vec<S
             }
         }
     }
-    Ok((objects, failures))
+    let context = threat_context_of(&valid);
+    let mut screened = Screened {
+        objects: Vec::with_capacity(valid.len()),
+        pending: Vec::new(),
+        failures,
+        n_redacted: 0,
+    };
+    for object in &valid {
+        let redaction = redact_object(object.value(), &context);
+        let Some(copy) = redaction.object.as_ref() else {
+            screened.objects.push(new_object(object));
+            continue;
+        };
+        let mut proposed = new_object(object);
+        proposed.raw = copy.to_string();
+        if redaction.needs_review() {
+            screened.pending.push(PendingObject {
+                review_id: String::new(),
+                proposed,
+                original: object.raw_json().to_owned(),
+                findings: findings_json(&redaction.findings),
+            });
+        } else {
+            screened.n_redacted += 1;
+            screened.objects.push(proposed);
+        }
+    }
+    Ok(screened)
 }
 
-fn new_object(object: &StixObject) -> NewObject {
+/// The threat context of a posting: its pattern literals and observable values (borrowing the parsed views).
+fn threat_context_of(objects: &[StixObject]) -> ThreatContext {
+    threat_context(objects.iter().map(StixObject::value).filter(|value| {
+        value.get("pattern").is_some()
+            || value.get("objects").is_some()
+            || value
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| stix::object::object_kind(t) == ObjectFamily::Observable)
+    }))
+}
+
+/// The findings of one object as the review queue keeps them: a JSON array of
+/// `{json_path, kind, confidence, start, end}` (byte offsets into the posted string).
+pub(crate) fn findings_json(findings: &[Finding]) -> String {
+    let items: Vec<Value> = findings
+        .iter()
+        .map(|finding| {
+            serde_json::json!({
+                "json_path": finding.json_path,
+                "kind": finding.kind.as_str(),
+                "confidence": finding.confidence,
+                "start": finding.start,
+                "end": finding.end,
+            })
+        })
+        .collect();
+    Value::Array(items).to_string()
+}
+
+pub(crate) fn new_object(object: &StixObject) -> NewObject {
     NewObject {
         id: object.id().as_str().to_owned(),
         object_type: object.object_type().to_owned(),
@@ -125,6 +245,7 @@ fn new_object(object: &StixObject) -> NewObject {
         revoked: object.revoked(),
         raw: object.raw_json().to_owned(),
         markings: object.object_marking_refs().map(str::to_owned).collect(),
+        public_id: None,
     }
 }
 

@@ -13,10 +13,13 @@ mod auth;
 mod catalog;
 mod contribute;
 mod cursor;
+mod delegation;
 mod error;
 mod health;
 mod ingest;
 mod read;
+mod release;
+mod review;
 mod search;
 mod sharing;
 
@@ -33,13 +36,16 @@ pub use crate::auth::Caller;
 pub use crate::contribute::{
     DocumentCheck, ObservableProblem, check_document, indicators_from_observables, parse_tlp,
 };
+pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::read::{ListKind, ListPage, ListedObject};
+pub use crate::review::Verdict;
 pub use crate::search::{
     COUNT_BUDGET, CollectionCounts, RelationshipLink, Relationships, SCAN_BUDGET, SearchHit, SearchPage,
     SearchQuery, TlpFilter, tlp_of_markings,
 };
 pub use crate::sharing::{Directory, parse_consent, parse_role};
+pub use store::{Review, ReviewState};
 
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
@@ -90,7 +96,7 @@ impl Hub {
     /// Builds the hub over `store`, loading (or creating) the store's cursor key.
     pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
         let cursor_key = store.secret("cursor-key").await?;
-        let hub_identity = sharing::hub_identity(&store.secret("hub-identity").await?);
+        let hub_identity = release::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
         getrandom::fill(&mut cache_key).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
         let credentials = tokio::task::spawn_blocking({

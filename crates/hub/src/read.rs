@@ -3,11 +3,13 @@
 //! Invariant: every stored object handed out passes `Hub::release_to_caller`, where issue 6's sharing policy
 //! decides per object version (hidden versions are dropped before paging; see there).
 
+use std::collections::BTreeSet;
+
 use store::{Collection, ObjectQuery, Page, Projection, StoredObject, VersionSelector};
 use taxii::query::{ListParams, VersionParam};
 
 use crate::catalog::Need;
-use crate::sharing::SharingView;
+use crate::release::SharingView;
 use crate::{Caller, Hub, HubError, HubResult, cursor};
 
 /// Which list endpoint is being served.
@@ -86,9 +88,17 @@ impl Hub {
         let collection = self
             .collection_for(caller, api_root, collection, Need::Read)
             .await?;
-        let view = self.sharing_view(caller, &collection).await?;
-        if let ListKind::Object(object_id) | ListKind::Versions(object_id) = &kind
-            && !self.any_version_released(&view, &collection, object_id).await?
+        let mut view = self.sharing_view(caller, &collection).await?;
+        let requested_ids = match &kind {
+            ListKind::Objects | ListKind::Manifest => params.ids.clone(),
+            ListKind::Object(id) | ListKind::Versions(id) => vec![id.clone()],
+        };
+        if !requested_ids.is_empty() {
+            view.wanted_ids = Some(requested_ids.iter().cloned().collect());
+        }
+        let query_ids = self.ids_to_query(&collection, &requested_ids).await?;
+        if let ListKind::Object(_) | ListKind::Versions(_) = &kind
+            && !self.any_version_released(&view, &collection, &query_ids).await?
         {
             // Hidden and absent are the same to the caller.
             return Err(HubError::NotFound);
@@ -103,35 +113,19 @@ impl Hub {
             .limit
             .map_or(self.config.default_page_size, |l| l as usize)
             .min(self.config.max_page_size);
-        let (ids, types, versions, projection) = match &kind {
-            ListKind::Objects => (
-                params.ids.clone(),
-                params.types.clone(),
-                selector(&params.versions),
-                Projection::Full,
-            ),
+        let (types, versions, projection) = match &kind {
+            ListKind::Objects => (params.types.clone(), selector(&params.versions), Projection::Full),
             ListKind::Manifest => (
-                params.ids.clone(),
                 params.types.clone(),
                 selector(&params.versions),
                 Projection::Manifest,
             ),
-            ListKind::Object(id) => (
-                vec![id.clone()],
-                Vec::new(),
-                selector(&params.versions),
-                Projection::Full,
-            ),
-            ListKind::Versions(id) => (
-                vec![id.clone()],
-                Vec::new(),
-                VersionSelector::All,
-                Projection::Manifest,
-            ),
+            ListKind::Object(_) => (Vec::new(), selector(&params.versions), Projection::Full),
+            ListKind::Versions(_) => (Vec::new(), VersionSelector::All, Projection::Manifest),
         };
         let query = ObjectQuery {
             collection: collection.id.clone(),
-            ids,
+            ids: query_ids,
             types,
             added_after: params.added_after,
             spec_versions: params.spec_versions.clone(),
@@ -159,7 +153,8 @@ impl Hub {
     }
 
     /// Deletes the versions of an object selected by `match[version]` (default: all) and
-    /// `match[spec_version]`. Needs read and write rights.
+    /// `match[spec_version]`. Needs read and write rights, and the caller must be released a version of the
+    /// object (by the id it knows it by): what a caller cannot see, it cannot delete, nor learn exists.
     pub async fn delete_object(
         &self,
         caller: &Caller,
@@ -171,14 +166,28 @@ impl Hub {
         let collection = self
             .collection_for(caller, api_root, collection, Need::ReadAndWrite)
             .await?;
+        let mut view = self.sharing_view(caller, &collection).await?;
+        view.wanted_ids = Some(BTreeSet::from([object_id.to_owned()]));
+        let ids = self.ids_to_query(&collection, &[object_id.to_owned()]).await?;
+        if !self.any_version_released(&view, &collection, &ids).await? {
+            return Err(HubError::NotFound);
+        }
         let versions = match &params.versions {
             VersionParam::Default => VersionSelector::All,
             other => selector(other),
         };
-        let deleted = self
-            .store
-            .delete_object(&collection.id, object_id, versions, params.spec_versions.clone())
-            .await?;
+        let mut deleted = 0;
+        for stored_id in &ids {
+            deleted += self
+                .store
+                .delete_object(
+                    &collection.id,
+                    stored_id,
+                    versions.clone(),
+                    params.spec_versions.clone(),
+                )
+                .await?;
+        }
         if deleted == 0 {
             return Err(HubError::NotFound);
         }
@@ -203,8 +212,10 @@ impl Hub {
             if let Some(last) = page.records.last() {
                 query.after = Some(last.position());
             }
+            let republish = self.republish_facts(view, &page.records).await?;
             for stored in page.records {
-                if let Some(stored) = self.release_one(view, stored)? {
+                let facts = republish.get(&stored.date_added);
+                if let Some(stored) = self.release_one(view, stored, facts)? {
                     released.push(stored);
                     if released.len() > limit {
                         break;
@@ -225,19 +236,23 @@ impl Hub {
         })
     }
 
-    /// True when the caller is released at least one version of `object_id`.
+    /// True when the caller is released at least one version stored under one of `ids`.
     async fn any_version_released(
         &self,
         view: &SharingView,
         collection: &Collection,
-        object_id: &str,
+        ids: &[String],
     ) -> HubResult<bool> {
-        if !self.store.object_exists(&collection.id, object_id).await? {
+        let mut exists = false;
+        for id in ids {
+            exists = exists || self.store.object_exists(&collection.id, id).await?;
+        }
+        if !exists {
             return Ok(false);
         }
         let query = ObjectQuery {
             collection: collection.id.clone(),
-            ids: vec![object_id.to_owned()],
+            ids: ids.to_vec(),
             types: Vec::new(),
             added_after: None,
             spec_versions: Vec::new(),

@@ -16,7 +16,7 @@ use stix::markings::{TlpLevel, predefined_tlp};
 use store::{ObjectQuery, Projection, StoredObject, VersionSelector};
 
 use crate::catalog::Need;
-use crate::sharing::SharingView;
+use crate::release::{RepublishFacts, SharingView};
 use crate::{Caller, Hub, HubResult, cursor, now_micros};
 
 /// Rows one search request may examine before it answers with what it found and a cursor.
@@ -164,10 +164,12 @@ impl Hub {
                 })
                 .await?;
             let n_rows = page.records.len();
+            let republish = self.republish_facts(&view, &page.records).await?;
             for (row_idx, stored) in page.records.into_iter().enumerate() {
                 n_scanned += 1;
                 after = Some(stored.position());
-                if let Some(hit) = self.matching_hit(&view, stored, query.tlp, &needle)? {
+                let facts = republish.get(&stored.date_added);
+                if let Some(hit) = self.matching_hit(&view, stored, facts, query.tlp, &needle)? {
                     hits.push(hit);
                 }
                 if hits.len() >= limit || n_scanned >= SCAN_BUDGET {
@@ -226,8 +228,10 @@ impl Hub {
             if let Some(last) = page.records.last() {
                 after = Some(last.position());
             }
+            let republish = self.republish_facts(&view, &page.records).await?;
             for stored in page.records {
-                let Some(stored) = self.release_one(&view, stored)? else {
+                let facts = republish.get(&stored.date_added);
+                let Some(stored) = self.release_one(&view, stored, facts)? else {
                     continue;
                 };
                 let tlp = tlp_of_markings(stored.sharing.markings.iter().map(String::as_str));
@@ -292,9 +296,11 @@ impl Hub {
             .store
             .query_objects(query_after(low, n_recent + 1, Projection::Full))
             .await?;
+        let republish = self.republish_facts(&view, &page.records).await?;
         let mut hits = Vec::new();
         for stored in page.records.into_iter().rev().take(n_recent) {
-            if let Some(hit) = self.matching_hit(&view, stored, None, "")? {
+            let facts = republish.get(&stored.date_added);
+            if let Some(hit) = self.matching_hit(&view, stored, facts, None, "")? {
                 hits.push(hit);
             }
         }
@@ -336,12 +342,16 @@ impl Hub {
             if let Some(last) = page.records.last() {
                 after = Some(last.position());
             }
-            for stored in page.records {
+            let mentioning: Vec<StoredObject> = page
+                .records
+                .into_iter()
                 // Cheap test on the bytes first; most relationships do not mention the object.
-                if !stored.raw.as_deref().is_some_and(|raw| raw.contains(object_id)) {
-                    continue;
-                }
-                let Some(stored) = self.release_one(&view, stored)? else {
+                .filter(|stored| stored.raw.as_deref().is_some_and(|raw| raw.contains(object_id)))
+                .collect();
+            let republish = self.republish_facts(&view, &mentioning).await?;
+            for stored in mentioning {
+                let facts = republish.get(&stored.date_added);
+                let Some(stored) = self.release_one(&view, stored, facts)? else {
                     continue;
                 };
                 links_of(&stored, object_id, &mut found.links);
@@ -362,6 +372,7 @@ impl Hub {
         &self,
         view: &SharingView,
         stored: StoredObject,
+        republish: Option<&RepublishFacts>,
         tlp: Option<TlpFilter>,
         needle: &str,
     ) -> HubResult<Option<SearchHit>> {
@@ -386,7 +397,7 @@ impl Hub {
         {
             return Ok(None);
         }
-        let Some(stored) = self.release_one(view, stored)? else {
+        let Some(stored) = self.release_one(view, stored, republish)? else {
             return Ok(None);
         };
         let value: Value = stored

@@ -4,7 +4,9 @@
 //! 1. [`decide`]: hidden objects yield nothing (not the object, its manifest entry or its date).
 //! 2. Granular markings are applied to the **original** (their selectors name the original's content).
 //! 3. Anonymity: when the submitter's consent does not reveal it to this reader, the (possibly redacted) object
-//!    is republished with the hub as publisher of record.
+//!    is republished with the hub as publisher of record. `identity` objects from such a submitter are withheld
+//!    altogether: whether they describe the submitter itself cannot be told from the object, and a name or a
+//!    sector in one would undo the anonymity.
 //!
 //! Invariant: [`Served::Original`] means "send the stored bytes untouched"; the object is parsed only when a
 //! granular marking or republishing needs it, so the common path costs one `decide` and a substring check.
@@ -59,6 +61,9 @@ pub fn serve(
         object.submitter.consent,
         reader_class(reader, object.submitter.org),
     ) == Disclosure::Republish;
+    if republishes && object.id.object_type() == "identity" {
+        return Ok(Served::Hidden);
+    }
     let may_have_granular = object.raw_json.contains("\"granular_markings\"");
     if !republishes && !may_have_granular {
         return Ok(Served::Original);
@@ -93,7 +98,9 @@ pub fn served_id(reader: &Reader, object: &StoredObject<'_>, hub: &HubIdentity) 
     }
     let class = reader_class(reader, object.submitter.org);
     let republishes = disclosure(object.submitter.consent, class) == Disclosure::Republish;
-    if republishes && object.submitter.identity_id == Some(object.id.as_str()) {
+    if republishes
+        && (object.submitter.identity_id == Some(object.id.as_str()) || object.id.object_type() == "identity")
+    {
         return None;
     }
     let id_is_republished = crate::anonymity::is_republished_type(object.id.object_type());

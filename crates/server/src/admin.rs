@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use hub::{Caller, NewAccount, NewCollection, Rights};
+use hub::{AdminAction, Caller, NewAccount, NewCollection, Rights};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -27,6 +27,9 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/admin/v1/accounts/{account}/tokens/", post(create_token)),
         ("/admin/v1/grants/", post(grant)),
     ]
+    .into_iter()
+    .chain(crate::admin_sharing::routes())
+    .collect()
 }
 
 async fn openapi() -> Response {
@@ -38,7 +41,7 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -53,14 +56,17 @@ async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, A
     Ok(caller)
 }
 
-fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+pub(crate) fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ApiError::BadRequest("the body must be a JSON object".to_owned())),
     }
 }
 
-fn text_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn text_field(
+    map: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
@@ -68,11 +74,11 @@ fn text_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<Option<
     }
 }
 
-fn required_text(map: &serde_json::Map<String, Value>, key: &str) -> Result<String, ApiError> {
+pub(crate) fn required_text(map: &serde_json::Map<String, Value>, key: &str) -> Result<String, ApiError> {
     text_field(map, key)?.ok_or_else(|| ApiError::BadRequest(format!("{key} is required")))
 }
 
-fn flag_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<bool, ApiError> {
+pub(crate) fn flag_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<bool, ApiError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(flag)) => Ok(*flag),
@@ -98,19 +104,29 @@ async fn create_collection(
     Ok(json_response(StatusCode::CREATED, &value))
 }
 
+/// Hub admins create any account; organisation admins create accounts of their own organisation (delegated
+/// administration, `hub::AdminAction::CreateAccount`).
 async fn create_account(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
+    let caller = authenticate(&state, &headers).await?;
     let map = parse_object(&body)?;
     let new = NewAccount {
         name: required_text(&map, "name")?,
         password: required_text(&map, "password")?,
         org: text_field(&map, "org")?,
-        role: None,
+        role: text_field(&map, "role")?,
     };
+    let action = match &new.org {
+        Some(org) => AdminAction::CreateAccount {
+            org,
+            role: new.role.as_deref().unwrap_or("member"),
+        },
+        None => AdminAction::HubAdministration,
+    };
+    state.hub.authorize(&caller, action).await?;
     let name = new.name.clone();
     state.hub.create_account(new).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "name": name })))

@@ -41,6 +41,7 @@ impl ApiError {
             ApiError::Hub(err) => match err {
                 HubError::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
                 HubError::Forbidden => (StatusCode::FORBIDDEN, None),
+                HubError::NotPermitted(reason) => (StatusCode::FORBIDDEN, Some(reason.clone())),
                 HubError::NotFound => (StatusCode::NOT_FOUND, None),
                 HubError::BadRequest(message) => (StatusCode::BAD_REQUEST, Some(message.clone())),
                 HubError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, Some(message.clone())),

@@ -11,6 +11,7 @@
 //!   server stops accepting and finishes the requests in flight. `serve_tls` is the same over TLS (`tls`).
 
 mod admin;
+mod admin_sharing;
 mod auth;
 mod error;
 mod metrics;

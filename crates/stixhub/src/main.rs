@@ -40,6 +40,12 @@ enum Command {
     Org(cmd::sharing::OrgArgs),
     /// Manage communities (sharing policy).
     Community(cmd::sharing::CommunityArgs),
+    /// Decide submissions held for PII review.
+    Review(cmd::review::ReviewArgs),
+    /// Clear accounts for marking-definitions other than TLP.
+    Marking(cmd::review::MarkingArgs),
+    /// The private anonymity mapping of an organisation's submissions.
+    Anonymity(cmd::review::AnonymityArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
     /// Check a configuration file for `serve --config`.
@@ -58,6 +64,9 @@ fn main() -> ExitCode {
         Command::Token(args) => cmd::admin::run_token(&args),
         Command::Org(args) => cmd::sharing::run_org(&args),
         Command::Community(args) => cmd::sharing::run_community(&args),
+        Command::Review(args) => cmd::review::run_review(&args),
+        Command::Marking(args) => cmd::review::run_marking(&args),
+        Command::Anonymity(args) => cmd::review::run_anonymity(&args),
         Command::Redact(args) => cmd::redact::run(&args),
         Command::Config(args) => config::run(&args),
     };

@@ -79,6 +79,7 @@ fn indicator(n: u64) -> NewObject {
         revoked: false,
         raw,
         markings: Vec::new(),
+        public_id: None,
     }
 }
 
@@ -187,6 +188,7 @@ async fn main() {
                     request_timestamp: 0,
                     objects,
                     failures: Vec::new(),
+                    pending: Vec::new(),
                 };
                 let posted = Instant::now();
                 store.ingest(request).await.expect("ingest");
@@ -267,6 +269,7 @@ async fn main() {
         revoked: false,
         raw: r#"{"type":"malware","spec_version":"2.1","id":"malware--8b0e5f4c-0000-4000-8000-000000000001","created":"2024-05-01T12:00:00.000Z","modified":"2024-05-01T12:00:00.000Z","name":"rare","is_family":false}"#.to_owned(),
         markings: Vec::new(),
+        public_id: None,
     };
     store
         .ingest(IngestRequest {
@@ -279,6 +282,7 @@ async fn main() {
             request_timestamp: 0,
             objects: vec![malware],
             failures: Vec::new(),
+            pending: Vec::new(),
         })
         .await
         .expect("ingest");

@@ -15,6 +15,7 @@ mod error;
 mod objects;
 mod plan;
 mod read;
+mod review;
 mod schema;
 mod sharing;
 mod status;
@@ -241,6 +242,43 @@ impl Store for PostgresStore {
 
     async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
         sharing::sharing_directory(&self.client().await?).await
+    }
+
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        sharing::add_community_admin(&self.client().await?, community, account).await
+    }
+
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()> {
+        sharing::set_marking_grant(&self.client().await?, account, marking_id, granted).await
+    }
+
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>> {
+        sharing::ids_by_public_id(&self.client().await?, collection, &ids).await
+    }
+
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>> {
+        sharing::ids_submitted_by(&self.client().await?, collection, org, &ids).await
+    }
+
+    async fn reviews(&self, state: store::ReviewState, limit: usize) -> StoreResult<Vec<store::Review>> {
+        review::list(&self.client().await?, state, limit).await
+    }
+
+    async fn review(&self, id: &str) -> StoreResult<Option<store::Review>> {
+        review::get(&self.client().await?, id, false).await
+    }
+
+    async fn decide_review(&self, decision: store::ReviewDecision) -> StoreResult<store::Review> {
+        review::decide(&mut self.client().await?, decision).await
     }
 
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {

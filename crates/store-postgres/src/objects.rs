@@ -12,7 +12,8 @@
 
 use deadpool_postgres::{GenericClient, Transaction};
 use store::{
-    CollectionId, EntityKind, IngestRequest, StatusRecord, StoreError, StoreResult, VersionSelector,
+    CollectionId, EntityKind, IngestRequest, NewObject, StatusEntry, StatusRecord, StoreError, StoreResult,
+    VersionSelector,
 };
 
 use crate::error::{column, from_pg};
@@ -46,33 +47,25 @@ async fn lock_collection(tx: &Transaction<'_>, collection: &CollectionId) -> Sto
 }
 
 /// The sharing facts one POST stores on every row it inserts.
-struct Submitter {
-    account: String,
-    org: Option<String>,
+pub(crate) struct Submitter {
+    pub(crate) account: String,
+    pub(crate) org: Option<String>,
     /// Newline-joined.
-    recipients: String,
+    pub(crate) recipients: String,
 }
 
-/// Stores one POST's objects and its status; returns the status once committed.
-pub(crate) async fn ingest(
-    client: &mut deadpool_postgres::Client,
-    request: IngestRequest,
-) -> StoreResult<StatusRecord> {
-    let tx = client.transaction().await.map_err(from_pg)?;
-    let lock = lock_collection(&tx, &request.collection).await?;
-    let stored = stored_versions(&tx, lock.coll, &request).await?;
-    let submitter = Submitter {
-        account: request.account.clone(),
-        org: request.submitter_org.clone(),
-        recipients: request.recipients.join("\n"),
-    };
-    let plan = plan_ingest(
-        request.objects,
-        request.failures,
-        stored,
-        lock.now,
-        lock.last_date_added,
-    );
+/// Stores `objects` in `collection` under its lock (inside `tx`); returns the status entries (successes,
+/// failures) with `failures` (refused earlier) first among the failures.
+pub(crate) async fn store_versions(
+    tx: &Transaction<'_>,
+    collection: &CollectionId,
+    objects: Vec<NewObject>,
+    failures: Vec<StatusEntry>,
+    submitter: &Submitter,
+) -> StoreResult<(Vec<StatusEntry>, Vec<StatusEntry>)> {
+    let lock = lock_collection(tx, collection).await?;
+    let stored = stored_versions(tx, lock.coll, &objects).await?;
+    let plan = plan_ingest(objects, failures, stored, lock.now, lock.last_date_added);
     for (ids, bit) in [(&plan.clear_first, FIRST), (&plan.clear_last, LAST)] {
         if ids.is_empty() {
             continue;
@@ -90,7 +83,7 @@ pub(crate) async fn ingest(
             .map_err(from_pg)?;
     }
     if !plan.rows.is_empty() {
-        insert_rows(&tx, lock.coll, &submitter, &plan.rows).await?;
+        insert_rows(tx, lock.coll, submitter, &plan.rows).await?;
         let stmt = tx
             .prepare_cached("UPDATE collection_clocks SET last_date_added = $2 WHERE coll = $1")
             .await
@@ -99,30 +92,63 @@ pub(crate) async fn ingest(
             .await
             .map_err(from_pg)?;
     }
+    Ok((plan.successes, plan.failures))
+}
+
+/// Stores one POST's objects, its reviews and its status; returns the status once committed.
+pub(crate) async fn ingest(
+    client: &mut deadpool_postgres::Client,
+    request: IngestRequest,
+) -> StoreResult<StatusRecord> {
+    let tx = client.transaction().await.map_err(from_pg)?;
+    let submitter = Submitter {
+        account: request.account.clone(),
+        org: request.submitter_org.clone(),
+        recipients: request.recipients.join("\n"),
+    };
+    let (successes, failures) = store_versions(
+        &tx,
+        &request.collection,
+        request.objects,
+        request.failures,
+        &submitter,
+    )
+    .await?;
+    let posting = crate::review::Posting {
+        status_id: &request.status_id,
+        api_root: &request.api_root,
+        collection: &request.collection,
+        submitter: &submitter,
+        created: request.request_timestamp,
+    };
+    let mut pendings = Vec::with_capacity(request.pending.len());
+    for held in &request.pending {
+        pendings.push(crate::review::insert(&tx, &posting, held).await?);
+    }
     let status = StatusRecord {
         id: request.status_id,
         api_root: request.api_root,
         account: request.account,
         request_timestamp: request.request_timestamp,
-        successes: plan.successes,
-        failures: plan.failures,
-        pendings: Vec::new(),
+        successes,
+        failures,
+        pendings,
     };
     insert_status(&tx, &status).await?;
     tx.commit().await.map_err(from_pg)?;
     Ok(status)
 }
 
-/// The stored versions of the ids `request` posts, read under the collection lock.
+/// The stored versions of the ids among `objects`, read under the collection lock.
 async fn stored_versions(
     tx: &Transaction<'_>,
     coll: i64,
-    request: &IngestRequest,
+    objects: &[NewObject],
 ) -> StoreResult<Vec<StoredVersion>> {
-    if request.objects.is_empty() {
+    if objects.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<&str> = request.objects.iter().map(|o| o.id.as_str()).collect();
+    let mut ids: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let stmt = tx
@@ -165,12 +191,13 @@ async fn insert_rows(
     let flags: Vec<i16> = rows.iter().map(|r| r.flags).collect();
     let raw: Vec<&[u8]> = rows.iter().map(|r| r.object.raw.as_bytes()).collect();
     let markings: Vec<String> = rows.iter().map(|r| r.object.markings.join("\n")).collect();
+    let public_id: Vec<Option<&str>> = rows.iter().map(|r| r.object.public_id.as_deref()).collect();
     let stmt = tx
         .prepare_cached(
             "INSERT INTO objects (coll, date_added, stix_id, object_type, version, version_text, spec_version, \
-             revoked, flags, raw, markings, submitter, submitter_org, recipients) \
-             SELECT $1, *, $12, $13, $14 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
-             $6::text[], $7::text[], $8::boolean[], $9::smallint[], $10::bytea[], $11::text[])",
+             revoked, flags, raw, markings, public_id, submitter, submitter_org, recipients) \
+             SELECT $1, *, $13, $14, $15 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
+             $6::text[], $7::text[], $8::boolean[], $9::smallint[], $10::bytea[], $11::text[], $12::text[])",
         )
         .await
         .map_err(from_pg)?;
@@ -188,6 +215,7 @@ async fn insert_rows(
             &flags,
             &raw,
             &markings,
+            &public_id,
             &submitter.account,
             &submitter.org,
             &submitter.recipients,
@@ -198,7 +226,7 @@ async fn insert_rows(
     Ok(())
 }
 
-async fn insert_status(tx: &Transaction<'_>, status: &StatusRecord) -> StoreResult<()> {
+pub(crate) async fn insert_status(tx: &Transaction<'_>, status: &StatusRecord) -> StoreResult<()> {
     let packed = pack_entries(status);
     let stmt = tx
         .prepare_cached(

@@ -2,7 +2,8 @@
 //!
 //! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
 //! account roles and per-object sharing facts (list-valued facts newline-joined, as in SQLite); the markings
-//! of objects stored before it are read from their bytes.
+//! of objects stored before it are read from their bytes. Migration 3 adds each version's public id (the id
+//! the hub republishes it under for anonymous submitters), marking grants, community administrators and the PII review queue.
 //!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
@@ -24,7 +25,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 2;
+pub(crate) const SCHEMA_VERSION: i32 = 3;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -132,6 +133,40 @@ UPDATE objects SET markings = coalesce((
         CASE WHEN json_typeof(convert_from(raw, 'UTF8')::json -> 'object_marking_refs') = 'array'
         THEN convert_from(raw, 'UTF8')::json -> 'object_marking_refs' ELSE '[]'::json END) AS m), '')
 WHERE convert_from(raw, 'UTF8') LIKE '%"object_marking_refs"%';
+"#,
+    r#"
+ALTER TABLE objects ADD COLUMN public_id text;
+CREATE INDEX objects_public_id ON objects (coll, public_id) WHERE public_id IS NOT NULL;
+CREATE TABLE marking_grants (
+    account text NOT NULL REFERENCES accounts (name),
+    marking_id text NOT NULL,
+    PRIMARY KEY (account, marking_id)
+);
+CREATE TABLE reviews (
+    id text PRIMARY KEY,
+    status_id text NOT NULL,
+    api_root text NOT NULL,
+    collection_id text NOT NULL,
+    account text NOT NULL,
+    submitter_org text,
+    recipients text NOT NULL,
+    created bigint NOT NULL,
+    object_id text NOT NULL,
+    object_version text NOT NULL,
+    original text NOT NULL,
+    proposed text NOT NULL,
+    findings text NOT NULL,
+    state text NOT NULL,
+    reviewer text,
+    decided bigint,
+    message text
+);
+CREATE INDEX reviews_state ON reviews (state, created);
+CREATE TABLE community_admins (
+    community text NOT NULL REFERENCES communities (name),
+    account text NOT NULL REFERENCES accounts (name),
+    PRIMARY KEY (community, account)
+);
 "#,
 ];
 

@@ -128,5 +128,122 @@ pub(crate) async fn sharing_directory(client: &impl GenericClient) -> StoreResul
             .audiences
             .push((CollectionId::new(column::<String>(&row, 0)?), column(&row, 1)?));
     }
+    for row in client
+        .query(
+            "SELECT community, account FROM community_admins ORDER BY community, account",
+            &[],
+        )
+        .await
+        .map_err(from_pg)?
+    {
+        directory
+            .community_admins
+            .push((column(&row, 0)?, column(&row, 1)?));
+    }
+    for row in client
+        .query(
+            "SELECT account, marking_id FROM marking_grants ORDER BY account, marking_id",
+            &[],
+        )
+        .await
+        .map_err(from_pg)?
+    {
+        directory
+            .marking_grants
+            .push((column(&row, 0)?, column(&row, 1)?));
+    }
     Ok(directory)
+}
+
+pub(crate) async fn add_community_admin(
+    client: &impl GenericClient,
+    community: &str,
+    account: &str,
+) -> StoreResult<()> {
+    for (sql, kind, key) in [
+        (
+            "SELECT 1 FROM communities WHERE name = $1",
+            EntityKind::Community,
+            community,
+        ),
+        (
+            "SELECT 1 FROM accounts WHERE name = $1",
+            EntityKind::Account,
+            account,
+        ),
+    ] {
+        if client.query_opt(sql, &[&key]).await.map_err(from_pg)?.is_none() {
+            return Err(StoreError::NotFound(kind));
+        }
+    }
+    client
+        .execute(
+            "INSERT INTO community_admins (community, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&community, &account],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+pub(crate) async fn set_marking_grant(
+    client: &impl GenericClient,
+    account: &str,
+    marking_id: &str,
+    granted: bool,
+) -> StoreResult<()> {
+    let known = client
+        .query_opt("SELECT 1 FROM accounts WHERE name = $1", &[&account])
+        .await
+        .map_err(from_pg)?;
+    if known.is_none() {
+        return Err(StoreError::NotFound(EntityKind::Account));
+    }
+    let sql = if granted {
+        "INSERT INTO marking_grants (account, marking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM marking_grants WHERE account = $1 AND marking_id = $2"
+    };
+    client
+        .execute(sql, &[&account, &marking_id])
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
+/// `(public id, stored id)` pairs of `collection` for the public ids in `ids`.
+pub(crate) async fn ids_by_public_id(
+    client: &impl GenericClient,
+    collection: &CollectionId,
+    ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT o.public_id, o.stix_id FROM objects o JOIN collections c ON c.seq = o.coll \
+             WHERE c.id = $1 AND o.public_id = ANY($2) ORDER BY 1, 2",
+            &[&collection.as_str(), &ids],
+        )
+        .await
+        .map_err(from_pg)?;
+    rows.iter()
+        .map(|row| Ok((column(row, 0)?, column(row, 1)?)))
+        .collect()
+}
+
+/// Those of `ids` with a version in `collection` submitted by `org`.
+pub(crate) async fn ids_submitted_by(
+    client: &impl GenericClient,
+    collection: &CollectionId,
+    org: &str,
+    ids: &[String],
+) -> StoreResult<Vec<String>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT o.stix_id FROM objects o JOIN collections c ON c.seq = o.coll \
+             WHERE c.id = $1 AND o.stix_id = ANY($2) AND o.submitter_org = $3 ORDER BY 1",
+            &[&collection.as_str(), &ids, &org],
+        )
+        .await
+        .map_err(from_pg)?;
+    rows.iter().map(|row| column(row, 0)).collect()
 }

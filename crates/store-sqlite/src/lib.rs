@@ -11,6 +11,7 @@ mod error;
 mod objects;
 mod pool;
 mod read;
+mod review;
 mod schema;
 mod sharing;
 mod status;
@@ -240,6 +241,64 @@ impl Store for SqliteStore {
 
     async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
         self.readers.read(sharing::sharing_directory).await
+    }
+
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        let (community, account) = (community.to_owned(), account.to_owned());
+        self.write_done(move |conn| sharing::add_community_admin(conn, &community, &account))
+            .await
+    }
+
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()> {
+        let (account, marking_id) = (account.to_owned(), marking_id.to_owned());
+        self.write_done(move |conn| sharing::set_marking_grant(conn, &account, &marking_id, granted))
+            .await
+    }
+
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let collection = collection.clone();
+        self.readers
+            .read(move |conn| sharing::ids_by_public_id(conn, &collection, &ids))
+            .await
+    }
+
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>> {
+        let (collection, org) = (collection.clone(), org.to_owned());
+        self.readers
+            .read(move |conn| sharing::ids_submitted_by(conn, &collection, &org, &ids))
+            .await
+    }
+
+    async fn reviews(&self, state: store::ReviewState, limit: usize) -> StoreResult<Vec<store::Review>> {
+        self.readers
+            .read(move |conn| review::list(conn, state, limit))
+            .await
+    }
+
+    async fn review(&self, id: &str) -> StoreResult<Option<store::Review>> {
+        let id = id.to_owned();
+        self.readers.read(move |conn| review::get(conn, &id)).await
+    }
+
+    async fn decide_review(&self, decision: store::ReviewDecision) -> StoreResult<store::Review> {
+        let work = Box::new(move |conn: &Connection| {
+            review::decide(conn, decision).map(|review| WriteOutput::Review(Box::new(review)))
+        });
+        match self.writer.write(work).await? {
+            WriteOutput::Review(review) => Ok(*review),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to a review decision"
+            ))),
+        }
     }
 
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use stix::timestamp::Timestamp;
 use store::{
-    CollectionId, EntityKind, IngestRequest, StatusEntry, StatusRecord, StoreError, StoreResult,
+    CollectionId, EntityKind, IngestRequest, NewObject, StatusEntry, StatusRecord, StoreError, StoreResult,
     VersionSelector,
 };
 
@@ -73,18 +73,31 @@ struct ExistingVersion {
     revoked: bool,
 }
 
-/// Stores one POST's objects and its status.
-pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<StatusRecord> {
-    let coll = collection_seq(conn, &request.collection)?;
+/// The sharing facts every version stored by one write carries.
+pub(crate) struct Submitter<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) org: Option<&'a str>,
+    /// Newline-joined.
+    pub(crate) recipients: String,
+}
+
+/// Stores `objects` in the collection `coll` (inside the writer's transaction), appending one status entry
+/// per object to `successes` (new, or an exact version already present) or `failures` (a new version of a
+/// revoked id).
+pub(crate) fn store_versions(
+    conn: &Connection,
+    coll: i64,
+    objects: Vec<NewObject>,
+    submitter: &Submitter<'_>,
+    successes: &mut Vec<StatusEntry>,
+    failures: &mut Vec<StatusEntry>,
+) -> StoreResult<()> {
     let mut last_date_added: i64 = conn
         .prepare_cached("SELECT max(date_added) FROM objects WHERE coll = ?1")
         .and_then(|mut stmt| stmt.query_row([coll], |row| row.get::<_, Option<i64>>(0)))
         .map_err(from_sqlite)?
         .unwrap_or(0);
     let now = now_micros();
-    let mut successes = Vec::with_capacity(request.objects.len());
-    let mut failures = request.failures;
-    let recipients = request.recipients.join("\n");
     let mut select_versions = conn
         .prepare_cached("SELECT version, date_added, revoked FROM objects WHERE coll = ?1 AND stix_id = ?2")
         .map_err(from_sqlite)?;
@@ -96,11 +109,11 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO objects (coll, date_added, stix_id, object_type, version, version_text, spec_version, \
-             revoked, flags, raw, submitter, submitter_org, recipients, markings) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             revoked, flags, raw, submitter, submitter_org, recipients, markings, public_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .map_err(from_sqlite)?;
-    for object in request.objects {
+    for object in objects {
         let version = object.version.as_ref().map_or(UNVERSIONED, version_key);
         let existing: Vec<ExistingVersion> = select_versions
             .query_map(params![coll, object.id], |row| {
@@ -160,10 +173,11 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
                 object.revoked,
                 flags,
                 object.raw.as_bytes(),
-                request.account,
-                request.submitter_org,
-                recipients,
+                submitter.account,
+                submitter.org,
+                submitter.recipients,
                 object.markings.join("\n"),
+                object.public_id,
             ])
             .map_err(from_sqlite)?;
         successes.push(StatusEntry {
@@ -172,14 +186,51 @@ pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<S
             message: None,
         });
     }
+    Ok(())
+}
+
+/// Stores one POST's objects, its reviews and its status.
+pub(crate) fn ingest(conn: &Connection, request: IngestRequest) -> StoreResult<StatusRecord> {
+    let IngestRequest {
+        collection,
+        api_root,
+        status_id,
+        account,
+        submitter_org,
+        recipients,
+        request_timestamp,
+        objects,
+        failures,
+        pending,
+    } = request;
+    let coll = collection_seq(conn, &collection)?;
+    let submitter = Submitter {
+        account: &account,
+        org: submitter_org.as_deref(),
+        recipients: recipients.join("\n"),
+    };
+    let mut successes = Vec::with_capacity(objects.len());
+    let mut failures = failures;
+    store_versions(conn, coll, objects, &submitter, &mut successes, &mut failures)?;
+    let posting = crate::review::Posting {
+        status_id: &status_id,
+        api_root: &api_root,
+        collection: &collection,
+        submitter: &submitter,
+        created: request_timestamp,
+    };
+    let pendings = pending
+        .iter()
+        .map(|held| crate::review::insert(conn, &posting, held))
+        .collect::<StoreResult<Vec<_>>>()?;
     let status = StatusRecord {
-        id: request.status_id,
-        api_root: request.api_root,
-        account: request.account,
-        request_timestamp: request.request_timestamp,
+        id: status_id,
+        api_root,
+        account,
+        request_timestamp,
         successes,
         failures,
-        pendings: Vec::new(),
+        pendings,
     };
     conn.prepare_cached(
         "INSERT INTO statuses (id, api_root, account, request_timestamp, entries) VALUES (?1, ?2, ?3, ?4, ?5)",

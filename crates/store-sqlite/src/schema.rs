@@ -13,11 +13,14 @@
 //! Migration 2 (sharing policy, issue 6) adds organisations, communities, memberships, collection audiences,
 //! account roles and per-object sharing facts; list-valued facts are newline-joined text (names and marking
 //! ids never contain a newline), and the markings of objects stored before it are read from their bytes.
+//!
+//! Migration 3 (sharing policy, second slice) adds each object version's public id (the id the hub republishes
+//! it under for anonymous submitters; indexed only where set), marking grants, community administrators and the PII review queue.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -111,6 +114,40 @@ UPDATE objects SET markings = coalesce((
     SELECT group_concat(value, char(10)) FROM json_each(CAST(raw AS TEXT), '$.object_marking_refs')
     WHERE type = 'text'), '')
 WHERE instr(CAST(raw AS TEXT), '"object_marking_refs"') > 0 AND json_valid(CAST(raw AS TEXT));
+"#,
+    r#"
+ALTER TABLE objects ADD COLUMN public_id TEXT;
+CREATE INDEX objects_public_id ON objects (coll, public_id) WHERE public_id IS NOT NULL;
+CREATE TABLE marking_grants (
+    account TEXT NOT NULL REFERENCES accounts(name),
+    marking_id TEXT NOT NULL,
+    PRIMARY KEY (account, marking_id)
+) WITHOUT ROWID;
+CREATE TABLE reviews (
+    id TEXT PRIMARY KEY,
+    status_id TEXT NOT NULL,
+    api_root TEXT NOT NULL,
+    collection_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    submitter_org TEXT,
+    recipients TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    object_id TEXT NOT NULL,
+    object_version TEXT NOT NULL,
+    original TEXT NOT NULL,
+    proposed TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reviewer TEXT,
+    decided INTEGER,
+    message TEXT
+) WITHOUT ROWID;
+CREATE INDEX reviews_state ON reviews (state, created);
+CREATE TABLE community_admins (
+    community TEXT NOT NULL REFERENCES communities(name),
+    account TEXT NOT NULL REFERENCES accounts(name),
+    PRIMARY KEY (community, account)
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -1,4 +1,5 @@
-//! The sharing model (issue 6): organisations, communities, memberships and collection audiences.
+//! The sharing model (issue 6): organisations, communities, memberships, collection audiences, marking grants,
+//! and the lookups anonymity needs (public ids, ids by submitter).
 
 use rusqlite::{Connection, params};
 use store::{CollectionId, Community, EntityKind, Organisation, SharingDirectory, StoreError, StoreResult};
@@ -15,6 +16,7 @@ fn require(conn: &Connection, kind: EntityKind, key: &str) -> StoreResult<()> {
     let sql = match kind {
         EntityKind::Organisation => "SELECT EXISTS (SELECT 1 FROM organisations WHERE name = ?1)",
         EntityKind::Community => "SELECT EXISTS (SELECT 1 FROM communities WHERE name = ?1)",
+        EntityKind::Account => "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1)",
         _ => "SELECT EXISTS (SELECT 1 FROM collections WHERE id = ?1)",
     };
     if exists(conn, sql, key)? {
@@ -115,10 +117,106 @@ pub(crate) fn sharing_directory(conn: &Connection) -> StoreResult<SharingDirecto
             .and_then(Iterator::collect)
         })
         .map_err(from_sqlite)?;
+    let community_admins = conn
+        .prepare_cached("SELECT community, account FROM community_admins ORDER BY community, account")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(Iterator::collect)
+        })
+        .map_err(from_sqlite)?;
+    let marking_grants = conn
+        .prepare_cached("SELECT account, marking_id FROM marking_grants ORDER BY account, marking_id")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(Iterator::collect)
+        })
+        .map_err(from_sqlite)?;
     Ok(SharingDirectory {
         organisations,
         communities,
         members,
         audiences,
+        community_admins,
+        marking_grants,
     })
+}
+
+pub(crate) fn add_community_admin(conn: &Connection, community: &str, account: &str) -> StoreResult<()> {
+    require(conn, EntityKind::Community, community)?;
+    require(conn, EntityKind::Account, account)?;
+    conn.execute(
+        "INSERT OR IGNORE INTO community_admins (community, account) VALUES (?1, ?2)",
+        params![community, account],
+    )
+    .map_err(from_sqlite)?;
+    Ok(())
+}
+
+pub(crate) fn set_marking_grant(
+    conn: &Connection,
+    account: &str,
+    marking_id: &str,
+    granted: bool,
+) -> StoreResult<()> {
+    if !exists(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1)",
+        account,
+    )? {
+        return Err(StoreError::NotFound(EntityKind::Account));
+    }
+    let sql = if granted {
+        "INSERT OR IGNORE INTO marking_grants (account, marking_id) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM marking_grants WHERE account = ?1 AND marking_id = ?2"
+    };
+    conn.execute(sql, params![account, marking_id])
+        .map_err(from_sqlite)?;
+    Ok(())
+}
+
+/// `(public id, stored id)` pairs of `collection` for the public ids in `ids`.
+pub(crate) fn ids_by_public_id(
+    conn: &Connection,
+    collection: &CollectionId,
+    ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    let coll = crate::objects::collection_seq(conn, collection)?;
+    let mut stmt = conn
+        .prepare_cached("SELECT DISTINCT stix_id FROM objects WHERE coll = ?1 AND public_id = ?2")
+        .map_err(from_sqlite)?;
+    let mut found = Vec::new();
+    for id in ids {
+        let stored: Vec<String> = stmt
+            .query_map(params![coll, id], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(from_sqlite)?;
+        found.extend(stored.into_iter().map(|stored| (id.clone(), stored)));
+    }
+    Ok(found)
+}
+
+/// Those of `ids` with a version in `collection` submitted by `org`.
+pub(crate) fn ids_submitted_by(
+    conn: &Connection,
+    collection: &CollectionId,
+    org: &str,
+    ids: &[String],
+) -> StoreResult<Vec<String>> {
+    let coll = crate::objects::collection_seq(conn, collection)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM objects WHERE coll = ?1 AND stix_id = ?2 AND submitter_org = ?3)",
+        )
+        .map_err(from_sqlite)?;
+    let mut found = Vec::new();
+    for id in ids {
+        if stmt
+            .query_row(params![coll, id, org], |row| row.get::<_, bool>(0))
+            .map_err(from_sqlite)?
+        {
+            found.push(id.clone());
+        }
+    }
+    Ok(found)
 }

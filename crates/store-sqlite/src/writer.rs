@@ -30,6 +30,8 @@ pub(crate) enum WriteOutput {
     Status(store::StatusRecord),
     /// A count (delete, purge).
     Count(u64),
+    /// A decided review.
+    Review(Box<store::Review>),
 }
 
 struct WriteJob {

@@ -64,6 +64,7 @@ pub(crate) fn indicator(n: u32, version: u32) -> NewObject {
         revoked: false,
         raw,
         markings: Vec::new(),
+        public_id: None,
     }
 }
 
@@ -83,6 +84,7 @@ pub(crate) async fn ingest(
         request_timestamp: 1_600_000_000_000_000,
         objects,
         failures: Vec::new(),
+        pending: Vec::new(),
     };
     store.ingest(request).await.expect("ingest")
 }

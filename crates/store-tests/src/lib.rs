@@ -10,6 +10,7 @@ mod access;
 mod fixtures;
 mod objects;
 mod paging;
+mod review;
 mod sharing;
 mod versions;
 
@@ -22,6 +23,7 @@ pub use crate::objects::{
     objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
+pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
 pub use crate::sharing::{
     accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
 };
@@ -49,7 +51,10 @@ macro_rules! conformance_suite {
             secrets_are_stable,
             sharing_directory_round_trips,
             accounts_keep_organisation_and_role,
-            objects_keep_their_sharing_facts
+            objects_keep_their_sharing_facts,
+            reviews_hold_then_settle,
+            marking_grants_round_trip,
+            public_ids_and_submitters
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -103,6 +103,7 @@ fn ipv4(value: &str, raw_suffix: &str) -> NewObject {
         revoked: false,
         raw: format!(r#"{{"type":"ipv4-addr","id":"{id}","value":"{value}"{raw_suffix}}}"#),
         markings: Vec::new(),
+        public_id: None,
     }
 }
 
@@ -203,6 +204,7 @@ fn typed(object_type: &str, n: u32) -> NewObject {
         revoked: false,
         raw: format!(r#"{{"type":"{object_type}","id":"{id}"}}"#),
         markings: Vec::new(),
+        public_id: None,
     }
 }
 

@@ -142,6 +142,7 @@ pub async fn objects_keep_their_sharing_facts(store: &dyn Store) {
         request_timestamp: 1_600_000_000_000_000,
         objects: vec![marked.clone(), indicator(2, 1)],
         failures: Vec::new(),
+        pending: Vec::new(),
     };
     store.ingest(request).await.expect("ingest");
     for projection in [Projection::Full, Projection::Manifest] {

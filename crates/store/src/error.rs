@@ -20,6 +20,8 @@ pub enum EntityKind {
     Organisation,
     /// A community (sharing policy).
     Community,
+    /// A PII review.
+    Review,
 }
 
 impl fmt::Display for EntityKind {
@@ -32,6 +34,7 @@ impl fmt::Display for EntityKind {
             EntityKind::Status => "status",
             EntityKind::Organisation => "organisation",
             EntityKind::Community => "community",
+            EntityKind::Review => "review",
         };
         f.write_str(name)
     }

@@ -19,6 +19,7 @@
 mod error;
 mod model;
 mod query;
+mod review;
 mod sharing;
 
 use async_trait::async_trait;
@@ -31,6 +32,7 @@ pub use crate::model::{
 pub use crate::query::{
     ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
 };
+pub use crate::review::{PendingObject, Review, ReviewDecision, ReviewOutcome, ReviewState};
 pub use crate::sharing::{Community, Organisation, SharingDirectory};
 
 /// Result of every store operation.
@@ -134,8 +136,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `NotFound(Collection)` or `NotFound(Community)` for unknown ones.
     async fn share_collection(&self, collection: &CollectionId, community: &str) -> StoreResult<()>;
 
-    /// The whole sharing directory (small: organisations, communities, memberships, audiences).
+    /// The whole sharing directory (small: organisations, communities, memberships, audiences, marking
+    /// grants).
     async fn sharing_directory(&self) -> StoreResult<SharingDirectory>;
+
+    /// Names an account an administrator of a community (again: no change). `NotFound(Community)` or
+    /// `NotFound(Account)` for unknown names.
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()>;
+
+    /// Clears (`granted`) or stops clearing an account for a marking-definition id. `NotFound(Account)` for an
+    /// unknown account. Idempotent.
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()>;
+
+    /// `(public id, stored id)` for each of `ids` that is the public id of a version in `collection`.
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// Those of `ids` that have a version in `collection` submitted by organisation `org`.
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>>;
+
+    // ----- PII review queue -----
+
+    /// Reviews in `state`, oldest first, at most `limit`.
+    async fn reviews(&self, state: ReviewState, limit: usize) -> StoreResult<Vec<Review>>;
+
+    /// The review `id`.
+    async fn review(&self, id: &str) -> StoreResult<Option<Review>>;
+
+    /// Decides a pending review (see `review` module docs) and returns it as decided. `NotFound(Review)` for
+    /// an unknown id, `Conflict` when it was already decided.
+    async fn decide_review(&self, decision: ReviewDecision) -> StoreResult<Review>;
 
     // ----- secrets -----
 

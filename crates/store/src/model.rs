@@ -80,6 +80,9 @@ pub struct NewObject {
     /// The marking-definition ids in its `object_marking_refs`, as posted (kept beside the bytes so that
     /// manifests and version lists can apply the sharing policy without reading the bytes).
     pub markings: Vec<String>,
+    /// The id the hub republishes it under for readers its submitter stays anonymous to (sharing policy),
+    /// kept so that `match[id]` and the object endpoints find it by that id.
+    pub public_id: Option<String>,
 }
 
 /// One entry of a status list.
@@ -114,6 +117,8 @@ pub struct IngestRequest {
     pub objects: Vec<NewObject>,
     /// Objects refused before storage (invalid), in posting order.
     pub failures: Vec<StatusEntry>,
+    /// Objects held for PII review: kept as reviews, listed in the status's `pendings`.
+    pub pending: Vec<crate::review::PendingObject>,
 }
 
 /// A stored status resource.
@@ -131,7 +136,7 @@ pub struct StatusRecord {
     pub successes: Vec<StatusEntry>,
     /// Objects refused.
     pub failures: Vec<StatusEntry>,
-    /// Objects not yet processed (always empty for a committed ingest).
+    /// Objects held for review, until a reviewer decides.
     pub pendings: Vec<StatusEntry>,
 }
 

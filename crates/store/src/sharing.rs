@@ -34,4 +34,8 @@ pub struct SharingDirectory {
     pub members: Vec<(String, String)>,
     /// `(collection, community)`: the communities each collection is shared with, ordered.
     pub audiences: Vec<(CollectionId, String)>,
+    /// `(community, account)`: the accounts named administrators of each community, ordered.
+    pub community_admins: Vec<(String, String)>,
+    /// `(account, marking-definition id)`: markings other than TLP an account is cleared for, ordered.
+    pub marking_grants: Vec<(String, String)>,
 }

@@ -90,7 +90,7 @@ const SCO_CONTEXT_KEYS: &[&str] = &[
 ];
 
 /// The threat context of a submission: pattern literals and SCO values of all its objects.
-pub fn threat_context(objects: &[Value]) -> ThreatContext {
+pub fn threat_context<'a>(objects: impl IntoIterator<Item = &'a Value>) -> ThreatContext {
     let mut context = ThreatContext::new();
     for object in objects {
         add_object_context(object, &mut context);

@@ -155,6 +155,9 @@ pub(crate) async fn versions(
     Ok(list_page(body, &page.records))
 }
 
+/// The request header naming recipients on a POST of objects (see docs/taxii-server.md).
+const RECIPIENTS_HEADER: &str = "stixhub-recipients";
+
 pub(crate) async fn add_objects(
     State(state): State<AppState>,
     TaxiiPath((api_root, collection)): CollectionPath,
@@ -166,9 +169,19 @@ pub(crate) async fn add_objects(
     require_taxii_body(&headers)?;
     let max_content_length = state.hub.max_content_length(&api_root).await?;
     let bytes = read_body_within(body, &headers, max_content_length).await?;
+    // A stixhub extension: who receives TLP:AMBER (organisations, communities) and TLP:RED (accounts).
+    let named = match headers.get(RECIPIENTS_HEADER) {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::BadRequest(format!("{RECIPIENTS_HEADER} must be ASCII")))?
+                .to_owned(),
+        ),
+        None => None,
+    };
     let status = state
         .hub
-        .add_objects(&caller, &api_root, &collection, bytes)
+        .add_objects_for(&caller, &api_root, &collection, bytes, named.as_deref())
         .await?;
     state.metrics.record_objects_ingested(status.success_count);
     taxii_json(StatusCode::ACCEPTED, &status)

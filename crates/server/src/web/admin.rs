@@ -142,7 +142,9 @@ pub(crate) async fn act(
 fn describe(err: &hub::HubError) -> String {
     match err {
         hub::HubError::NotFound => "No such organisation, community, account or collection.".to_owned(),
-        hub::HubError::BadRequest(message) | hub::HubError::Conflict(message) => message.clone(),
+        hub::HubError::BadRequest(message)
+        | hub::HubError::Conflict(message)
+        | hub::HubError::NotPermitted(message) => message.clone(),
         other => other.to_string(),
     }
 }

@@ -114,6 +114,7 @@ impl IntoResponse for WebError {
                     StatusCode::FORBIDDEN,
                     "You are not allowed to do that.".to_owned(),
                 ),
+                HubError::NotPermitted(reason) => (StatusCode::FORBIDDEN, format!("Not permitted: {reason}.")),
                 HubError::NotFound => (
                     StatusCode::NOT_FOUND,
                     "There is nothing here, or nothing you may see.".to_owned(),

@@ -31,6 +31,16 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/accounts/",
         "/accounts/{account}/tokens/",
         "/grants/",
+        "/organisations/",
+        "/communities/",
+        "/communities/{community}/members/",
+        "/communities/{community}/admins/",
+        "/collections/{collection}/audience/",
+        "/accounts/{account}/markings/{marking}",
+        "/reviews/",
+        "/reviews/{review}",
+        "/reviews/{review}/decision",
+        "/collections/{collection}/anonymity/{org}",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

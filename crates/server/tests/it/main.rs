@@ -7,6 +7,7 @@
 
 mod access;
 mod admin;
+mod admin_sharing;
 mod negotiation;
 mod objects;
 mod observability;

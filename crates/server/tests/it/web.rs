@@ -259,15 +259,7 @@ async fn contribute_checks_without_storing_then_turns_observables_into_indicator
     let target = format!(
         "api1/{}",
         test.hub
-            .collection(
-                &hub::Caller {
-                    account: "admin".to_owned(),
-                    org: None,
-                    is_admin: true
-                },
-                "api1",
-                "default"
-            )
+            .collection(&test.hub.session_caller("admin").await.unwrap(), "api1", "default")
             .await
             .unwrap()
             .id

@@ -6,7 +6,7 @@
 //! Invariant: nothing is loaded into a store that already had accounts; the dataset is embedded in the binary so
 //! `--demo` works from any directory and without the corpus.
 
-use hub::{Caller, Hub, NewAccount, Rights};
+use hub::{Hub, NewAccount, Rights};
 
 use anyhow::Context;
 
@@ -57,11 +57,7 @@ pub(crate) async fn load(hub: &Hub) -> anyhow::Result<()> {
         };
         hub.grant(name, collection, rights).await?;
     }
-    let admin = Caller {
-        account: hub::ADMIN_ACCOUNT.to_owned(),
-        org: None,
-        is_admin: true,
-    };
+    let admin = hub.session_caller(hub::ADMIN_ACCOUNT).await?;
     let root = hub::DEFAULT_API_ROOT;
     let status = hub
         .add_objects(&admin, root, collection, ATTACK_SUBSET.as_bytes())

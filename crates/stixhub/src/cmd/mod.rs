@@ -5,6 +5,7 @@ mod demo;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
+pub(crate) mod review;
 mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;

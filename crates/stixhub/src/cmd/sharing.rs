@@ -48,6 +48,18 @@ enum CommunityCommand {
     Create(CommunityCreateArgs),
     /// Make an organisation a direct member of a community.
     AddMember(CommunityAddMemberArgs),
+    /// Name an account (with the community-admin role) an administrator of a community.
+    AddAdmin(CommunityAddAdminArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CommunityAddAdminArgs {
+    /// Community name.
+    community: String,
+    /// Account name.
+    account: String,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +116,16 @@ pub(crate) fn run_community(args: &CommunityArgs) -> anyhow::Result<ExitCode> {
             hub.add_community_member(&add.community, &add.org)
                 .await
                 .with_context(|| format!("adding {} to {} (do both exist?)", add.org, add.community))
+        })?,
+        CommunityCommand::AddAdmin(add) => with_hub(&add.store, async |hub| {
+            hub.add_community_admin(&add.community, &add.account)
+                .await
+                .with_context(|| {
+                    format!(
+                        "naming {} admin of {} (do both exist?)",
+                        add.account, add.community
+                    )
+                })
         })?,
     }
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
     reason = "a panic in a test is a failed assertion"
 )]
 
+mod anonymity;
 mod cli;
 mod config_cli;
 mod pattern_cli;

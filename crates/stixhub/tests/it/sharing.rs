@@ -1,7 +1,7 @@
 //! Issue 6 acceptance, first slice: a state and two of its counties; a county posts a TLP:AMBER indicator to
 //! a collection shared with the state community; the state sees it, the other county sees nothing of it on
 //! any read path (objects, object, versions, manifest), and `more`, `next` and the Date-Added headers reveal
-//! nothing. Anonymity (the hub as creator) and the audit log are later slices.
+//! nothing. Anonymity (the hub as creator) and the PII review queue are in `anonymity.rs`.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use crate::taxii_server::{ServerProcess, fresh_data_dir, http};
 
-const TAXII: &str = "application/taxii+json;version=2.1";
-const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+pub(crate) const TAXII: &str = "application/taxii+json;version=2.1";
+pub(crate) const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
 const GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
 
-fn stixhub(data: &str, args: &[&str], stdin: &str) {
+pub(crate) fn stixhub(data: &str, args: &[&str], stdin: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
         .args(args)
         .args(["--data", data])
@@ -32,7 +32,7 @@ fn stixhub(data: &str, args: &[&str], stdin: &str) {
     );
 }
 
-fn basic(account: &str) -> String {
+pub(crate) fn basic(account: &str) -> String {
     use base64::Engine;
     format!(
         "Basic {}",
@@ -40,7 +40,7 @@ fn basic(account: &str) -> String {
     )
 }
 
-fn indicator(n: u32, marking: Option<&str>) -> String {
+pub(crate) fn indicator(n: u32, marking: Option<&str>) -> String {
     let markings = marking.map_or(String::new(), |m| format!(r#","object_marking_refs":["{m}"]"#));
     format!(
         r#"{{"type":"indicator","spec_version":"2.1","id":"{}","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.{n}']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"{markings}}}"#,
@@ -48,17 +48,17 @@ fn indicator(n: u32, marking: Option<&str>) -> String {
     )
 }
 
-fn id(n: u32) -> String {
+pub(crate) fn id(n: u32) -> String {
     format!("indicator--6b0e5f4c-0000-4000-8000-{n:012}")
 }
 
-struct Client<'a> {
-    server: &'a ServerProcess,
-    auth: String,
+pub(crate) struct Client<'a> {
+    pub(crate) server: &'a ServerProcess,
+    pub(crate) auth: String,
 }
 
 impl Client<'_> {
-    fn get(&self, path: &str) -> (u16, Vec<(String, String)>, Value) {
+    pub(crate) fn get(&self, path: &str) -> (u16, Vec<(String, String)>, Value) {
         let headers = [("Accept", TAXII), ("Authorization", self.auth.as_str())];
         let (status, headers, body) = http(&self.server.address, "GET", path, &headers, "").unwrap();
         (
@@ -68,7 +68,7 @@ impl Client<'_> {
         )
     }
 
-    fn ids(&self, path: &str) -> (Vec<String>, Value, Vec<(String, String)>) {
+    pub(crate) fn ids(&self, path: &str) -> (Vec<String>, Value, Vec<(String, String)>) {
         let (status, headers, body) = self.get(path);
         assert_eq!(status, 200, "{path}: {body}");
         let ids = body["objects"]
@@ -84,7 +84,7 @@ impl Client<'_> {
     }
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
@@ -97,7 +97,20 @@ fn a_county_amber_indicator_reaches_the_state_and_not_the_other_county() {
         &["org", "create", "ohio", "--government", "--consent", "government"],
         "",
     );
-    stixhub(data, &["org", "create", "county-a", "--government"], "");
+    // County A consents to be named to everyone here, so every reader sees its original ids (anonymity has
+    // its own test, `anonymity.rs`).
+    stixhub(
+        data,
+        &[
+            "org",
+            "create",
+            "county-a",
+            "--government",
+            "--consent",
+            "everyone",
+        ],
+        "",
+    );
     stixhub(data, &["org", "create", "county-b", "--government"], "");
     // The state is a direct member of the state community; the counties sit in a child community, so they
     // receive what is shared with the state community as TLP:GREEN, but not a county's TLP:AMBER for it.

@@ -14,6 +14,7 @@ fn object(id: &str, modified: Option<&str>, revoked: bool) -> NewObject {
         revoked,
         raw: format!(r#"{{"id":"{id}"}}"#),
         markings: Vec::new(),
+        public_id: None,
     }
 }
 

@@ -39,6 +39,9 @@ postgres_conformance!(
     sharing_directory_round_trips,
     accounts_keep_organisation_and_role,
     objects_keep_their_sharing_facts,
+    reviews_hold_then_settle,
+    marking_grants_round_trip,
+    public_ids_and_submitters,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

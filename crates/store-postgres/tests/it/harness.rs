@@ -190,6 +190,36 @@ impl Store for SchemaStore {
     async fn sharing_directory(&self) -> StoreResult<store::SharingDirectory> {
         self.store.sharing_directory().await
     }
+    async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        self.store.add_community_admin(community, account).await
+    }
+    async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()> {
+        self.store.set_marking_grant(account, marking_id, granted).await
+    }
+    async fn ids_by_public_id(
+        &self,
+        collection: &CollectionId,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.store.ids_by_public_id(collection, ids).await
+    }
+    async fn ids_submitted_by(
+        &self,
+        collection: &CollectionId,
+        org: &str,
+        ids: Vec<String>,
+    ) -> StoreResult<Vec<String>> {
+        self.store.ids_submitted_by(collection, org, ids).await
+    }
+    async fn reviews(&self, state: store::ReviewState, limit: usize) -> StoreResult<Vec<store::Review>> {
+        self.store.reviews(state, limit).await
+    }
+    async fn review(&self, id: &str) -> StoreResult<Option<store::Review>> {
+        self.store.review(id).await
+    }
+    async fn decide_review(&self, decision: store::ReviewDecision) -> StoreResult<store::Review> {
+        self.store.decide_review(decision).await
+    }
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
         self.store.secret(name).await
     }

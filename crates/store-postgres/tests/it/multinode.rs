@@ -32,6 +32,7 @@ fn object(n: u32, version: u32) -> NewObject {
         spec_version: "2.1".to_owned(),
         revoked: false,
         markings: Vec::new(),
+        public_id: None,
     }
 }
 
@@ -124,6 +125,7 @@ async fn two_nodes_ingesting_while_a_reader_pages_lose_and_reorder_nothing() {
                     request_timestamp: 1,
                     objects,
                     failures: Vec::new(),
+                    pending: Vec::new(),
                 };
                 let status = node.ingest(request).await.expect("ingest");
                 assert_eq!(status.successes.len(), IDS_PER_WRITER as usize);
@@ -215,6 +217,7 @@ async fn a_cursor_position_from_one_node_resumes_on_the_other() {
         request_timestamp: 1,
         objects: (0..30).map(|n| object(n, 1)).collect(),
         failures: Vec::new(),
+        pending: Vec::new(),
     };
     node_a.ingest(request).await.expect("ingest");
     assert!(node_b.find_collection("cursor").await.expect("lookup").is_some());
@@ -297,6 +300,7 @@ async fn an_ingest_waits_for_the_writer_holding_the_collection_clock() {
         request_timestamp: 1,
         objects: vec![object(1, 1)],
         failures: Vec::new(),
+        pending: Vec::new(),
     };
     let ingest = tokio::spawn({
         let store = store.clone();

@@ -1,0 +1,218 @@
+//! Delegated administration of the sharing model (issue 6): the admin API asks here whether a caller may do an
+//! admin action, and the answer comes from the pure rules in `policy::admin`.
+//!
+//! The directory those rules read is built per call from the store: every organisation and community (with
+//! parents, members and named admins), the acting account and the accounts the action names. An account without
+//! an organisation acts from a pseudo-organisation of its own, so it administers no real organisation.
+//! Unknown targets are reported as `NotFound`, refusals as `Forbidden` with the rule's reason.
+
+use std::collections::BTreeSet;
+
+use policy::admin;
+use policy::error::PolicyError;
+use policy::model::{Account, AccountId, Community, CommunityId, Directory, OrgId, Organisation, Role};
+
+use crate::sharing::{effective_org, parse_consent, parse_role};
+use crate::{Caller, Hub, HubError, HubResult};
+
+/// An admin action on the sharing model, with what it names.
+#[derive(Debug, Clone, Copy)]
+pub enum AdminAction<'a> {
+    /// Create an organisation.
+    CreateOrganisation,
+    /// Create a community under `parent` (top level: `None`).
+    CreateCommunity {
+        /// The parent community.
+        parent: Option<&'a str>,
+    },
+    /// Add or remove the member organisation `org` of `community`.
+    ManageMember {
+        /// The community.
+        community: &'a str,
+        /// The organisation.
+        org: &'a str,
+    },
+    /// Name `account` an admin of `community`.
+    NameCommunityAdmin {
+        /// The community.
+        community: &'a str,
+        /// The account named.
+        account: &'a str,
+    },
+    /// Share a collection with `community`.
+    ShareCollection {
+        /// The community.
+        community: &'a str,
+    },
+    /// Create an account in `org` with `role`.
+    CreateAccount {
+        /// The organisation.
+        org: &'a str,
+        /// The role (text form).
+        role: &'a str,
+    },
+    /// Grant or revoke a non-TLP marking to `account`.
+    GrantMarking {
+        /// The account.
+        account: &'a str,
+        /// The marking-definition id.
+        marking: &'a str,
+    },
+    /// Create collections, accounts without organisation, tokens for others, rights on collections.
+    HubAdministration,
+    /// Review the PII queue.
+    Review,
+    /// Read the anonymity mapping of submissions by `org`.
+    ReadAnonymityMapping {
+        /// The submitting organisation.
+        org: &'a str,
+    },
+}
+
+impl Hub {
+    /// Allows or refuses `action` for `caller`.
+    pub async fn authorize(&self, caller: &Caller, action: AdminAction<'_>) -> HubResult<()> {
+        let mut named = Vec::new();
+        match action {
+            AdminAction::NameCommunityAdmin { account, .. } | AdminAction::GrantMarking { account, .. } => {
+                named.push(account);
+            }
+            _ => {}
+        }
+        let directory = self.admin_directory(caller, &named).await?;
+        let actor = AccountId::new(caller.account.as_str());
+        let decision = match action {
+            AdminAction::CreateOrganisation => admin::may_create_organisation(&directory, &actor),
+            AdminAction::CreateCommunity { parent } => {
+                let parent = parent.map(CommunityId::new);
+                admin::may_create_community(&directory, &actor, parent.as_ref())
+            }
+            AdminAction::ManageMember { community, org } => admin::may_manage_community_member(
+                &directory,
+                &actor,
+                &CommunityId::new(community),
+                &OrgId::new(org),
+            ),
+            AdminAction::NameCommunityAdmin { community, account } => admin::may_name_community_admin(
+                &directory,
+                &actor,
+                &CommunityId::new(community),
+                &AccountId::new(account),
+            ),
+            AdminAction::ShareCollection { community } => {
+                admin::may_share_collection(&directory, &actor, &CommunityId::new(community))
+            }
+            AdminAction::CreateAccount { org, role } => {
+                admin::may_create_account(&directory, &actor, &OrgId::new(org), parse_role(role)?)
+            }
+            AdminAction::GrantMarking { account, marking } => {
+                admin::may_grant_marking(&directory, &actor, &AccountId::new(account), marking)
+            }
+            AdminAction::HubAdministration => admin::may_create_collection(&directory, &actor),
+            AdminAction::Review => admin::may_review_submissions(&directory, &actor),
+            AdminAction::ReadAnonymityMapping { org } => {
+                admin::may_read_anonymity_mapping(&directory, &actor, &OrgId::new(org))
+            }
+        };
+        decision.map_err(|err| match err {
+            PolicyError::NotPermitted(reason) => HubError::NotPermitted(reason.to_owned()),
+            PolicyError::UnknownAccount(_)
+            | PolicyError::UnknownCommunity(_)
+            | PolicyError::UnknownOrganisation(_) => HubError::NotFound,
+            other => HubError::Internal(format!("delegation: {other}")),
+        })
+    }
+
+    async fn admin_directory(&self, caller: &Caller, named: &[&str]) -> HubResult<Directory> {
+        let stored = self.store.sharing_directory().await?;
+        let internal = |err: PolicyError| HubError::Internal(format!("sharing directory: {err}"));
+        let mut directory = Directory::new();
+        for org in &stored.organisations {
+            directory
+                .add_organisation(Organisation {
+                    id: OrgId::new(org.name.as_str()),
+                    government: org.government,
+                    consent: parse_consent(&org.consent).unwrap_or(policy::model::Consent::None),
+                })
+                .map_err(internal)?;
+        }
+        let mut accounts = vec![(
+            caller.account.clone(),
+            caller.org.clone(),
+            if caller.is_admin {
+                "hub-admin".to_owned()
+            } else {
+                caller.role.clone()
+            },
+        )];
+        for name in named {
+            if *name != caller.account
+                && let Some(account) = self.store.account(name).await?
+            {
+                accounts.push((account.name, account.org, account.role));
+            }
+        }
+        for (name, org, role) in accounts {
+            let org_id = effective_org(&name, org.as_deref());
+            if directory.organisation(&org_id).is_none() {
+                directory
+                    .add_organisation(Organisation {
+                        id: org_id.clone(),
+                        government: false,
+                        consent: policy::model::Consent::None,
+                    })
+                    .map_err(internal)?;
+            }
+            let marking_grants = stored
+                .marking_grants
+                .iter()
+                .filter(|(account, _)| *account == name)
+                .map(|(_, marking)| marking.clone())
+                .collect();
+            directory
+                .add_account(Account {
+                    id: AccountId::new(name.as_str()),
+                    org: org_id,
+                    role: parse_role(&role).unwrap_or(Role::Member),
+                    marking_grants,
+                })
+                .map_err(internal)?;
+        }
+        for community in &stored.communities {
+            directory
+                .add_community(Community {
+                    id: CommunityId::new(community.name.as_str()),
+                    parent: None,
+                    members: BTreeSet::new(),
+                    admins: BTreeSet::new(),
+                })
+                .map_err(internal)?;
+        }
+        for community in &stored.communities {
+            if let Some(parent) = &community.parent {
+                // A cycle cannot be stored (a new community has no children); skip one rather than fail.
+                let _ = directory.set_parent(
+                    &CommunityId::new(community.name.as_str()),
+                    Some(CommunityId::new(parent.as_str())),
+                );
+            }
+        }
+        for (community, org) in &stored.members {
+            directory
+                .add_member(&CommunityId::new(community.as_str()), &OrgId::new(org.as_str()))
+                .map_err(internal)?;
+        }
+        for (community, account) in &stored.community_admins {
+            // Only the accounts loaded matter to the decision; admins not loaded are skipped.
+            if directory.account(&AccountId::new(account.as_str())).is_some() {
+                directory
+                    .add_community_admin(
+                        &CommunityId::new(community.as_str()),
+                        &AccountId::new(account.as_str()),
+                    )
+                    .map_err(internal)?;
+            }
+        }
+        Ok(directory)
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the hub over real stores.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on broken set-up"
+)]
+
+mod read_paths_prop;
