@@ -56,8 +56,8 @@ test("sign in, upload the small bundles, find an indicator by its pattern value,
         throw new Error(`${name}: ${await page.locator("#main").innerText()}`);
       }
       const text = await outcome.textContent();
-      const [, stored, total] = text.match(/Stored (\d+) of (\d+)/);
-      assert.equal(stored, total, `${name}: every object stored (${text})`);
+      const [, stored, total, held] = text.match(/Stored (\d+) of (\d+) objects; (\d+) held/);
+      assert.equal(Number(stored) + Number(held), Number(total), `${name}: every object stored or held (${text})`);
     }
     await screenshot(page, "04-contribute-done");
 
@@ -68,6 +68,32 @@ test("sign in, upload the small bundles, find an indicator by its pattern value,
     await page.locator(".problems").waitFor();
     assert.match(await page.locator(".problems").textContent(), /indicator--x/);
     await screenshot(page, "05-contribute-diagnostics");
+
+    // A note naming a person is held for PII review: the reviewer sees the finding highlighted and approves.
+    await page.goto(`${base}/ui/contribute`);
+    await page.getByLabel("Content").fill(JSON.stringify({
+      type: "bundle",
+      id: "bundle--6b0e5f4c-0000-4000-8000-000000000010",
+      objects: [{
+        type: "note", spec_version: "2.1", id: "note--6b0e5f4c-0000-4000-8000-000000000011",
+        created: "2026-11-01T00:00:00.000Z", modified: "2026-11-01T00:00:00.000Z",
+        content: "Reported by Dana.", object_refs: ["indicator--3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"],
+      }],
+    }));
+    await page.getByRole("button", { name: "Submit" }).click();
+    await page.locator("#outcome [role=status]").filter({ hasText: "1 held for PII review" }).waitFor();
+    await page.goto(`${base}/ui/`);
+    await page.getByRole("link", { name: /awaiting your PII review/ }).click();
+    await page.getByRole("link", { name: "note--6b0e5f4c-0000-4000-8000-000000000011" }).click();
+    assert.equal((await page.locator("td.posted mark").first().textContent()).trim(), "Dana");
+    assert.match(await page.getByLabel(/redacted copy/).inputValue(), /REDACTED:name/);
+    await screenshot(page, "13-pii-review");
+    await page.getByRole("button", { name: "Approve as proposed" }).click();
+    await page.getByText("Approved: the object is stored").waitFor();
+    await page.goto(`${base}/ui/c/api1/default/objects/note--6b0e5f4c-0000-4000-8000-000000000011/`);
+    const note = await page.locator("pre.json").textContent();
+    assert.match(note, /REDACTED:name/);
+    assert.doesNotMatch(note, /Dana/);
 
     // The dashboard counts what was loaded.
     await page.goto(`${base}/ui/`);
@@ -162,17 +188,23 @@ test("a county cannot open another county's TLP:AMBER object by its URL", async 
     const objectUrl = a.url();
     assert.equal((await a.locator(".badges .tlp").first().textContent()).trim(), "TLP:AMBER");
 
-    // The state, the collection's audience, sees it.
+    // The state, the collection's audience, finds and opens it (republished under the hub's id when county A
+    // does not consent to be named, so the state's address for it may differ).
     const s = await state.newPage();
     await signIn(s, base, "state-analyst", "pw-state-analyst");
-    const seen = await s.goto(objectUrl);
-    assert.equal(seen.status(), 200);
+    await s.goto(`${objectUrl.split("/objects/")[0]}/?q=203.0.113.200`);
+    await s.locator("table.hits tbody tr a").first().click();
+    await s.waitForURL(/\/objects\/indicator--/);
+    const stateUrl = s.url();
+    assert.equal((await s.locator(".badges .tlp").first().textContent()).trim(), "TLP:AMBER");
 
     // County B gets the same 404 as for an object that does not exist, and finds nothing by searching.
     const b = await countyB.newPage();
     await signIn(b, base, "county-b-it", "pw-county-b-it");
     const denied = await b.goto(objectUrl);
     assert.equal(denied.status(), 404);
+    assert.equal((await b.goto(stateUrl)).status(), 404);
+    await b.goto(objectUrl);
     await b.getByText("There is nothing here").waitFor();
     assert.doesNotMatch(await b.content(), /203\.0\.113\.200/);
     await screenshot(b, "10-county-b-denied");

@@ -126,10 +126,12 @@ pub(crate) async fn submit(
             Ok(check) => {
                 problems.extend(check.problems);
                 outcome = format!(
-                    "{} object{} valid, {} refused.",
+                    "{} object{} valid, {} refused; {} would be redacted, {} held for PII review.",
                     check.n_valid,
                     if check.n_valid == 1 { " is" } else { "s are" },
-                    problems.len()
+                    problems.len(),
+                    check.n_redacted,
+                    check.n_held_for_review
                 );
             }
             Err(err) => problems.push(err.to_string()),
@@ -145,8 +147,8 @@ pub(crate) async fn submit(
                 }),
             );
             outcome = format!(
-                "Stored {} of {} objects (status {}).",
-                status.success_count, status.total_count, status.id
+                "Stored {} of {} objects; {} held for PII review (status {}).",
+                status.success_count, status.total_count, status.pending_count, status.id
             );
             stored = true;
         }

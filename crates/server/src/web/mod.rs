@@ -13,6 +13,7 @@
 mod admin;
 mod contribute;
 mod pages;
+mod review;
 pub(crate) mod session;
 mod view;
 
@@ -189,6 +190,8 @@ pub(crate) fn routes() -> Router<AppState> {
                 .post(contribute::submit)
                 .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
+        .route("/ui/reviews", get(review::list))
+        .route("/ui/reviews/{review_id}", get(review::show).post(review::decide))
         .route("/ui/admin", get(admin::overview))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))

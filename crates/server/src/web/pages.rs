@@ -186,6 +186,8 @@ pub(crate) async fn dashboard(
         layout: layout(&session, "Dashboard"),
         collections,
         count_budget: hub::COUNT_BUDGET,
+        // Items awaiting this user's review (empty for those who may not review).
+        n_reviews: state.hub.pending_reviews(&session.caller).await?.len(),
     })
 }
 

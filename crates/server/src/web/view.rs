@@ -137,6 +137,7 @@ pub(crate) struct DashboardPage {
     pub(crate) layout: Layout,
     pub(crate) collections: Vec<CollectionCard>,
     pub(crate) count_budget: usize,
+    pub(crate) n_reviews: usize,
 }
 
 /// A collection's objects, filtered.

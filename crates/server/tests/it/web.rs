@@ -259,7 +259,11 @@ async fn contribute_checks_without_storing_then_turns_observables_into_indicator
     let target = format!(
         "api1/{}",
         test.hub
-            .collection(&test.hub.session_caller("admin").await.unwrap(), "api1", "default")
+            .collection(
+                &test.hub.session_caller("admin").await.unwrap(),
+                "api1",
+                "default"
+            )
             .await
             .unwrap()
             .id
