@@ -183,14 +183,20 @@ pub(crate) fn ids_by_public_id(
 ) -> StoreResult<Vec<(String, String)>> {
     let coll = crate::objects::collection_seq(conn, collection)?;
     let mut stmt = conn
-        .prepare_cached("SELECT DISTINCT stix_id FROM objects WHERE coll = ?1 AND public_id = ?2")
+        // Without INDEXED BY (and with DISTINCT) the planner walks objects_identity over the whole collection
+        // to avoid a temporary b-tree: 100 ms per request at 100,000 objects. The partial index is exact.
+        .prepare_cached(
+            "SELECT stix_id FROM objects INDEXED BY objects_public_id WHERE coll = ?1 AND public_id = ?2",
+        )
         .map_err(from_sqlite)?;
     let mut found = Vec::new();
     for id in ids {
-        let stored: Vec<String> = stmt
+        let mut stored: Vec<String> = stmt
             .query_map(params![coll, id], |row| row.get(0))
             .and_then(Iterator::collect)
             .map_err(from_sqlite)?;
+        stored.sort_unstable();
+        stored.dedup();
         found.extend(stored.into_iter().map(|stored| (id.clone(), stored)));
     }
     Ok(found)
