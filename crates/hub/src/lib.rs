@@ -65,6 +65,10 @@ pub struct HubConfig {
     pub status_retention: Duration,
     /// `max_content_length` of API roots the hub creates.
     pub default_max_content_length: u64,
+    /// How long the sharing directory (organisations, communities, audiences, grants) is reused between
+    /// requests. Changes made through this hub invalidate it at once; changes made by another node or by the
+    /// command line are seen within this time.
+    pub sharing_cache_ttl: Duration,
 }
 
 impl Default for HubConfig {
@@ -76,6 +80,7 @@ impl Default for HubConfig {
             credential_cache_ttl: Duration::from_secs(60),
             status_retention: Duration::from_secs(48 * 3600),
             default_max_content_length: 64 * 1024 * 1024,
+            sharing_cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -90,6 +95,8 @@ pub struct Hub {
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
     hub_identity: policy::anonymity::HubIdentity,
+    /// The sharing directory with the time it was read (see `HubConfig::sharing_cache_ttl`).
+    directory_cache: std::sync::Mutex<Option<(std::time::Instant, Arc<store::SharingDirectory>)>>,
 }
 
 impl Hub {
@@ -112,6 +119,7 @@ impl Hub {
             cursor_key,
             policy_denials: AtomicU64::new(0),
             hub_identity,
+            directory_cache: std::sync::Mutex::new(None),
         })
     }
 

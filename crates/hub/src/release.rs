@@ -77,7 +77,7 @@ impl Hub {
         caller: &Caller,
         collection: &Collection,
     ) -> HubResult<SharingView> {
-        let directory = self.store.sharing_directory().await?;
+        let directory = self.sharing_directory().await?;
         let org = effective_org(&caller.account, caller.org.as_deref());
         let org_government = directory
             .organisations

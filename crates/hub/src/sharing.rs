@@ -76,6 +76,30 @@ pub(crate) fn effective_org(account: &str, org: Option<&str>) -> OrgId {
 }
 
 impl Hub {
+    /// The sharing directory, reused for `sharing_cache_ttl` (a poisoned lock just means a fresh read).
+    pub(crate) async fn sharing_directory(&self) -> HubResult<std::sync::Arc<store::SharingDirectory>> {
+        let ttl = self.config.sharing_cache_ttl;
+        if let Ok(cache) = self.directory_cache.lock()
+            && let Some((read_at, directory)) = cache.as_ref()
+            && read_at.elapsed() < ttl
+        {
+            return Ok(std::sync::Arc::clone(directory));
+        }
+        let read_at = std::time::Instant::now();
+        let directory = std::sync::Arc::new(self.store.sharing_directory().await?);
+        if let Ok(mut cache) = self.directory_cache.lock() {
+            *cache = Some((read_at, std::sync::Arc::clone(&directory)));
+        }
+        Ok(directory)
+    }
+
+    /// Forgets the cached directory after a change through this hub.
+    pub(crate) fn sharing_changed(&self) {
+        if let Ok(mut cache) = self.directory_cache.lock() {
+            *cache = None;
+        }
+    }
+
     /// Creates an organisation.
     pub async fn create_organisation(&self, name: &str, consent: &str, government: bool) -> HubResult<()> {
         check_name("organisation", name)?;
@@ -85,7 +109,9 @@ impl Hub {
             government,
             consent: consent.to_owned(),
         };
-        Ok(self.store.create_organisation(organisation).await?)
+        self.store.create_organisation(organisation).await?;
+        self.sharing_changed();
+        Ok(())
     }
 
     /// Creates a community, under `parent` when given.
@@ -95,17 +121,23 @@ impl Hub {
             name: name.to_owned(),
             parent: parent.map(str::to_owned),
         };
-        Ok(self.store.create_community(community).await?)
+        self.store.create_community(community).await?;
+        self.sharing_changed();
+        Ok(())
     }
 
     /// Makes an organisation a direct member of a community.
     pub async fn add_community_member(&self, community: &str, organisation: &str) -> HubResult<()> {
-        Ok(self.store.add_community_member(community, organisation).await?)
+        self.store.add_community_member(community, organisation).await?;
+        self.sharing_changed();
+        Ok(())
     }
 
     /// Names an account an administrator of a community.
     pub async fn add_community_admin(&self, community: &str, account: &str) -> HubResult<()> {
-        Ok(self.store.add_community_admin(community, account).await?)
+        self.store.add_community_admin(community, account).await?;
+        self.sharing_changed();
+        Ok(())
     }
 
     /// Clears (or stops clearing) an account for a marking-definition other than TLP.
@@ -117,7 +149,9 @@ impl Hub {
                 "{marking_id} is not a marking-definition id"
             )));
         }
-        Ok(self.store.set_marking_grant(account, marking_id, granted).await?)
+        self.store.set_marking_grant(account, marking_id, granted).await?;
+        self.sharing_changed();
+        Ok(())
     }
 
     /// Shares a collection (id or alias, any API root) with a community; returns the collection id.
@@ -128,6 +162,7 @@ impl Hub {
             .await?
             .ok_or(HubError::NotFound)?;
         self.store.share_collection(&collection.id, community).await?;
+        self.sharing_changed();
         Ok(collection.id.to_string())
     }
 
@@ -199,12 +234,12 @@ impl Hub {
 
     /// The communities `collection` is shared with now (the AMBER recipients of what is posted to it).
     pub(crate) async fn audience_names(&self, collection: &Collection) -> HubResult<Vec<String>> {
-        let directory = self.store.sharing_directory().await?;
+        let directory = self.sharing_directory().await?;
         Ok(directory
             .audiences
-            .into_iter()
+            .iter()
             .filter(|(id, _)| *id == collection.id)
-            .map(|(_, community)| community)
+            .map(|(_, community)| community.clone())
             .collect())
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations only ever get appended. Each
 //! runs in the same `BEGIN IMMEDIATE` transaction as the version bump, so a crash leaves the old or the new
-//! schema, never half of one. Goldens of the current schema live in `test_data/`.
+//! schema, never half of one. `tests.rs` migrates a populated schema 2 database.
 //!
 //! Layout choices (for 1 M+ objects): `objects` is a rowid table whose rows hold the exact bytes; the index
 //! `objects_order (coll, date_added)` serves keyset paging, `objects_identity (coll, stix_id, version)` serves
@@ -153,6 +153,11 @@ CREATE TABLE community_admins (
 
 /// Brings the database to `SCHEMA_VERSION`. Fails on a database newer than this binary.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database to `target` (tests build older schemas with it).
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let current: Option<i64> =
@@ -167,6 +172,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         .iter()
         .enumerate()
         .skip(usize::try_from(current).unwrap_or(0))
+        .take(usize::try_from(target - current).unwrap_or(0))
     {
         tx.execute_batch(migration)?;
         tx.execute("DELETE FROM schema_version", [])?;

@@ -1,18 +1,10 @@
 //! The admin REST API and its OpenAPI document.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use hub::Rights;
 
-use crate::support::{account, admin, get_as, send, test_hub};
-
-fn admin_post(path: &str, authorization: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::AUTHORIZATION, authorization)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
+use crate::support::{account, admin, admin_post, get_as, send, test_hub};
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_admin_route() {

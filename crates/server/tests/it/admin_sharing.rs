@@ -6,15 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use hub::NewAccount;
 
-use crate::support::{admin, basic, get_as, send, test_hub};
-
-fn post(path: &str, authorization: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::AUTHORIZATION, authorization)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
+use crate::support::{admin, admin_post, basic, get_as, send, test_hub};
 
 #[tokio::test]
 async fn delegated_administration_of_organisations_communities_and_accounts() {
@@ -35,12 +27,12 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
         ),
         ("/admin/v1/communities/", r#"{"name":"ohio-state"}"#),
     ] {
-        let reply = send(app, post(path, &admin(), body)).await;
+        let reply = send(app, admin_post(path, &admin(), body)).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{path}: {}", reply.body);
     }
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/organisations/",
             &admin(),
             r#"{"name":"x","consent":"maybe"}"#,
@@ -55,14 +47,14 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
         ("state-admin", "ohio", "community-admin"),
     ] {
         let body = format!(r#"{{"name":"{name}","password":"pw","org":"{org}","role":"{role}"}}"#);
-        let reply = send(app, post("/admin/v1/accounts/", &admin(), &body)).await;
+        let reply = send(app, admin_post("/admin/v1/accounts/", &admin(), &body)).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     }
     let a_admin = basic("a-admin", "pw");
     // An org admin creates members of its own organisation, not of another, and no higher roles.
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/accounts/",
             &a_admin,
             r#"{"name":"a1","password":"pw","org":"county-a"}"#,
@@ -72,7 +64,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/accounts/",
             &a_admin,
             r#"{"name":"b1","password":"pw","org":"county-b"}"#,
@@ -83,7 +75,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     assert!(reply.body.contains("own organisation"), "{}", reply.body);
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/accounts/",
             &a_admin,
             r#"{"name":"a2","password":"pw","org":"county-a","role":"hub-admin"}"#,
@@ -94,7 +86,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     // Nor organisations, communities, or the review queue.
     let reply = send(
         app,
-        post("/admin/v1/organisations/", &a_admin, r#"{"name":"rogue"}"#),
+        admin_post("/admin/v1/organisations/", &a_admin, r#"{"name":"rogue"}"#),
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
@@ -104,7 +96,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     // A community admin named for ohio-state manages its members and sub-communities only.
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/communities/ohio-state/admins/",
             &admin(),
             r#"{"account":"state-admin"}"#,
@@ -115,7 +107,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     let state_admin = basic("state-admin", "pw");
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/communities/",
             &state_admin,
             r#"{"name":"ohio-counties","parent":"ohio-state"}"#,
@@ -125,7 +117,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/communities/ohio-counties/members/",
             &state_admin,
             r#"{"org":"county-a"}"#,
@@ -135,7 +127,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = send(
         app,
-        post("/admin/v1/communities/", &state_admin, r#"{"name":"elsewhere"}"#),
+        admin_post("/admin/v1/communities/", &state_admin, r#"{"name":"elsewhere"}"#),
     )
     .await;
     assert_eq!(
@@ -146,7 +138,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     );
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/collections/default/audience/",
             &state_admin,
             r#"{"community":"ohio-state"}"#,
@@ -161,7 +153,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     // Unknown names are 404; marking grants by the hub admin only (the org admin holds no marking).
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/communities/nope/members/",
             &admin(),
             r#"{"org":"county-a"}"#,
@@ -189,7 +181,7 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
         .unwrap();
     let reply = send(
         app,
-        post(
+        admin_post(
             "/admin/v1/communities/ohio-state/members/",
             &basic("plain", "pw"),
             r#"{"org":"county-b"}"#,

@@ -169,3 +169,12 @@ pub(crate) async fn account(hub: &Hub, name: &str, rights: Option<Rights>) -> St
     }
     basic(name, "pw")
 }
+
+/// A JSON POST to the admin API.
+pub(crate) fn admin_post(path: &str, authorization: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::AUTHORIZATION, authorization)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}

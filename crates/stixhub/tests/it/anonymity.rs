@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::sharing::{AMBER, Client, TAXII, basic, id, indicator, stixhub};
+use crate::sharing::{AMBER, Client, TAXII, basic, id, indicator, set_up};
 use crate::taxii_server::{ServerProcess, fresh_data_dir, http};
 
 const COUNTY_IDENTITY: &str = "identity--6b0e5f4c-0000-4000-8000-0000000000aa";
@@ -69,65 +69,11 @@ fn post_to(
     (status, body)
 }
 
-fn set_up(data: &str) {
-    stixhub(
-        data,
-        &["org", "create", "ohio", "--government", "--consent", "government"],
-        "",
-    );
-    stixhub(
-        data,
-        &["org", "create", "county-a", "--government", "--consent", "none"],
-        "",
-    );
-    stixhub(
-        data,
-        &["org", "create", "county-b", "--government", "--consent", "none"],
-        "",
-    );
-    stixhub(data, &["community", "create", "ohio-state"], "");
-    stixhub(
-        data,
-        &["community", "create", "ohio-counties", "--parent", "ohio-state"],
-        "",
-    );
-    stixhub(data, &["community", "add-member", "ohio-state", "ohio"], "");
-    stixhub(
-        data,
-        &["community", "add-member", "ohio-counties", "county-a"],
-        "",
-    );
-    stixhub(
-        data,
-        &["community", "add-member", "ohio-counties", "county-b"],
-        "",
-    );
-    stixhub(
-        data,
-        &["collection", "create", "--title", "Ohio", "--alias", "ohio"],
-        "",
-    );
-    stixhub(
-        data,
-        &["collection", "share", "ohio", "--community", "ohio-state"],
-        "",
-    );
-    for (account, org) in [("state", "ohio"), ("a", "county-a"), ("b", "county-b")] {
-        let password = format!("pw-{account}\n");
-        stixhub(
-            data,
-            &["account", "create", account, "--password-stdin", "--org", org],
-            &password,
-        );
-        stixhub(data, &["grant", account, "--collection", "ohio"], "");
-    }
-}
-
 #[test]
 fn an_anonymous_county_submission_reaches_the_state_republished_by_the_hub() {
     let data_dir = fresh_data_dir("anonymity");
     let data = data_dir.to_str().unwrap();
-    set_up(data);
+    set_up(data, "none");
     let server = ServerProcess::start(&data_dir);
     let client = |account: &str| Client {
         server: &server,
@@ -203,7 +149,7 @@ fn an_anonymous_county_submission_reaches_the_state_republished_by_the_hub() {
 fn personal_data_is_redacted_at_ingest_and_unsure_findings_wait_for_review() {
     let data_dir = fresh_data_dir("review");
     let data = data_dir.to_str().unwrap();
-    set_up(data);
+    set_up(data, "none");
     let server = ServerProcess::start(&data_dir);
     let client = |account: &str| Client {
         server: &server,
@@ -263,7 +209,7 @@ fn named_recipients_receive_amber_and_red() {
     const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
     let data_dir = fresh_data_dir("recipients");
     let data = data_dir.to_str().unwrap();
-    set_up(data);
+    set_up(data, "none");
     let server = ServerProcess::start(&data_dir);
     let client = |account: &str| Client {
         server: &server,

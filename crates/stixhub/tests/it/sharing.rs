@@ -88,32 +88,22 @@ pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<
     headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-#[test]
-fn a_county_amber_indicator_reaches_the_state_and_not_the_other_county() {
-    let data_dir = fresh_data_dir("sharing");
-    let data = data_dir.to_str().unwrap();
-    stixhub(
-        data,
-        &["org", "create", "ohio", "--government", "--consent", "government"],
-        "",
-    );
-    // County A consents to be named to everyone here, so every reader sees its original ids (anonymity has
-    // its own test, `anonymity.rs`).
-    stixhub(
-        data,
-        &[
-            "org",
-            "create",
-            "county-a",
-            "--government",
-            "--consent",
-            "everyone",
-        ],
-        "",
-    );
-    stixhub(data, &["org", "create", "county-b", "--government"], "");
-    // The state is a direct member of the state community; the counties sit in a child community, so they
-    // receive what is shared with the state community as TLP:GREEN, but not a county's TLP:AMBER for it.
+/// A state and two counties: organisations `ohio` (consent `government`), `county-a` (consent as given) and
+/// `county-b` (`none`), all government; the state is a direct member of `ohio-state`, the counties of its child
+/// `ohio-counties`, so they receive what is shared with the state community as TLP:GREEN but not a county's
+/// TLP:AMBER for it. Collection `ohio` is shared with `ohio-state`; accounts `state`, `a`, `b` may read and
+/// write it.
+pub(crate) fn set_up(data: &str, county_a_consent: &str) {
+    let government = |name: &str, consent: &str| {
+        stixhub(
+            data,
+            &["org", "create", name, "--government", "--consent", consent],
+            "",
+        );
+    };
+    government("ohio", "government");
+    government("county-a", county_a_consent);
+    government("county-b", "none");
     stixhub(data, &["community", "create", "ohio-state"], "");
     stixhub(
         data,
@@ -150,6 +140,15 @@ fn a_county_amber_indicator_reaches_the_state_and_not_the_other_county() {
         );
         stixhub(data, &["grant", account, "--collection", "ohio"], "");
     }
+}
+
+#[test]
+fn a_county_amber_indicator_reaches_the_state_and_not_the_other_county() {
+    let data_dir = fresh_data_dir("sharing");
+    let data = data_dir.to_str().unwrap();
+    // County A consents to be named to everyone here, so every reader sees its original ids (anonymity has
+    // its own test, `anonymity.rs`).
+    set_up(data, "everyone");
     let server = ServerProcess::start(&data_dir);
     let client = |account: &str| Client {
         server: &server,
