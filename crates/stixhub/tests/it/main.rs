@@ -8,6 +8,7 @@
 mod anonymity;
 mod cli;
 mod config_cli;
+mod demo;
 mod pattern_cli;
 mod pattern_oracle;
 mod sharing;
