@@ -416,9 +416,21 @@ impl Hub {
                 return Ok(None);
             }
         }
+        // Relationships and sightings have no name: their kind and ends identify them in a list.
+        let link = match (text("relationship_type"), text("sighting_of_ref")) {
+            (Some(kind), _) => Some(format!(
+                "{} {kind} {}",
+                text("source_ref").unwrap_or("?"),
+                text("target_ref").unwrap_or("?")
+            )),
+            (None, Some(sighted)) => Some(format!("sighting of {sighted}")),
+            (None, None) => None,
+        };
         let summary = text("pattern")
             .or_else(|| text("value"))
-            .or_else(|| text("description"))
+            .map(str::to_owned)
+            .or(link)
+            .or_else(|| text("description").map(str::to_owned))
             .map(|s| s.chars().take(160).collect());
         Ok(Some(SearchHit {
             name: text("name").map(str::to_owned),
