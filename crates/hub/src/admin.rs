@@ -1,13 +1,16 @@
 //! Administration: first-start bootstrap, collections, accounts, grants and bearer tokens.
 //!
-//! These use cases take no `Caller`: the admin CLI runs them as the operator of the store, and the admin REST
-//! API calls `Hub::require_admin` first. Bootstrap is idempotent and safe to race between processes.
+//! These use cases do not authorise: the admin CLI runs them as the operator of the store
+//! (`Caller::operator`), and the admin REST API calls `Hub::require_admin` first. Their `actor` is who the
+//! audit log records. Bootstrap is idempotent and safe to race between processes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
 use store::{Access, Account, ApiRoot, Collection, CollectionId, StoreError, TokenRecord};
 use taxii::resources::CollectionResource;
 
+use crate::audit::HUB_ACTOR;
 use crate::auth::{hash_password, token_digest};
 use crate::{Caller, Hub, HubError, HubResult, now_micros};
 
@@ -69,8 +72,14 @@ fn random_secret(n_bytes: usize) -> HubResult<String> {
 }
 
 fn ignore_conflict(outcome: Result<(), StoreError>) -> HubResult<()> {
+    ignore_conflict_created(outcome).map(|_| ())
+}
+
+/// Like `ignore_conflict`; true when this call created the thing.
+fn ignore_conflict_created(outcome: Result<(), StoreError>) -> HubResult<bool> {
     match outcome {
-        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
@@ -105,7 +114,10 @@ impl Hub {
                     description: None,
                     alias: Some(DEFAULT_COLLECTION_ALIAS.to_owned()),
                 };
-                ignore_conflict(self.store.create_collection(collection).await)?;
+                let details = json!({ "collection": collection.id.as_str(), "api_root": DEFAULT_API_ROOT });
+                if ignore_conflict_created(self.store.create_collection(collection).await)? {
+                    self.audit(HUB_ACTOR, "collection.create", 0, details).await?;
+                }
             }
         }
         let mut outcome = Bootstrap::default();
@@ -125,6 +137,8 @@ impl Hub {
                 Ok(()) => {
                     outcome.created_admin = true;
                     outcome.generated_admin_password = generated.then_some(password);
+                    let details = json!({ "account": ADMIN_ACCOUNT, "role": "hub-admin", "org": null });
+                    self.audit(HUB_ACTOR, "account.create", 0, details).await?;
                 }
                 Err(StoreError::Conflict(_)) => {}
                 Err(err) => return Err(err.into()),
@@ -134,7 +148,11 @@ impl Hub {
     }
 
     /// Creates a collection; returns its resource as an admin sees it.
-    pub async fn create_collection(&self, new: NewCollection) -> HubResult<CollectionResource> {
+    pub async fn create_collection(
+        &self,
+        actor: &Caller,
+        new: NewCollection,
+    ) -> HubResult<CollectionResource> {
         let api_root = match new.api_root {
             Some(name) => self.find_api_root(&name).await?.name,
             None => {
@@ -158,6 +176,14 @@ impl Hub {
             alias: new.alias.filter(|alias| !alias.is_empty()),
         };
         self.store.create_collection(collection.clone()).await?;
+        let details = json!({
+            "collection": collection.id.as_str(),
+            "api_root": collection.api_root,
+            "alias": collection.alias,
+            "org": actor.org,
+        });
+        self.audit(&actor.account, "collection.create", 0, details)
+            .await?;
         let admin = Caller {
             account: ADMIN_ACCOUNT.to_owned(),
             org: None,
@@ -169,7 +195,7 @@ impl Hub {
     }
 
     /// Creates an account with an argon2id-hashed password.
-    pub async fn create_account(&self, new: NewAccount) -> HubResult<()> {
+    pub async fn create_account(&self, actor: &Caller, new: NewAccount) -> HubResult<()> {
         if new.name.is_empty() || new.name.contains(':') {
             return Err(HubError::BadRequest(
                 "an account name must be non-empty and contain no ':'".to_owned(),
@@ -189,6 +215,7 @@ impl Hub {
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|err| HubError::Internal(format!("hashing task failed: {err}")))??;
+        let details = json!({ "account": new.name, "role": role, "org": new.org });
         let account = Account {
             name: new.name,
             password_hash,
@@ -196,12 +223,19 @@ impl Hub {
             is_admin,
             role,
         };
-        Ok(self.store.create_account(account).await?)
+        self.store.create_account(account).await?;
+        self.audit(&actor.account, "account.create", 0, details).await
     }
 
     /// Adds rights on a collection (by id or alias, in any API root) to an account; rights already held are
     /// kept. Returns the collection id.
-    pub async fn grant(&self, account: &str, collection: &str, add: Rights) -> HubResult<String> {
+    pub async fn grant(
+        &self,
+        actor: &Caller,
+        account: &str,
+        collection: &str,
+        add: Rights,
+    ) -> HubResult<String> {
         let collection = self
             .store
             .find_collection(collection)
@@ -213,11 +247,19 @@ impl Hub {
             can_write: held.can_write || add.can_write,
         };
         self.store.set_access(account, &collection.id, access).await?;
+        let details = json!({
+            "account": account,
+            "collection": collection.id.as_str(),
+            "read": access.can_read,
+            "write": access.can_write,
+            "org": actor.org,
+        });
+        self.audit(&actor.account, "grant", 0, details).await?;
         Ok(collection.id.to_string())
     }
 
     /// Creates a bearer token for an account and returns it (only its SHA-256 is stored).
-    pub async fn create_token(&self, account: &str) -> HubResult<String> {
+    pub async fn create_token(&self, actor: &Caller, account: &str) -> HubResult<String> {
         let token = format!("shx_{}", random_secret(32)?);
         let record = TokenRecord {
             sha256: token_digest(&token),
@@ -225,6 +267,8 @@ impl Hub {
             created_micros: now_micros(),
         };
         self.store.create_token(record).await?;
+        let details = json!({ "account": account, "org": actor.org });
+        self.audit(&actor.account, "token.create", 0, details).await?;
         Ok(token)
     }
 }

@@ -99,6 +99,25 @@ impl Hub {
             pending,
         };
         let status = self.store.ingest(request).await?;
+        let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
+        details["status_id"] = status.id.clone().into();
+        details["n_failures"] = (status.failures.len() as u64).into();
+        self.audit(
+            &caller.account,
+            "objects.write",
+            status.successes.len() as u64,
+            details.clone(),
+        )
+        .await?;
+        // Transparency counts (`audit report`): what PII screening did to this organisation's posting.
+        for (action, n) in [
+            ("objects.redacted", n_redacted as u64),
+            ("review.pending", status.pendings.len() as u64),
+        ] {
+            if n > 0 {
+                self.audit(&caller.account, action, n, details.clone()).await?;
+            }
+        }
         tracing::debug!(
             n_successes = status.successes.len(),
             n_failures = status.failures.len(),

@@ -5,10 +5,14 @@
 //! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
 //!   sharing policy (issue 6, `sharing`) filters per object version. Nothing else hands stored objects out.
 //! - A status says an object was stored only after the store committed it.
+//! - Every write, delete, admin action and collection read is recorded in the audit log (`audit`): writes and
+//!   admin actions before the use case returns, reads through a buffer flushed in batches.
 //! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
 //!   callers get `NotFound`, exactly as for things that do not exist.
 
 mod admin;
+mod audit;
+mod audit_report;
 mod auth;
 mod catalog;
 mod contribute;
@@ -31,6 +35,10 @@ use store::Store;
 
 pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
+};
+pub use crate::audit::{AUDIT_FLUSH_PERIOD, HUB_ACTOR, OPERATOR_ACTOR};
+pub use crate::audit_report::{
+    AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
 };
 pub use crate::auth::Caller;
 pub use crate::contribute::{
@@ -97,6 +105,8 @@ pub struct Hub {
     hub_identity: policy::anonymity::HubIdentity,
     /// The sharing directory with the time it was read (see `HubConfig::sharing_cache_ttl`).
     directory_cache: std::sync::Mutex<Option<(std::time::Instant, Arc<store::SharingDirectory>)>>,
+    /// The audit log's appending side: cached head and buffered read entries (issue 6, `audit`).
+    audit_log: audit::AuditLog,
 }
 
 impl Hub {
@@ -120,6 +130,7 @@ impl Hub {
             policy_denials: AtomicU64::new(0),
             hub_identity,
             directory_cache: std::sync::Mutex::new(None),
+            audit_log: audit::AuditLog::default(),
         })
     }
 

@@ -26,6 +26,16 @@ pub enum ListKind {
 }
 
 impl ListKind {
+    /// The endpoint's name in the audit log.
+    fn endpoint_name(&self) -> &'static str {
+        match self {
+            ListKind::Objects => "objects",
+            ListKind::Manifest => "manifest",
+            ListKind::Object(_) => "object",
+            ListKind::Versions(_) => "versions",
+        }
+    }
+
     fn scope_name(&self) -> String {
         match self {
             ListKind::Objects => "objects".to_owned(),
@@ -145,6 +155,13 @@ impl Hub {
             _ => None,
         };
         let more = page.more && next.is_some();
+        let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
+        details["endpoint"] = kind.endpoint_name().into();
+        if let ListKind::Object(object_id) | ListKind::Versions(object_id) = &kind {
+            details["object_id"] = object_id.as_str().into();
+        }
+        self.audit_read(caller, page.records.len() as u64, details)
+            .await?;
         Ok(ListPage {
             records: page.records.into_iter().map(ListedObject::from).collect(),
             more,
@@ -191,7 +208,10 @@ impl Hub {
         if deleted == 0 {
             return Err(HubError::NotFound);
         }
-        Ok(())
+        let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
+        details["object_id"] = object_id.into();
+        self.audit(&caller.account, "objects.delete", deleted, details)
+            .await
     }
 
     /// The release gate: the one place every stored object passes before a caller sees it. Each version is

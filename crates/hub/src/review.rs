@@ -78,7 +78,19 @@ impl Hub {
             decided_micros: now_micros(),
             outcome,
         };
-        Ok(self.store.decide_review(decision).await?)
+        let decided = self.store.decide_review(decision).await?;
+        let action = match decided.state {
+            ReviewState::Rejected => "review.reject",
+            _ => "review.approve",
+        };
+        let details = serde_json::json!({
+            "review": decided.id,
+            "collection": decided.collection.as_str(),
+            "org": decided.submitter_org,
+            "object": decided.object_id,
+        });
+        self.audit(&caller.account, action, 1, details).await?;
+        Ok(decided)
     }
 
     /// The object to store for an approval: validated, same identity as the held one, screened again when

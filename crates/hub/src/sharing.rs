@@ -15,6 +15,8 @@
 use policy::model::{Consent, OrgId, Role};
 use store::{Collection, Community, Organisation};
 
+use serde_json::json;
+
 use crate::{Caller, Hub, HubError, HubResult};
 
 /// The sharing directory as an administrator sees it (names only; the model is small).
@@ -101,7 +103,13 @@ impl Hub {
     }
 
     /// Creates an organisation.
-    pub async fn create_organisation(&self, name: &str, consent: &str, government: bool) -> HubResult<()> {
+    pub async fn create_organisation(
+        &self,
+        actor: &Caller,
+        name: &str,
+        consent: &str,
+        government: bool,
+    ) -> HubResult<()> {
         check_name("organisation", name)?;
         parse_consent(consent)?;
         let organisation = Organisation {
@@ -111,11 +119,12 @@ impl Hub {
         };
         self.store.create_organisation(organisation).await?;
         self.sharing_changed();
-        Ok(())
+        let details = json!({ "organisation": name, "consent": consent, "government": government });
+        self.audit(&actor.account, "org.create", 0, details).await
     }
 
     /// Creates a community, under `parent` when given.
-    pub async fn create_community(&self, name: &str, parent: Option<&str>) -> HubResult<()> {
+    pub async fn create_community(&self, actor: &Caller, name: &str, parent: Option<&str>) -> HubResult<()> {
         check_name("community", name)?;
         let community = Community {
             name: name.to_owned(),
@@ -123,25 +132,41 @@ impl Hub {
         };
         self.store.create_community(community).await?;
         self.sharing_changed();
-        Ok(())
+        let details = json!({ "community": name, "parent": parent });
+        self.audit(&actor.account, "community.create", 0, details).await
     }
 
     /// Makes an organisation a direct member of a community.
-    pub async fn add_community_member(&self, community: &str, organisation: &str) -> HubResult<()> {
+    pub async fn add_community_member(
+        &self,
+        actor: &Caller,
+        community: &str,
+        organisation: &str,
+    ) -> HubResult<()> {
         self.store.add_community_member(community, organisation).await?;
         self.sharing_changed();
-        Ok(())
+        let details = json!({ "community": community, "organisation": organisation });
+        self.audit(&actor.account, "community.add-member", 0, details)
+            .await
     }
 
     /// Names an account an administrator of a community.
-    pub async fn add_community_admin(&self, community: &str, account: &str) -> HubResult<()> {
+    pub async fn add_community_admin(&self, actor: &Caller, community: &str, account: &str) -> HubResult<()> {
         self.store.add_community_admin(community, account).await?;
         self.sharing_changed();
-        Ok(())
+        let details = json!({ "community": community, "account": account });
+        self.audit(&actor.account, "community.add-admin", 0, details)
+            .await
     }
 
     /// Clears (or stops clearing) an account for a marking-definition other than TLP.
-    pub async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> HubResult<()> {
+    pub async fn set_marking_grant(
+        &self,
+        actor: &Caller,
+        account: &str,
+        marking_id: &str,
+        granted: bool,
+    ) -> HubResult<()> {
         let parsed = stix::id::StixId::parse(marking_id)
             .map_err(|_| HubError::BadRequest(format!("{marking_id:?} is not a STIX id")))?;
         if parsed.object_type() != "marking-definition" {
@@ -151,11 +176,22 @@ impl Hub {
         }
         self.store.set_marking_grant(account, marking_id, granted).await?;
         self.sharing_changed();
-        Ok(())
+        let action = if granted {
+            "marking.grant"
+        } else {
+            "marking.revoke"
+        };
+        let details = json!({ "account": account, "marking": marking_id });
+        self.audit(&actor.account, action, 0, details).await
     }
 
     /// Shares a collection (id or alias, any API root) with a community; returns the collection id.
-    pub async fn share_collection(&self, collection: &str, community: &str) -> HubResult<String> {
+    pub async fn share_collection(
+        &self,
+        actor: &Caller,
+        collection: &str,
+        community: &str,
+    ) -> HubResult<String> {
         let collection = self
             .store
             .find_collection(collection)
@@ -163,6 +199,8 @@ impl Hub {
             .ok_or(HubError::NotFound)?;
         self.store.share_collection(&collection.id, community).await?;
         self.sharing_changed();
+        let details = json!({ "collection": collection.id.as_str(), "community": community });
+        self.audit(&actor.account, "collection.share", 0, details).await?;
         Ok(collection.id.to_string())
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use taxii::query::ListParams;
 
-use crate::{Hub, HubConfig, HubError, ListKind, NewAccount, NewCollection, Rights};
+use crate::{Caller, Hub, HubConfig, HubError, ListKind, NewAccount, NewCollection, Rights};
 
 async fn hub() -> Hub {
     let dir = std::env::temp_dir().join(format!("stixhub-hub-{}", uuid::Uuid::new_v4()));
@@ -53,7 +53,7 @@ async fn wrong_passwords_and_tokens_are_unauthenticated() {
         hub.authenticate_basic("admin", "admin-pass").await.is_ok(),
         "cached"
     );
-    let token = hub.create_token("admin").await.unwrap();
+    let token = hub.create_token(&Caller::operator(), "admin").await.unwrap();
     assert!(hub.authenticate_bearer(&token).await.unwrap().is_admin);
     assert!(matches!(
         hub.authenticate_bearer("shx_forged").await,
@@ -64,23 +64,30 @@ async fn wrong_passwords_and_tokens_are_unauthenticated() {
 #[tokio::test]
 async fn rights_decide_between_forbidden_and_not_found() {
     let hub = hub().await;
-    hub.create_account(NewAccount {
-        name: "writer".to_owned(),
-        password: "pw".to_owned(),
-        org: None,
-        role: None,
-    })
+    hub.create_account(
+        &Caller::operator(),
+        NewAccount {
+            name: "writer".to_owned(),
+            password: "pw".to_owned(),
+            org: None,
+            role: None,
+        },
+    )
     .await
     .unwrap();
-    hub.create_account(NewAccount {
-        name: "nobody".to_owned(),
-        password: "pw".to_owned(),
-        org: None,
-        role: None,
-    })
+    hub.create_account(
+        &Caller::operator(),
+        NewAccount {
+            name: "nobody".to_owned(),
+            password: "pw".to_owned(),
+            org: None,
+            role: None,
+        },
+    )
     .await
     .unwrap();
     hub.grant(
+        &Caller::operator(),
         "writer",
         "default",
         Rights {
@@ -195,12 +202,15 @@ async fn cursors_page_and_refuse_changed_filters() {
         Err(HubError::BadRequest(_))
     ));
     let created = hub
-        .create_collection(NewCollection {
-            title: "t".to_owned(),
-            alias: Some("x".to_owned()),
-            description: None,
-            api_root: None,
-        })
+        .create_collection(
+            &Caller::operator(),
+            NewCollection {
+                title: "t".to_owned(),
+                alias: Some("x".to_owned()),
+                description: None,
+                api_root: None,
+            },
+        )
         .await
         .unwrap();
     assert!(created.can_read);
@@ -228,6 +238,74 @@ async fn statuses_expire_after_the_retention_period() {
     assert!(matches!(
         hub.status(&admin, "api1", &status.id).await,
         Err(HubError::NotFound)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn two_hubs_on_one_store_append_one_audit_chain() {
+    let dir = std::env::temp_dir().join(format!("stixhub-hub-{}", uuid::Uuid::new_v4()));
+    let store: Arc<dyn store::Store> = Arc::new(store_sqlite::SqliteStore::open(&dir).unwrap());
+    let first = Arc::new(Hub::new(Arc::clone(&store), HubConfig::default()).await.unwrap());
+    first.bootstrap(Some("admin-pass".to_owned())).await.unwrap();
+    let second = Arc::new(Hub::new(store, HubConfig::default()).await.unwrap());
+    let admin = first.authenticate_basic("admin", "admin-pass").await.unwrap();
+    let body = format!(r#"{{"objects":[{},{}]}}"#, indicator(1), indicator(2));
+    first
+        .add_objects(&admin, "api1", "default", body.into_bytes())
+        .await
+        .unwrap();
+    // Both hubs read and write at once: each has a stale head half the time and must re-chain.
+    let params = ListParams::parse(None).unwrap();
+    let mut tasks = Vec::new();
+    for (hub_idx, hub) in [first.clone(), second.clone(), first.clone(), second.clone()]
+        .into_iter()
+        .enumerate()
+    {
+        let (admin, params) = (admin.clone(), params.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n_read = 0u64;
+            for n in 0..10u32 {
+                let page = hub
+                    .list(&admin, "api1", "default", ListKind::Objects, &params)
+                    .await
+                    .unwrap();
+                n_read += page.records.len() as u64;
+                let body = format!(r#"{{"objects":[{}]}}"#, indicator(100 * hub_idx as u32 + n));
+                hub.add_objects(&admin, "api1", "default", body.into_bytes())
+                    .await
+                    .unwrap();
+                if n % 3 == 0 {
+                    hub.flush_audit().await.unwrap();
+                }
+            }
+            n_read
+        }));
+    }
+    let mut n_read = 0;
+    for task in tasks {
+        n_read += task.await.unwrap();
+    }
+    first.flush_audit().await.unwrap();
+    let verification = second.verify_audit().await.unwrap();
+    assert!(verification.is_intact(), "{verification:?}");
+    let entries = first.audit_entries(&admin, 0, 1000).await.unwrap();
+    assert_eq!(verification.n_entries, entries.len() as u64);
+    let count = |action: &str| entries.iter().filter(|e| e.action == action).count();
+    assert_eq!(count("objects.write"), 41);
+    assert_eq!(count("objects.read"), 40);
+    let report = first.audit_report().await.unwrap();
+    let no_org = report.organisations.iter().find(|row| row.org.is_none()).unwrap();
+    assert_eq!((no_org.shared, no_org.received), (42, n_read));
+    let member = Caller {
+        account: "someone".to_owned(),
+        org: None,
+        is_admin: false,
+        role: "member".to_owned(),
+    };
+    assert!(matches!(
+        first.audit_entries(&member, 0, 10).await,
+        Err(HubError::Forbidden)
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,7 +5,7 @@
 //! exactly the routes below.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -26,6 +26,9 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/admin/v1/accounts/", post(create_account)),
         ("/admin/v1/accounts/{account}/tokens/", post(create_token)),
         ("/admin/v1/grants/", post(grant)),
+        ("/admin/v1/audit/", get(audit_entries)),
+        ("/admin/v1/audit/verify", get(audit_verify)),
+        ("/admin/v1/audit/report", get(audit_report)),
     ]
     .into_iter()
     .chain(crate::admin_sharing::routes())
@@ -91,7 +94,7 @@ async fn create_collection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
+    let caller = admin_caller(&state, &headers).await?;
     let map = parse_object(&body)?;
     let new = NewCollection {
         title: required_text(&map, "title")?,
@@ -99,7 +102,7 @@ async fn create_collection(
         description: text_field(&map, "description")?,
         api_root: text_field(&map, "api_root")?,
     };
-    let created = state.hub.create_collection(new).await?;
+    let created = state.hub.create_collection(&caller, new).await?;
     let value = serde_json::to_value(&created).map_err(|err| hub::HubError::Internal(err.to_string()))?;
     Ok(json_response(StatusCode::CREATED, &value))
 }
@@ -128,7 +131,7 @@ async fn create_account(
     };
     state.hub.authorize(&caller, action).await?;
     let name = new.name.clone();
-    state.hub.create_account(new).await?;
+    state.hub.create_account(&caller, new).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "name": name })))
 }
 
@@ -137,8 +140,8 @@ async fn create_token(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
-    let token = state.hub.create_token(&account).await?;
+    let caller = admin_caller(&state, &headers).await?;
+    let token = state.hub.create_token(&caller, &account).await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "account": account, "token": token }),
@@ -146,7 +149,7 @@ async fn create_token(
 }
 
 async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
+    let caller = admin_caller(&state, &headers).await?;
     let map = parse_object(&body)?;
     let account = required_text(&map, "account")?;
     let collection = required_text(&map, "collection")?;
@@ -162,7 +165,50 @@ async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             can_write: true,
         }
     };
-    let collection_id = state.hub.grant(&account, &collection, add).await?;
+    let collection_id = state.hub.grant(&caller, &account, &collection, add).await?;
     let value = json!({ "account": account, "collection": collection_id, "read": add.can_read, "write": add.can_write });
     Ok(json_response(StatusCode::OK, &value))
+}
+
+/// `GET /admin/v1/audit/?from_seq=N&limit=N`: entries as stored, ascending; `next_seq` resumes after them.
+async fn audit_entries(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = admin_caller(&state, &headers).await?;
+    let query = query.unwrap_or_default();
+    let number = |key: &str, default: u64| -> Result<u64, ApiError> {
+        let value = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find_map(|(name, value)| (name == key).then_some(value));
+        value.map_or(Ok(default), |text| {
+            text.parse()
+                .map_err(|_| ApiError::BadRequest(format!("{key} must be a non-negative integer")))
+        })
+    };
+    let from_seq = number("from_seq", 0)?;
+    let limit = usize::try_from(number("limit", 100)?).unwrap_or(hub::AUDIT_MAX_LIST);
+    let entries = state.hub.audit_entries(&caller, from_seq, limit).await?;
+    let next_seq = entries.last().map_or(from_seq, |entry| entry.seq + 1);
+    let entries: Vec<Value> = entries.iter().map(hub::AuditLogEntry::to_json).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "entries": entries, "next_seq": next_seq }),
+    ))
+}
+
+/// `GET /admin/v1/audit/verify`: whether the chain is intact, and the first break.
+async fn audit_verify(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let verification = state.hub.verify_audit().await?;
+    Ok(json_response(StatusCode::OK, &verification.to_json()))
+}
+
+/// `GET /admin/v1/audit/report`: transparency counts per organisation.
+async fn audit_report(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    admin_caller(&state, &headers).await?;
+    let report = state.hub.audit_report().await?;
+    Ok(json_response(StatusCode::OK, &report.to_json()))
 }

@@ -54,7 +54,10 @@ async fn create_organisation(
     let name = required_text(&map, "name")?;
     let consent = text_field(&map, "consent")?.unwrap_or_else(|| "none".to_owned());
     let government = flag_field(&map, "government")?;
-    state.hub.create_organisation(&name, &consent, government).await?;
+    state
+        .hub
+        .create_organisation(&caller, &name, &consent, government)
+        .await?;
     let value = json!({ "name": name, "consent": consent, "government": government });
     Ok(json_response(StatusCode::CREATED, &value))
 }
@@ -72,7 +75,10 @@ async fn create_community(
         parent: parent.as_deref(),
     };
     state.hub.authorize(&caller, action).await?;
-    state.hub.create_community(&name, parent.as_deref()).await?;
+    state
+        .hub
+        .create_community(&caller, &name, parent.as_deref())
+        .await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "name": name, "parent": parent }),
@@ -92,7 +98,7 @@ async fn add_member(
         org: &org,
     };
     state.hub.authorize(&caller, action).await?;
-    state.hub.add_community_member(&community, &org).await?;
+    state.hub.add_community_member(&caller, &community, &org).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "community": community, "org": org }),
@@ -112,7 +118,10 @@ async fn add_admin(
         account: &account,
     };
     state.hub.authorize(&caller, action).await?;
-    state.hub.add_community_admin(&community, &account).await?;
+    state
+        .hub
+        .add_community_admin(&caller, &community, &account)
+        .await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "community": community, "account": account }),
@@ -131,7 +140,10 @@ async fn share(
         community: &community,
     };
     state.hub.authorize(&caller, action).await?;
-    let id = state.hub.share_collection(&collection, &community).await?;
+    let id = state
+        .hub
+        .share_collection(&caller, &collection, &community)
+        .await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "collection": id, "community": community }),
@@ -150,7 +162,10 @@ async fn set_marking(
         .hub
         .authorize(&caller, AdminAction::GrantMarking { account, marking })
         .await?;
-    state.hub.set_marking_grant(account, marking, granted).await?;
+    state
+        .hub
+        .set_marking_grant(&caller, account, marking, granted)
+        .await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "account": account, "marking": marking, "granted": granted }),

@@ -46,6 +46,8 @@ enum Command {
     Marking(cmd::review::MarkingArgs),
     /// The private anonymity mapping of an organisation's submissions.
     Anonymity(cmd::review::AnonymityArgs),
+    /// Check the audit log's hash chain, list it, or report transparency counts per organisation.
+    Audit(cmd::audit::AuditArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
     /// Check a configuration file for `serve --config`.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Marking(args) => cmd::review::run_marking(&args),
         Command::Anonymity(args) => cmd::review::run_anonymity(&args),
         Command::Redact(args) => cmd::redact::run(&args),
+        Command::Audit(args) => cmd::audit::run(&args),
         Command::Config(args) => config::run(&args),
     };
     report_peak_rss();

@@ -11,6 +11,7 @@
 //! supported yet: use a loopback or otherwise trusted network.
 
 mod admin;
+mod audit;
 mod error;
 mod objects;
 mod plan;
@@ -285,5 +286,21 @@ impl Store for PostgresStore {
         let mut fresh = [0u8; 32];
         getrandom::fill(&mut fresh).map_err(|err| StoreError::Backend(format!("no randomness: {err}")))?;
         admin::secret(&self.client().await?, name, &fresh).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<store::AuditHead> {
+        audit::head(&self.client().await?).await
+    }
+
+    async fn append_audit(
+        &self,
+        expected: store::AuditHead,
+        records: Vec<store::AuditRecord>,
+    ) -> StoreResult<store::AuditHead> {
+        audit::append(&mut self.client().await?, &expected, &records).await
+    }
+
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
+        audit::entries(&self.client().await?, from_seq, limit).await
     }
 }

@@ -5,6 +5,10 @@
 //! of objects stored before it are read from their bytes. Migration 3 adds each version's public id (the id
 //! the hub republishes it under for anonymous submitters), marking grants, community administrators and the PII review queue.
 //!
+//! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
+//! `audit_head`, one row holding the entry count and last hash; its row lock serialises appends across
+//! processes (see `audit`).
+//!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
 //! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
@@ -25,7 +29,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 3;
+pub(crate) const SCHEMA_VERSION: i32 = 4;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -167,6 +171,24 @@ CREATE TABLE community_admins (
     account text NOT NULL REFERENCES accounts (name),
     PRIMARY KEY (community, account)
 );
+"#,
+    // Migration 4: the audit log (issue 6).
+    r#"
+CREATE TABLE audit_log (
+    seq bigint PRIMARY KEY,
+    actor text NOT NULL,
+    action text NOT NULL,
+    at text NOT NULL,
+    n_objects bigint NOT NULL,
+    details text NOT NULL,
+    hash bytea NOT NULL
+);
+CREATE TABLE audit_head (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    n_entries bigint NOT NULL,
+    last_hash bytea NOT NULL
+);
+INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
 "#,
 ];
 

@@ -7,6 +7,7 @@
 //! Objects are stored as their exact bytes beside the few indexed columns reads need (see `schema`).
 
 mod admin;
+mod audit;
 mod error;
 mod objects;
 mod pool;
@@ -311,6 +312,32 @@ impl Store for SqliteStore {
         })
         .await?;
         self.readers.read(move |conn| admin::secret(conn, &name)).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<store::AuditHead> {
+        self.readers.read(audit::head).await
+    }
+
+    async fn append_audit(
+        &self,
+        expected: store::AuditHead,
+        records: Vec<store::AuditRecord>,
+    ) -> StoreResult<store::AuditHead> {
+        let work = Box::new(move |conn: &Connection| {
+            audit::append(conn, &expected, &records).map(WriteOutput::AuditHead)
+        });
+        match self.writer.write(work).await? {
+            WriteOutput::AuditHead(head) => Ok(head),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to an audit append"
+            ))),
+        }
+    }
+
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
+        self.readers
+            .read(move |conn| audit::entries(conn, from_seq, limit))
+            .await
     }
 }
 

@@ -16,11 +16,13 @@
 //!
 //! Migration 3 (sharing policy, second slice) adds each object version's public id (the id the hub republishes
 //! it under for anonymous submitters; indexed only where set), marking grants, community administrators and the PII review queue.
+//! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
+//! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -148,6 +150,24 @@ CREATE TABLE community_admins (
     account TEXT NOT NULL REFERENCES accounts(name),
     PRIMARY KEY (community, account)
 ) WITHOUT ROWID;
+"#,
+    // Migration 4: the audit log (issue 6).
+    r#"
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    at TEXT NOT NULL,
+    n_objects INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n_entries INTEGER NOT NULL,
+    last_hash BLOB NOT NULL
+);
+INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, zeroblob(32));
 "#,
 ];
 

@@ -32,6 +32,8 @@ pub(crate) enum WriteOutput {
     Count(u64),
     /// A decided review.
     Review(Box<store::Review>),
+    /// The new head of the audit log.
+    AuditHead(store::AuditHead),
 }
 
 struct WriteJob {

@@ -7,6 +7,7 @@
 //! Invariant: the suite only uses the `Store` trait; it never peeks at a backend's tables.
 
 mod access;
+mod audit;
 mod fixtures;
 mod objects;
 mod paging;
@@ -17,6 +18,7 @@ mod versions;
 pub use crate::access::{
     accounts_tokens_and_grants, collections_and_api_roots, secrets_are_stable, statuses_persist,
 };
+pub use crate::audit::{audit_appenders_racing_form_one_log, audit_log_appends_under_compare_and_swap};
 pub use crate::objects::{
     delete_removes_versions_and_repairs_selection, duplicates_store_nothing_new,
     id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
@@ -54,7 +56,9 @@ macro_rules! conformance_suite {
             objects_keep_their_sharing_facts,
             reviews_hold_then_settle,
             marking_grants_round_trip,
-            public_ids_and_submitters
+            public_ids_and_submitters,
+            audit_log_appends_under_compare_and_swap,
+            audit_appenders_racing_form_one_log
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

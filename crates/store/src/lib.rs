@@ -16,6 +16,7 @@
 //!   projections; versions stored before those facts existed read as submitted by `""` with no organisation,
 //!   no recipients, and the markings found in their bytes.
 
+mod audit;
 mod error;
 mod model;
 mod query;
@@ -24,6 +25,7 @@ mod sharing;
 
 use async_trait::async_trait;
 
+pub use crate::audit::{AuditHead, AuditRecord};
 pub use crate::error::{EntityKind, StoreError};
 pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
@@ -180,4 +182,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A 32-byte random secret named `name`, created on first use and then stable for the life of the store
     /// (so every process on one store derives the same keys, e.g. for `next` cursors).
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]>;
+
+    // ----- audit log -----
+
+    /// The head of the audit log (`AuditHead::EMPTY` before the first append).
+    async fn audit_head(&self) -> StoreResult<AuditHead>;
+
+    /// Appends `records` (their `seq`s must run from `expected.n_entries` without gaps) and moves the head to
+    /// the last one, in one transaction, only if the head is still `expected`; otherwise `Conflict` and
+    /// nothing is written (the caller re-reads the head and re-chains). Returns the new head.
+    async fn append_audit(&self, expected: AuditHead, records: Vec<AuditRecord>) -> StoreResult<AuditHead>;
+
+    /// Up to `limit` entries with `seq >= from_seq`, ascending by `seq`, as stored (not checked).
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
 }

@@ -153,23 +153,24 @@ fn caller(model: &Model, account: usize) -> Caller {
 async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMap<String, String>) {
     let hub = Hub::new(store.clone(), HubConfig::default()).await.unwrap();
     hub.bootstrap(Some("admin-pass".to_owned())).await.unwrap();
+    let op = Caller::operator();
     for (i, (government, consent)) in model.orgs.iter().enumerate() {
-        hub.create_organisation(&org_name(i), CONSENTS[*consent], *government)
+        hub.create_organisation(&op, &org_name(i), CONSENTS[*consent], *government)
             .await
             .unwrap();
     }
     for (i, parent) in model.communities.iter().enumerate() {
-        hub.create_community(&format!("c{i}"), parent.map(|p| format!("c{p}")).as_deref())
+        hub.create_community(&op, &format!("c{i}"), parent.map(|p| format!("c{p}")).as_deref())
             .await
             .unwrap();
     }
     for (community, org) in &model.members {
-        hub.add_community_member(&format!("c{community}"), &org_name(*org))
+        hub.add_community_member(&op, &format!("c{community}"), &org_name(*org))
             .await
             .unwrap();
     }
     for community in &model.audience {
-        hub.share_collection("default", &format!("c{community}"))
+        hub.share_collection(&op, "default", &format!("c{community}"))
             .await
             .unwrap();
     }
@@ -186,10 +187,10 @@ async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMap<String, S
             can_read: true,
             can_write: true,
         };
-        hub.grant(&account_name(i), "default", rights).await.unwrap();
+        hub.grant(&op, &account_name(i), "default", rights).await.unwrap();
     }
     for account in &model.custom_grants {
-        hub.set_marking_grant(&account_name(*account), MARKINGS[6].unwrap(), true)
+        hub.set_marking_grant(&op, &account_name(*account), MARKINGS[6].unwrap(), true)
             .await
             .unwrap();
     }

@@ -73,18 +73,25 @@ pub(crate) async fn act(
     let field = |name: &str| form.get(name).map_or("", |value| value.trim());
     let optional = |name: &str| Some(field(name).to_owned()).filter(|value| !value.is_empty());
     let hub = &state.hub;
+    // The acting account: the hub checks what it may do and records it in the audit log.
+    let caller = &session.caller;
     let mut token = String::new();
     let outcome: Result<String, hub::HubError> = match action.as_str() {
         "organisation" => hub
-            .create_organisation(field("name"), field("consent"), field("government") == "on")
+            .create_organisation(
+                caller,
+                field("name"),
+                field("consent"),
+                field("government") == "on",
+            )
             .await
             .map(|()| format!("Created organisation {}.", field("name"))),
         "community" => hub
-            .create_community(field("name"), optional("parent").as_deref())
+            .create_community(caller, field("name"), optional("parent").as_deref())
             .await
             .map(|()| format!("Created community {}.", field("name"))),
         "member" => hub
-            .add_community_member(field("community"), field("organisation"))
+            .add_community_member(caller, field("community"), field("organisation"))
             .await
             .map(|()| {
                 format!(
@@ -94,21 +101,27 @@ pub(crate) async fn act(
                 )
             }),
         "account" => hub
-            .create_account(NewAccount {
-                name: field("name").to_owned(),
-                password: form.get("password").cloned().unwrap_or_default(),
-                org: optional("organisation"),
-                role: optional("role"),
-            })
+            .create_account(
+                caller,
+                NewAccount {
+                    name: field("name").to_owned(),
+                    password: form.get("password").cloned().unwrap_or_default(),
+                    org: optional("organisation"),
+                    role: optional("role"),
+                },
+            )
             .await
             .map(|()| format!("Created account {}.", field("name"))),
         "collection" => hub
-            .create_collection(NewCollection {
-                title: field("title").to_owned(),
-                alias: optional("alias"),
-                description: optional("description"),
-                api_root: None,
-            })
+            .create_collection(
+                caller,
+                NewCollection {
+                    title: field("title").to_owned(),
+                    alias: optional("alias"),
+                    description: optional("description"),
+                    api_root: None,
+                },
+            )
             .await
             .map(|created| format!("Created collection {} ({}).", created.title, created.id)),
         "grant" => {
@@ -116,15 +129,15 @@ pub(crate) async fn act(
                 can_read: field("read") == "on",
                 can_write: field("write") == "on",
             };
-            hub.grant(field("account"), field("collection"), rights)
+            hub.grant(caller, field("account"), field("collection"), rights)
                 .await
                 .map(|id| format!("Granted {} rights on {id}.", field("account")))
         }
         "share" => hub
-            .share_collection(field("collection"), field("community"))
+            .share_collection(caller, field("collection"), field("community"))
             .await
             .map(|id| format!("Collection {id} is now shared with {}.", field("community"))),
-        "token" => hub.create_token(field("account")).await.map(|created| {
+        "token" => hub.create_token(caller, field("account")).await.map(|created| {
             token = created;
             format!(
                 "Created a token for {}. Copy it now: it is not shown again.",

@@ -33,6 +33,9 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/reviews/{review}",
         "/reviews/{review}/decision",
         "/collections/{collection}/anonymity/{org}",
+        "/audit/",
+        "/audit/verify",
+        "/audit/report",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }
@@ -137,4 +140,58 @@ async fn non_admins_are_refused_by_the_admin_api() {
         .body(Body::from("{}"))
         .unwrap();
     assert_eq!(send(&test.app, anonymous).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_audit_log_is_listed_verified_and_reported_for_admins_only() {
+    let test = test_hub().await;
+    let reader = account(
+        &test.hub,
+        "reader",
+        Some(Rights {
+            can_read: true,
+            can_write: true,
+        }),
+    )
+    .await;
+    let read = send(&test.app, get_as("/api1/collections/default/objects/", &reader)).await;
+    assert_eq!(read.status, StatusCode::OK);
+    for path in [
+        "/admin/v1/audit/",
+        "/admin/v1/audit/verify",
+        "/admin/v1/audit/report",
+    ] {
+        let refused = send(&test.app, get_as(path, &reader)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let verify = send(&test.app, get_as("/admin/v1/audit/verify", &admin())).await;
+    assert_eq!(verify.status, StatusCode::OK);
+    let verify = verify.json();
+    assert_eq!(verify["intact"], true, "{verify}");
+    let n_entries = verify["n_entries"].as_u64().unwrap();
+    let listed = send(
+        &test.app,
+        get_as("/admin/v1/audit/?from_seq=0&limit=1000", &admin()),
+    )
+    .await
+    .json();
+    let entries = listed["entries"].as_array().unwrap();
+    assert_eq!(entries.len() as u64, n_entries);
+    assert_eq!(listed["next_seq"], n_entries);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["actor"] == "reader" && e["action"] == "objects.read"),
+        "the read is logged (flushed before listing): {listed}"
+    );
+    let page = send(&test.app, get_as("/admin/v1/audit/?from_seq=1&limit=1", &admin()))
+        .await
+        .json();
+    assert_eq!(page["entries"][0]["seq"], 1);
+    assert_eq!(page["next_seq"], 2);
+    let bad = send(&test.app, get_as("/admin/v1/audit/?limit=x", &admin())).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let report = send(&test.app, get_as("/admin/v1/audit/report", &admin())).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(report.json()["organisations"].is_array());
 }

@@ -171,12 +171,15 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
     assert_eq!(send(app, put(&a_admin)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(send(app, put(&admin())).await.status, StatusCode::OK);
     test.hub
-        .create_account(NewAccount {
-            name: "plain".to_owned(),
-            password: "pw".to_owned(),
-            org: Some("county-b".to_owned()),
-            role: None,
-        })
+        .create_account(
+            &hub::Caller::operator(),
+            NewAccount {
+                name: "plain".to_owned(),
+                password: "pw".to_owned(),
+                org: Some("county-b".to_owned()),
+                role: None,
+            },
+        )
         .await
         .unwrap();
     let reply = send(

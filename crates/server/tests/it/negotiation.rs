@@ -41,7 +41,11 @@ async fn unauthenticated_requests_get_401_with_www_authenticate_and_taxii_type()
 #[tokio::test]
 async fn bearer_tokens_authenticate() {
     let test = test_hub().await;
-    let token = test.hub.create_token("admin").await.unwrap();
+    let token = test
+        .hub
+        .create_token(&hub::Caller::operator(), "admin")
+        .await
+        .unwrap();
     let reply = send(
         &test.app,
         crate::support::get_as("/taxii2/", &format!("Bearer {token}")),

@@ -156,16 +156,21 @@ pub(crate) fn version(v: u32) -> String {
 
 /// Creates an account with a password and rights on `default` (none when `rights` is `None`).
 pub(crate) async fn account(hub: &Hub, name: &str, rights: Option<Rights>) -> String {
-    hub.create_account(NewAccount {
-        name: name.to_owned(),
-        password: "pw".to_owned(),
-        org: None,
-        role: None,
-    })
+    hub.create_account(
+        &hub::Caller::operator(),
+        NewAccount {
+            name: name.to_owned(),
+            password: "pw".to_owned(),
+            org: None,
+            role: None,
+        },
+    )
     .await
     .unwrap();
     if let Some(rights) = rights {
-        hub.grant(name, "default", rights).await.unwrap();
+        hub.grant(&hub::Caller::operator(), name, "default", rights)
+            .await
+            .unwrap();
     }
     basic(name, "pw")
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use hub::{Hub, HubConfig, NewAccount, NewCollection, Rights};
+use hub::{Caller, Hub, HubConfig, NewAccount, NewCollection, Rights};
 
 use crate::cmd::store_args::StoreArgs;
 
@@ -149,7 +149,7 @@ pub(crate) fn run_collection(args: &CollectionArgs) -> anyhow::Result<ExitCode> 
             description: create.description.clone(),
             api_root: create.api_root.clone(),
         };
-        hub.create_collection(new)
+        hub.create_collection(&Caller::operator(), new)
             .await
             .context("creating the collection")
     })?;
@@ -174,7 +174,7 @@ pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
             org: create.org.clone(),
             role: create.role.clone(),
         };
-        hub.create_account(new)
+        hub.create_account(&Caller::operator(), new)
             .await
             .with_context(|| format!("creating account {}", create.name))
     })?;
@@ -194,7 +194,7 @@ pub(crate) fn run_grant(args: &GrantArgs) -> anyhow::Result<ExitCode> {
         }
     };
     with_hub(&args.store, async |hub| {
-        hub.grant(&args.account, &args.collection, rights)
+        hub.grant(&Caller::operator(), &args.account, &args.collection, rights)
             .await
             .context("granting (is the account or collection unknown?)")
     })?;
@@ -204,7 +204,7 @@ pub(crate) fn run_grant(args: &GrantArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     let TokenCommand::Create(create) = &args.command;
     let token = with_hub(&create.store, async |hub| {
-        hub.create_token(&create.account)
+        hub.create_token(&Caller::operator(), &create.account)
             .await
             .with_context(|| format!("creating a token for {}", create.account))
     })?;

@@ -6,7 +6,7 @@
 //! Invariant: nothing is loaded into a store that already had accounts; the dataset is embedded in the binary so
 //! `--demo` works from any directory and without the corpus.
 
-use hub::{Hub, NewAccount, Rights};
+use hub::{Caller, Hub, NewAccount, Rights};
 
 use anyhow::Context;
 
@@ -26,36 +26,41 @@ pub(crate) const ACCOUNTS: [(&str, &str, &str); 3] = [
 
 /// Loads the demo into a freshly bootstrapped store.
 pub(crate) async fn load(hub: &Hub) -> anyhow::Result<()> {
+    // The set-up is the operator's, as with the admin CLI (and audited as such).
+    let operator = Caller::operator();
     for (_, org, _) in ACCOUNTS {
         let consent = if org.contains("State") {
             "everyone"
         } else {
             "government"
         };
-        hub.create_organisation(org, consent, true)
+        hub.create_organisation(&operator, org, consent, true)
             .await
             .with_context(|| format!("creating organisation {org}"))?;
     }
-    hub.create_community(COMMUNITY, None).await?;
+    hub.create_community(&operator, COMMUNITY, None).await?;
     for (_, org, _) in ACCOUNTS {
-        hub.add_community_member(COMMUNITY, org).await?;
+        hub.add_community_member(&operator, COMMUNITY, org).await?;
     }
     let collection = hub::DEFAULT_COLLECTION_ALIAS;
-    hub.share_collection(collection, COMMUNITY).await?;
+    hub.share_collection(&operator, collection, COMMUNITY).await?;
     for (name, org, password) in ACCOUNTS {
-        hub.create_account(NewAccount {
-            name: name.to_owned(),
-            password: password.to_owned(),
-            org: Some(org.to_owned()),
-            role: None,
-        })
+        hub.create_account(
+            &operator,
+            NewAccount {
+                name: name.to_owned(),
+                password: password.to_owned(),
+                org: Some(org.to_owned()),
+                role: None,
+            },
+        )
         .await
         .with_context(|| format!("creating account {name}"))?;
         let rights = Rights {
             can_read: true,
             can_write: true,
         };
-        hub.grant(name, collection, rights).await?;
+        hub.grant(&operator, name, collection, rights).await?;
     }
     let admin = hub.session_caller(hub::ADMIN_ACCOUNT).await?;
     let root = hub::DEFAULT_API_ROOT;

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod admin;
+pub(crate) mod audit;
 mod demo;
 mod input;
 pub(crate) mod pattern;

@@ -179,7 +179,7 @@ pub(crate) fn run_marking(args: &MarkingArgs) -> anyhow::Result<ExitCode> {
         MarkingCommand::Revoke(grant) => (grant, false),
     };
     with_hub(&grant.store, async |hub| {
-        hub.set_marking_grant(&grant.account, &grant.marking, granted)
+        hub.set_marking_grant(&Caller::operator(), &grant.account, &grant.marking, granted)
             .await
             .with_context(|| {
                 format!(

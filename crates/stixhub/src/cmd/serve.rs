@@ -2,7 +2,8 @@
 //!
 //! Contract (docs/interface.md): prints `listening on http://HOST:PORT` (`https://` with `--tls-cert`; the real
 //! port, also with `:0`) on stderr once ready; on SIGHUP re-reads the TLS files (a bad file keeps the old ones); on first start with no accounts prints the generated `admin` password once (unless
-//! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, exits 0.
+//! `$STIXHUB_ADMIN_PASSWORD` is set); on SIGTERM/SIGINT stops accepting, finishes requests in flight, appends
+//! the buffered audit entries of reads, exits 0.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -124,7 +125,11 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> an
     };
     tracing::info!(%address, tls = tls.is_some(), "listening");
     let purger = tokio::spawn(purge_statuses_periodically(Arc::clone(&hub)));
-    let state = server::AppState::new(hub);
+    let flusher = tokio::spawn({
+        let hub = Arc::clone(&hub);
+        async move { hub.run_audit_flusher(hub::AUDIT_FLUSH_PERIOD).await }
+    });
+    let state = server::AppState::new(Arc::clone(&hub));
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));
@@ -142,6 +147,14 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> an
         }
     }
     purger.abort();
+    // The requests in flight have finished: append the read entries they buffered.
+    hub.stop_audit_flusher();
+    if let Err(err) = flusher.await {
+        tracing::error!(error = %err, "the audit flusher failed");
+    }
+    hub.flush_audit()
+        .await
+        .context("appending the last audit entries")?;
     Ok(ExitCode::SUCCESS)
 }
 

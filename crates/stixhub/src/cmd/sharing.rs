@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use hub::Caller;
 
 use crate::cmd::admin::with_hub;
 use crate::cmd::store_args::StoreArgs;
@@ -98,9 +99,14 @@ pub(crate) struct CollectionShareArgs {
 pub(crate) fn run_org(args: &OrgArgs) -> anyhow::Result<ExitCode> {
     let OrgCommand::Create(create) = &args.command;
     with_hub(&create.store, async |hub| {
-        hub.create_organisation(&create.name, &create.consent, create.government)
-            .await
-            .with_context(|| format!("creating organisation {}", create.name))
+        hub.create_organisation(
+            &Caller::operator(),
+            &create.name,
+            &create.consent,
+            create.government,
+        )
+        .await
+        .with_context(|| format!("creating organisation {}", create.name))
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -108,17 +114,17 @@ pub(crate) fn run_org(args: &OrgArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn run_community(args: &CommunityArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         CommunityCommand::Create(create) => with_hub(&create.store, async |hub| {
-            hub.create_community(&create.name, create.parent.as_deref())
+            hub.create_community(&Caller::operator(), &create.name, create.parent.as_deref())
                 .await
                 .with_context(|| format!("creating community {} (does the parent exist?)", create.name))
         })?,
         CommunityCommand::AddMember(add) => with_hub(&add.store, async |hub| {
-            hub.add_community_member(&add.community, &add.org)
+            hub.add_community_member(&Caller::operator(), &add.community, &add.org)
                 .await
                 .with_context(|| format!("adding {} to {} (do both exist?)", add.org, add.community))
         })?,
         CommunityCommand::AddAdmin(add) => with_hub(&add.store, async |hub| {
-            hub.add_community_admin(&add.community, &add.account)
+            hub.add_community_admin(&Caller::operator(), &add.community, &add.account)
                 .await
                 .with_context(|| {
                     format!(
@@ -133,7 +139,7 @@ pub(crate) fn run_community(args: &CommunityArgs) -> anyhow::Result<ExitCode> {
 
 pub(crate) fn run_collection_share(args: &CollectionShareArgs) -> anyhow::Result<ExitCode> {
     with_hub(&args.store, async |hub| {
-        hub.share_collection(&args.collection, &args.community)
+        hub.share_collection(&Caller::operator(), &args.collection, &args.community)
             .await
             .with_context(|| {
                 format!(

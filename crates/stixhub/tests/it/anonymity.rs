@@ -179,6 +179,14 @@ fn personal_data_is_redacted_at_ingest_and_unsure_findings_wait_for_review() {
         "{content}"
     );
 
+    let report = |field: &str| -> u64 {
+        let text = stixhub_stdout(data, &["audit", "report", "--json"]);
+        let report: Value = serde_json::from_str(&text).unwrap();
+        let rows = report["organisations"].as_array().unwrap();
+        let county = rows.iter().find(|row| row["org"] == "county-a").unwrap();
+        county[field].as_u64().unwrap()
+    };
+    assert_eq!((report("redacted"), report("pending_review")), (1, 1));
     let listed = stixhub_stdout(data, &["review", "list", "--json"]);
     let reviews: Vec<Value> = listed
         .lines()
@@ -200,6 +208,11 @@ fn personal_data_is_redacted_at_ingest_and_unsure_findings_wait_for_review() {
         "{text}"
     );
     assert!(stixhub_stdout(data, &["review", "list", "--json"]).is_empty());
+    assert_eq!(
+        (report("redacted"), report("pending_review"), report("rejected")),
+        (1, 0, 0)
+    );
+    stixhub_stdout(data, &["audit", "verify"]);
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }

@@ -6,6 +6,7 @@
 )]
 
 mod anonymity;
+mod audit;
 mod cli;
 mod config_cli;
 mod demo;

@@ -1,7 +1,7 @@
 //! Two `stixhub serve` processes on one PostgreSQL database (a fresh schema per test, dropped at the end):
 //! they start at the same moment (migration and first-start bootstrap race), a write through one is read
-//! through the other at once, and a `next` cursor from one node works on the other. Runs when
-//! `STIXHUB_TEST_DATABASE_URL` is set; otherwise it prints a skip line and passes.
+//! through the other at once, a `next` cursor from one node works on the other, and both append to one audit
+//! chain. Runs when `STIXHUB_TEST_DATABASE_URL` is set; otherwise it prints a skip line and passes.
 
 use crate::taxii_server::{ServerProcess, admin_basic, http};
 
@@ -9,13 +9,13 @@ const TAXII: &str = "application/taxii+json;version=2.1";
 const OBJECTS: &str = "/api1/collections/default/objects/";
 
 /// A schema that exists for the life of this value.
-struct PgSchema {
+pub(crate) struct PgSchema {
     base_url: String,
     name: String,
 }
 
 impl PgSchema {
-    fn create(base_url: &str) -> PgSchema {
+    pub(crate) fn create(base_url: &str) -> PgSchema {
         let name = format!("t_{}_{}", std::process::id(), unique_suffix());
         run_sql(base_url, &format!("CREATE SCHEMA {name}"));
         PgSchema {
@@ -25,7 +25,7 @@ impl PgSchema {
     }
 
     /// The database URL whose connections use this schema.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let separator = if self.base_url.contains('?') { '&' } else { '?' };
         format!(
             "{}{separator}options=-csearch_path%3D{}",
@@ -166,7 +166,24 @@ fn two_serve_processes_on_one_postgres_database_share_writes_and_cursors() {
     let (body, _) = get(&node_a.address, "limit=100");
     assert_eq!(raw_objects(&body).last(), later.last());
 
+    // Both nodes appended to one audit chain (their first-start bootstraps raced too): it verifies, and it
+    // holds both nodes' writes.
     drop(node_a);
     drop(node_b);
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_stixhub"))
+        .args(["audit", "verify", "--database", &database_url])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(0), "{said}");
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_stixhub"))
+        .args(["audit", "list", "--limit", "10000", "--database", &database_url])
+        .output()
+        .unwrap();
+    let n_writes = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter(|line| line.contains(r#""action":"objects.write""#))
+        .count();
+    assert_eq!(n_writes, 2, "one write through each node");
     drop(schema);
 }

@@ -42,6 +42,8 @@ postgres_conformance!(
     reviews_hold_then_settle,
     marking_grants_round_trip,
     public_ids_and_submitters,
+    audit_log_appends_under_compare_and_swap,
+    audit_appenders_racing_form_one_log,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

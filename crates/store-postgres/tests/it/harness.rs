@@ -223,4 +223,17 @@ impl Store for SchemaStore {
     async fn secret(&self, name: &str) -> StoreResult<[u8; 32]> {
         self.store.secret(name).await
     }
+    async fn audit_head(&self) -> StoreResult<store::AuditHead> {
+        self.store.audit_head().await
+    }
+    async fn append_audit(
+        &self,
+        expected: store::AuditHead,
+        records: Vec<store::AuditRecord>,
+    ) -> StoreResult<store::AuditHead> {
+        self.store.append_audit(expected, records).await
+    }
+    async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
+        self.store.audit_entries(from_seq, limit).await
+    }
 }

@@ -1,0 +1,159 @@
+//! `stixhub audit verify | report | list` (issue 6): the audit log from the command line, on the store
+//! directly (so it works beside a running server, like the other admin commands).
+//!
+//! `verify` exits 0 when the chain and its head are intact (printing the entry count and head hash), 1 when
+//! they are not (printing the first broken entry), 2 when the store cannot be read.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use hub::{AuditReport, Caller};
+
+use crate::cmd::admin::with_hub;
+use crate::cmd::store_args::StoreArgs;
+
+/// `stixhub audit …`
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuditArgs {
+    #[command(subcommand)]
+    command: AuditCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and its head: exit 0 intact, 1 broken (the first broken entry is printed).
+    Verify(AuditVerifyArgs),
+    /// Transparency counts per organisation: shared, received, redacted, pending review, rejected.
+    Report(AuditReportArgs),
+    /// Print entries as stored, one JSON object a line.
+    List(AuditListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditVerifyArgs {
+    /// Print the verification as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditReportArgs {
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditListArgs {
+    /// The first entry to print.
+    #[arg(long, default_value_t = 0)]
+    from_seq: u64,
+    /// How many entries to print at most.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        AuditCommand::Verify(verify) => run_verify(verify),
+        AuditCommand::Report(report) => run_report(report),
+        AuditCommand::List(list) => run_list(list),
+    }
+}
+
+fn run_verify(args: &AuditVerifyArgs) -> anyhow::Result<ExitCode> {
+    let verification = with_hub(&args.store, async |hub| {
+        hub.verify_audit().await.context("reading the audit log")
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", verification.to_json())?;
+    } else if let Some(broken) = &verification.broken {
+        writeln!(out, "audit log broken at entry {}: {}", broken.seq, broken.reason)?;
+        if let Some(entry) = &broken.entry {
+            writeln!(out, "{}", entry.to_json())?;
+        }
+    } else {
+        writeln!(
+            out,
+            "audit log intact: {} entries, head {}",
+            verification.n_entries, verification.head_hash
+        )?;
+    }
+    Ok(if verification.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_report(args: &AuditReportArgs) -> anyhow::Result<ExitCode> {
+    let report = with_hub(&args.store, async |hub| {
+        hub.audit_report().await.context("reading the audit log")
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", report.to_json())?;
+    } else {
+        write_table(&mut out, &report)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_table(out: &mut impl Write, report: &AuditReport) -> std::io::Result<()> {
+    const NO_ORG: &str = "(no organisation)";
+    let width = report
+        .organisations
+        .iter()
+        .map(|row| row.org.as_deref().unwrap_or(NO_ORG).chars().count())
+        .chain([NO_ORG.len(), "organisation".len()])
+        .max()
+        .unwrap_or(12);
+    writeln!(
+        out,
+        "{:<width$}  {:>10}  {:>10}  {:>10}  {:>14}  {:>10}",
+        "organisation", "shared", "received", "redacted", "pending review", "rejected"
+    )?;
+    for row in &report.organisations {
+        writeln!(
+            out,
+            "{:<width$}  {:>10}  {:>10}  {:>10}  {:>14}  {:>10}",
+            row.org.as_deref().unwrap_or(NO_ORG),
+            row.shared,
+            row.received,
+            row.redacted,
+            row.pending_review,
+            row.rejected
+        )?;
+    }
+    writeln!(out, "({} audit entries)", report.n_entries)
+}
+
+fn run_list(args: &AuditListArgs) -> anyhow::Result<ExitCode> {
+    let entries = with_hub(&args.store, async |hub| {
+        let mut entries = Vec::new();
+        let mut from_seq = args.from_seq;
+        while entries.len() < args.limit {
+            let page = hub
+                .audit_entries(&Caller::operator(), from_seq, args.limit - entries.len())
+                .await
+                .context("reading the audit log")?;
+            let Some(last) = page.last() else { break };
+            from_seq = last.seq + 1;
+            entries.extend(page);
+        }
+        Ok(entries)
+    })?;
+    let mut out = std::io::stdout().lock();
+    for entry in entries {
+        writeln!(out, "{}", entry.to_json())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
