@@ -129,6 +129,13 @@ test("sign in, upload the small bundles, find an indicator by its pattern value,
     await page.getByRole("heading", { name: "Organisations" }).waitFor();
     await screenshot(page, "08-admin");
 
+    // The audit log, with chain verification.
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("button", { name: "Verify the chain" }).click();
+    await page.getByText("The chain is intact").waitFor();
+    assert.ok((await page.locator("table.hits tbody tr").count()) > 0, "the audit log has entries");
+    await screenshot(page, "14-audit");
+
     // A phone-sized screen.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/ui/`);

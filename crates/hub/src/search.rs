@@ -8,6 +8,8 @@
 //!   rare string stops after the budget and hands back a `next` cursor that resumes the scan where it stopped,
 //!   so a page costs about the same whatever the collection's size. Answers say whether they are complete.
 //! - `next` cursors are the TAXII ones (`cursor`): keyed, bound to the collection and the canonical filters.
+//! - Every call that hands out objects is recorded in the audit log as a read (`ui.search`, `ui.recent`,
+//!   `ui.relationships`), like the TAXII reads.
 
 use std::collections::BTreeMap;
 
@@ -187,6 +189,8 @@ impl Hub {
             (false, Some(position)) => Some(cursor::encode(&self.cursor_key, &scope, &filters, position)),
             _ => None,
         };
+        self.audit_ui_read(caller, api_root, &collection, "ui.search", hits.len())
+            .await?;
         Ok(SearchPage {
             hits,
             next,
@@ -304,6 +308,8 @@ impl Hub {
                 hits.push(hit);
             }
         }
+        self.audit_ui_read(caller, api_root, &collection, "ui.recent", hits.len())
+            .await?;
         Ok(hits)
     }
 
@@ -364,7 +370,30 @@ impl Hub {
                 break;
             }
         }
+        self.audit_ui_read(
+            caller,
+            api_root,
+            &collection,
+            "ui.relationships",
+            found.links.len(),
+        )
+        .await?;
         Ok(found)
+    }
+
+    /// Records in the audit log that a UI read handed out `n_objects` objects (counts hand out none and are not
+    /// recorded), like the TAXII reads in `read`.
+    async fn audit_ui_read(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection: &store::Collection,
+        endpoint: &str,
+        n_objects: usize,
+    ) -> HubResult<()> {
+        let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
+        details["endpoint"] = endpoint.into();
+        self.audit_read(caller, n_objects as u64, details).await
     }
 
     /// The released form of `stored` as a hit, if it passes the TLP and text filters.

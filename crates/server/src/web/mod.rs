@@ -11,6 +11,7 @@
 //! - Every response carries `Server-Timing: app;dur=…` (server time in ms), which the benchmark reads.
 
 mod admin;
+mod audit;
 mod contribute;
 mod pages;
 mod review;
@@ -193,6 +194,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/reviews", get(review::list))
         .route("/ui/reviews/{review_id}", get(review::show).post(review::decide))
         .route("/ui/admin", get(admin::overview))
+        .route("/ui/audit", get(audit::overview))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))

@@ -331,3 +331,22 @@ async fn a_search_past_its_scan_budget_resumes_with_a_cursor_where_it_stopped() 
     let tampered = next.replace(&format!("q={wanted}"), "q=other");
     assert_eq!(browser.get(&tampered).await.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_audit_page_verifies_the_chain_for_admins_only() {
+    let test = test_hub().await;
+    post_objects(&test.app, "default", &[indicator(1, 1)]).await;
+    let mut admin = Browser::new(&test);
+    admin.sign_in("admin", ADMIN_PASSWORD).await;
+    let page = admin.get("/ui/audit?verify=1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("The chain is intact"), "{}", page.body);
+
+    account(&test.hub, "member", None).await;
+    let mut member = Browser::new(&test);
+    member.sign_in("member", "pw").await;
+    assert_eq!(
+        member.get("/ui/audit?verify=1").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
