@@ -29,6 +29,12 @@ pub enum HubError {
     /// Temporarily unable to serve (store busy or stopping).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The organisation's storage quota would be exceeded (issue 8); waiting does not help, deleting does.
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(String),
+    /// The store's disk is full; the write was rolled back (issue 8).
+    #[error("insufficient storage: {0}")]
+    InsufficientStorage(String),
     /// A bug or a broken store; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -40,6 +46,7 @@ impl From<StoreError> for HubError {
             StoreError::NotFound(_) => HubError::NotFound,
             StoreError::Conflict(message) => HubError::Conflict(message),
             StoreError::Unavailable(message) => HubError::Unavailable(message),
+            StoreError::StorageFull(message) => HubError::InsufficientStorage(message),
             StoreError::Backend(message) => HubError::Internal(message),
         }
     }

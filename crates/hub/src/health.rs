@@ -14,4 +14,18 @@ impl Hub {
     pub fn policy_denials(&self) -> u64 {
         self.policy_denials.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// Latency and failures per store operation, since start (issue 8).
+    pub fn store_operation_stats(&self) -> Vec<crate::StoreOperationStats> {
+        self.store_timings.snapshot()
+    }
+
+    /// The store's queue depths and pool sizes now, as (name, help, value) (issue 8).
+    pub fn store_gauges(&self) -> Vec<(&'static str, &'static str, f64)> {
+        self.store
+            .gauges()
+            .into_iter()
+            .map(|gauge| (gauge.name, gauge.help, gauge.value))
+            .collect()
+    }
 }

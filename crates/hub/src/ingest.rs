@@ -68,6 +68,11 @@ impl Hub {
         } = tokio::task::spawn_blocking(move || validate_envelope(body.as_ref()))
             .await
             .map_err(|err| HubError::Internal(format!("validation task failed: {err}")))??;
+        let n_objects = objects.len() as u64;
+        let n_bytes: u64 = objects.iter().map(|object| object.raw.len() as u64).sum();
+        if let Some(organisation) = &caller.org {
+            self.check_quota(organisation, n_objects, n_bytes).await?;
+        }
         if let Some(org) = &caller.org {
             let proposed = pending.iter_mut().map(|held| &mut held.proposed);
             for object in objects.iter_mut().chain(proposed) {
@@ -99,6 +104,9 @@ impl Hub {
             pending,
         };
         let status = self.store.ingest(request).await?;
+        if let Some(organisation) = &caller.org {
+            self.count_stored(organisation, n_objects, n_bytes);
+        }
         let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
         details["status_id"] = status.id.clone().into();
         details["n_failures"] = (status.failures.len() as u64).into();

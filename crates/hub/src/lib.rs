@@ -21,11 +21,14 @@ mod delegation;
 mod error;
 mod health;
 mod ingest;
+mod quota;
 mod read;
 mod release;
 mod review;
 mod search;
 mod sharing;
+mod timing;
+mod transfer;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -46,6 +49,7 @@ pub use crate::contribute::{
 };
 pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
+pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
 pub use crate::review::Verdict;
 pub use crate::search::{
@@ -53,6 +57,7 @@ pub use crate::search::{
     SearchQuery, TlpFilter, tlp_of_markings,
 };
 pub use crate::sharing::{Directory, parse_consent, parse_role};
+pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 pub use store::{Review, ReviewState};
 
 /// Result of every use case.
@@ -73,6 +78,8 @@ pub struct HubConfig {
     pub status_retention: Duration,
     /// `max_content_length` of API roots the hub creates.
     pub default_max_content_length: u64,
+    /// Storage quotas per organisation (issue 8); none by default.
+    pub quotas: QuotaConfig,
     /// How long the sharing directory (organisations, communities, audiences, grants) is reused between
     /// requests. Changes made through this hub invalidate it at once; changes made by another node or by the
     /// command line are seen within this time.
@@ -88,6 +95,7 @@ impl Default for HubConfig {
             credential_cache_ttl: Duration::from_secs(60),
             status_retention: Duration::from_secs(48 * 3600),
             default_max_content_length: 64 * 1024 * 1024,
+            quotas: QuotaConfig::default(),
             sharing_cache_ttl: Duration::from_secs(1),
         }
     }
@@ -103,6 +111,10 @@ pub struct Hub {
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
     hub_identity: policy::anonymity::HubIdentity,
+    /// Latency per store operation (issue 8; the store above is wrapped in `timing::TimedStore`).
+    store_timings: Arc<timing::StoreTimings>,
+    /// Cached per-organisation usage, for quotas (issue 8).
+    usage: quota::UsageCache,
     /// The sharing directory with the time it was read (see `HubConfig::sharing_cache_ttl`).
     directory_cache: std::sync::Mutex<Option<(std::time::Instant, Arc<store::SharingDirectory>)>>,
     /// The audit log's appending side: cached head and buffered read entries (issue 6, `audit`).
@@ -112,6 +124,8 @@ pub struct Hub {
 impl Hub {
     /// Builds the hub over `store`, loading (or creating) the store's cursor key.
     pub async fn new(store: Arc<dyn Store>, config: HubConfig) -> HubResult<Hub> {
+        let store_timings = Arc::new(timing::StoreTimings::default());
+        let store: Arc<dyn Store> = Arc::new(timing::TimedStore::new(store, Arc::clone(&store_timings)));
         let cursor_key = store.secret("cursor-key").await?;
         let hub_identity = release::hub_identity(&store.secret("hub-identity").await?);
         let mut cache_key = [0u8; 32];
@@ -129,6 +143,8 @@ impl Hub {
             cursor_key,
             policy_denials: AtomicU64::new(0),
             hub_identity,
+            store_timings,
+            usage: quota::UsageCache::default(),
             directory_cache: std::sync::Mutex::new(None),
             audit_log: audit::AuditLog::default(),
         })

@@ -8,6 +8,7 @@
 //! stored, the walk must return exactly N distinct objects, every `match[id]` exactly its object.
 
 mod http;
+mod soak;
 mod web;
 
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ struct Options {
     database: Option<String>,
     /// Requests per web UI page (0: skip the web phase).
     web_runs: u64,
+    /// `loadgen soak …`: the soak run instead of the phases above.
+    soak: Option<soak::SoakOptions>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -50,8 +53,14 @@ fn options() -> anyhow::Result<Options> {
         data_dir: std::env::temp_dir().join(format!("stixhub-loadgen-{}", std::process::id())),
         database: None,
         web_runs: 0,
+        soak: None,
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("soak") {
+        args.next();
+        options.soak = Some(soak::SoakOptions::default());
+        options.n_objects = 20_000;
+    }
     while let Some(flag) = args.next() {
         let value = args.next().with_context(|| format!("{flag} needs a value"))?;
         let number = || {
@@ -69,10 +78,25 @@ fn options() -> anyhow::Result<Options> {
             "--data" => options.data_dir = PathBuf::from(&value),
             "--database" => options.database = Some(value),
             "--web" => options.web_runs = number()?,
+            "--seconds" | "--load" | "--out" | "--sample" | "--soak-clients" if options.soak.is_some() => {
+                let soak = options.soak.as_mut().context("soak options")?;
+                match flag.as_str() {
+                    "--seconds" => soak.seconds = number()?,
+                    "--load" => soak.load = value.parse().context("--load needs a number")?,
+                    "--out" => soak.out = PathBuf::from(&value),
+                    "--sample" => soak.sample_seconds = number()?,
+                    _ => soak.clients = number()?,
+                }
+            }
             _ => bail!(
-                "usage: loadgen [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL] [--web R]"
+                "usage: loadgen [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C]] \
+                 [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL] [--web R]"
             ),
         }
+    }
+    let n_objects = options.n_objects;
+    if let Some(soak) = options.soak.as_mut() {
+        soak.seed_objects = n_objects;
     }
     Ok(options)
 }
@@ -151,6 +175,17 @@ async fn main() -> anyhow::Result<()> {
     let rss_idle = rss_mib(pid);
 
     let ingest = ingest(&options, &host, &authorization).await?;
+    if let Some(soak_options) = &options.soak {
+        let summary = soak::run(&host, &authorization, pid, soak_options).await?;
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
+        let _ = std::fs::remove_dir_all(&options.data_dir);
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, format!("{summary}\n").as_bytes())?;
+        return Ok(());
+    }
     let rss_after_ingest = rss_mib(pid);
     let mut conn = Connection::open(&host, &authorization).await?;
     let mut first_page = Vec::new();

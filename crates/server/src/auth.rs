@@ -10,8 +10,14 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::tls::CLIENT_CERT_ACCOUNT;
 
-/// The caller of a request, or 401.
+/// The caller of a request, or 401; 429 when the caller's account used up its request rate.
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let caller = authenticate_credentials(state, headers).await?;
+    state.admission.check_rate(&caller.account)?;
+    Ok(caller)
+}
+
+async fn authenticate_credentials(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let unauthenticated = || ApiError::Hub(HubError::Unauthenticated);
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         // No Authorization header: a verified client certificate (TLS only) authenticates instead.

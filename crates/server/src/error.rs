@@ -27,7 +27,17 @@ pub(crate) enum ApiError {
     NotFound,
     /// The route exists, the method does not (405).
     MethodNotAllowed,
+    /// The caller's account used up its request rate (429 + `Retry-After`).
+    TooManyRequests {
+        /// Seconds until a request will be admitted again.
+        retry_after_seconds: u64,
+    },
+    /// Too many requests in flight and waiting: shed at once (503 + `Retry-After`).
+    Overloaded,
 }
+
+/// `Retry-After` on 503s: the store or the server should be back (or less busy) within a second or so.
+const RETRY_AFTER_UNAVAILABLE_SECONDS: u64 = 1;
 
 impl From<HubError> for ApiError {
     fn from(err: HubError) -> ApiError {
@@ -46,7 +56,17 @@ impl ApiError {
                 HubError::BadRequest(message) => (StatusCode::BAD_REQUEST, Some(message.clone())),
                 HubError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, Some(message.clone())),
                 HubError::Conflict(message) => (StatusCode::CONFLICT, Some(message.clone())),
-                HubError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, None),
+                HubError::Unavailable(_) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Some("the store is unavailable; retry later".to_owned()),
+                ),
+                // 413 is TAXII's for bodies over max_content_length only (a body under it must not get 413),
+                // so a quota is "too many": 429, without Retry-After (waiting does not help).
+                HubError::QuotaExceeded(message) => (StatusCode::TOO_MANY_REQUESTS, Some(message.clone())),
+                HubError::InsufficientStorage(_) => (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    Some("the server's storage is full; nothing was stored".to_owned()),
+                ),
                 HubError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
             },
             ApiError::NotAcceptable => (
@@ -64,6 +84,25 @@ impl ApiError {
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, Some(message.clone())),
             ApiError::NotFound => (StatusCode::NOT_FOUND, None),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+            ApiError::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("request rate limit of this account exceeded".to_owned()),
+            ),
+            ApiError::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("the server is overloaded; retry later".to_owned()),
+            ),
+        }
+    }
+
+    /// Seconds for `Retry-After`, on the answers a retry can cure.
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyRequests { retry_after_seconds } => Some(*retry_after_seconds),
+            ApiError::Overloaded | ApiError::Hub(HubError::Unavailable(_)) => {
+                Some(RETRY_AFTER_UNAVAILABLE_SECONDS)
+            }
+            _ => None,
         }
     }
 }
@@ -71,8 +110,18 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, description) = self.status_and_description();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, status = status.as_u16(), "request failed");
+        let retry_after = self.retry_after_seconds();
+        match &self {
+            // Shedding and an unreachable store are expected under overload or during a database restart:
+            // a warning each, not an error.
+            ApiError::Overloaded => tracing::debug!("request shed: overloaded"),
+            ApiError::Hub(HubError::Unavailable(_)) => {
+                tracing::warn!(error = ?self, status = status.as_u16(), "request failed")
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(error = ?self, status = status.as_u16(), "request failed")
+            }
+            _ => {}
         }
         let resource = ErrorResource {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -81,6 +130,11 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_string(&resource).unwrap_or_else(|_| "{}".to_owned());
         let mut response = (status, [(header::CONTENT_TYPE, TAXII_MEDIA_TYPE)], body).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             let headers = response.headers_mut();
             headers.append(

@@ -1,7 +1,7 @@
 //! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, the web UI under `/ui/`
-//! (`web`), `/healthz`, `/readyz`,
-//! `/metrics` (`metrics`, which also gives each request an id and a span), and the one
-//! mapping from hub outcomes to HTTP (`error::ApiError`).
+//! (`web`), `/healthz`, `/readyz`, `/metrics` (`metrics`, which also gives each request an id and a span),
+//! limits and back-pressure (`limits`, `connections`), and the one mapping from hub outcomes to HTTP
+//! (`error::ApiError`).
 //!
 //! Invariants:
 //! - Handlers hold no SQL and no storage types; they parse HTTP, call one `Hub` use case, and render.
@@ -9,18 +9,20 @@
 //! - Every route answers with and without its trailing slash (curl users omit it).
 //! - `serve(listener, state, shutdown)`: the caller owns the socket and the shutdown signal; on shutdown the
 //!   server stops accepting and finishes the requests in flight. `serve_tls` is the same over TLS (`tls`).
+//! - Overload is answered, never waited out: beyond `Limits` a request gets 503 or 429 with `Retry-After`.
 
 mod admin;
 mod admin_sharing;
 mod auth;
+mod connections;
 mod error;
+mod limits;
 mod metrics;
 mod negotiate;
 mod taxii;
 mod tls;
 mod web;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
@@ -28,8 +30,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get};
 use hub::Hub;
-use tokio::net::TcpListener;
 
+pub use crate::connections::serve;
+pub use crate::limits::{Limits, RateLimit};
 pub use crate::tls::{
     ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, serve_tls,
 };
@@ -40,15 +43,22 @@ pub struct AppState {
     hub: Arc<Hub>,
     metrics: Arc<metrics::Metrics>,
     web: Arc<web::WebState>,
+    admission: Arc<limits::Admission>,
 }
 
 impl AppState {
-    /// State over a hub.
+    /// State over a hub, with the default `Limits`.
     pub fn new(hub: Arc<Hub>) -> AppState {
+        AppState::with_limits(hub, Limits::default())
+    }
+
+    /// State over a hub, with these limits.
+    pub fn with_limits(hub: Arc<Hub>, limits: Limits) -> AppState {
         AppState {
             hub,
             metrics: Arc::new(metrics::Metrics::default()),
             web: Arc::new(web::WebState::default()),
+            admission: Arc::new(limits::Admission::new(limits)),
         }
     }
 }
@@ -65,21 +75,12 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(web::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::admit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,
         ))
         .with_state(state)
-}
-
-/// Serves `router(state)` on `listener` until `shutdown` completes, then drains requests in flight.
-pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> std::io::Result<()>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 fn route_with_and_without_slash(

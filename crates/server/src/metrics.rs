@@ -36,6 +36,10 @@ pub(crate) struct Metrics {
     requests: Mutex<BTreeMap<RequestKey, u64>>,
     latencies: Mutex<BTreeMap<String, Histogram>>,
     objects_ingested: AtomicU64,
+    /// Requests answered 503 by admission (issue 8).
+    shed_requests: AtomicU64,
+    /// Connections refused over `max_connections` (issue 8).
+    refused_connections: AtomicU64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,6 +75,16 @@ impl Metrics {
         }
         histogram.count += 1;
         histogram.sum_seconds += seconds;
+    }
+
+    /// Counts a request shed by admission.
+    pub(crate) fn record_shed(&self) {
+        self.shed_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection refused over the connection bound.
+    pub(crate) fn record_refused_connection(&self) {
+        self.refused_connections.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts objects a POST stored.
@@ -179,8 +193,114 @@ pub(crate) async fn observe(State(state): State<AppState>, mut request: Request,
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(state.hub.policy_denials()),
+        state.metrics.render(state.hub.policy_denials()) + &render_operations(&state),
     )
+}
+
+/// Back-pressure and store metrics (issue 8): admission and connection gauges, shed counts, the store's
+/// queue depths, and the latency histogram of every store operation.
+fn render_operations(state: &AppState) -> String {
+    let mut text = String::new();
+    let (in_flight, waiting, connections) = state.admission.depths();
+    let limits = &state.admission.limits;
+    let gauges: [(&str, &str, f64); 6] = [
+        (
+            "stixhub_http_requests_in_flight",
+            "Requests admitted and being processed.",
+            in_flight as f64,
+        ),
+        (
+            "stixhub_http_requests_waiting",
+            "Requests waiting for admission (the admission queue).",
+            waiting as f64,
+        ),
+        (
+            "stixhub_http_max_in_flight",
+            "The bound on requests in flight.",
+            limits.max_in_flight as f64,
+        ),
+        (
+            "stixhub_http_max_waiting",
+            "The bound on requests waiting for admission.",
+            limits.max_waiting as f64,
+        ),
+        (
+            "stixhub_http_connections",
+            "Open connections.",
+            connections as f64,
+        ),
+        (
+            "stixhub_http_max_connections",
+            "The bound on open connections.",
+            limits.max_connections as f64,
+        ),
+    ];
+    for (name, help, value) in gauges.into_iter().chain(state.hub.store_gauges()) {
+        let _ = writeln!(
+            text,
+            "# HELP {name} {help}
+# TYPE {name} gauge
+{name} {value}"
+        );
+    }
+    let counters = [
+        (
+            "stixhub_http_requests_shed_total",
+            "Requests answered 503 because too many were in flight and waiting.",
+            state.metrics.shed_requests.load(Ordering::Relaxed),
+        ),
+        (
+            "stixhub_http_connections_refused_total",
+            "Connections refused because max_connections were open.",
+            state.metrics.refused_connections.load(Ordering::Relaxed),
+        ),
+    ];
+    for (name, help, value) in counters {
+        let _ = writeln!(
+            text,
+            "# HELP {name} {help}
+# TYPE {name} counter
+{name} {value}"
+        );
+    }
+    let name = "stixhub_store_operation_duration_seconds";
+    let _ = writeln!(
+        text,
+        "# HELP {name} Store call latency by operation.
+# TYPE {name} histogram"
+    );
+    let operations = state.hub.store_operation_stats();
+    for stats in &operations {
+        let operation = stats.operation;
+        for (bucket_idx, upper) in hub::STORE_LATENCY_BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                text,
+                "{name}_bucket{{operation=\"{operation}\",le=\"{upper}\"}} {}",
+                stats.bucket_counts[bucket_idx]
+            );
+        }
+        let _ = writeln!(
+            text,
+            "{name}_bucket{{operation=\"{operation}\",le=\"+Inf\"}} {count}\n\
+             {name}_sum{{operation=\"{operation}\"}} {sum}\n{name}_count{{operation=\"{operation}\"}} {count}",
+            count = stats.count,
+            sum = stats.sum_seconds
+        );
+    }
+    let failures = "stixhub_store_operation_failures_total";
+    let _ = writeln!(
+        text,
+        "# HELP {failures} Store calls that failed (store unavailable, full or broken) by operation.\n\
+         # TYPE {failures} counter"
+    );
+    for stats in &operations {
+        let _ = writeln!(
+            text,
+            "{failures}{{operation=\"{}\"}} {}",
+            stats.operation, stats.failures
+        );
+    }
+    text
 }
 
 /// A route template without its trailing slash, so `/x/` and `/x` count as one route.

@@ -196,7 +196,7 @@ where
 {
     // Over TLS the web session cookie is marked `Secure`.
     state.web.require_secure_cookies();
-    let router = crate::router(state);
+    let router = crate::router(state.clone());
     let graceful = GracefulShutdown::new();
     let shutdown = std::pin::pin!(shutdown);
     let mut shutdown = shutdown;
@@ -204,6 +204,12 @@ where
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _peer)) => {
+                    // Over the connection bound: closed at once (a plaintext 503 means nothing to a TLS client).
+                    let Some(slot) = state.admission.open_connection() else {
+                        state.metrics.record_refused_connection();
+                        drop(tcp);
+                        continue;
+                    };
                     let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
                     let router = router.clone();
                     let watcher = graceful.watcher();
@@ -223,11 +229,11 @@ where
                         let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                             CLIENT_CERT_ACCOUNT.scope(account.clone(), router.clone().oneshot(request))
                         });
-                        let connection = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service);
+                        let connection = crate::connections::http1().serve_connection(TokioIo::new(stream), service);
                         if let Err(err) = watcher.watch(connection).await {
                             tracing::debug!(error = %err, "TLS connection ended with an error");
                         }
+                        drop(slot);
                     });
                 }
                 Err(err) => {

@@ -9,7 +9,10 @@ pub(crate) fn install(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // When stderr is gone (a closed pipe), the default reports the failed write with `eprintln!`, which
+        // panics and drops the request being served: a server must keep serving without its logs.
+        .log_internal_errors(false);
     let _ = match config.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder

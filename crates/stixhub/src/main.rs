@@ -52,6 +52,10 @@ enum Command {
     Redact(cmd::redact::RedactArgs),
     /// Check a configuration file for `serve --config`.
     Config(config::ConfigArgs),
+    /// Copy the SQLite store to a file, consistently, while a server may be running.
+    Backup(cmd::backup::BackupArgs),
+    /// Replace the SQLite store of a stopped data directory with a backup.
+    Restore(cmd::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Redact(args) => cmd::redact::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Config(args) => config::run(&args),
+        Command::Backup(args) => cmd::backup::run_backup(&args),
+        Command::Restore(args) => cmd::backup::run_restore(&args),
     };
     report_peak_rss();
     match outcome {

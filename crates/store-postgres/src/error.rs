@@ -33,6 +33,8 @@ pub(crate) fn from_pg(err: tokio_postgres::Error) -> StoreError {
     };
     if *code == SqlState::UNIQUE_VIOLATION {
         StoreError::Conflict(message)
+    } else if *code == SqlState::DISK_FULL || *code == SqlState::INSUFFICIENT_RESOURCES {
+        StoreError::StorageFull(message)
     } else if is_transient(code) {
         StoreError::Unavailable(message)
     } else {

@@ -303,4 +303,50 @@ impl Store for PostgresStore {
     async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
         audit::entries(&self.client().await?, from_seq, limit).await
     }
+
+    // ----- operations: quotas and gauges (issue 8) -----
+
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT count(*), coalesce(sum(octet_length(raw)), 0)::bigint FROM objects \
+                 WHERE submitter_org = $1",
+                &[&organisation],
+            )
+            .await
+            .map_err(error::from_pg)?;
+        let objects: i64 = error::column(&row, 0)?;
+        let bytes: i64 = error::column(&row, 1)?;
+        Ok(store::Usage {
+            objects: u64::try_from(objects).unwrap_or(0),
+            bytes: u64::try_from(bytes).unwrap_or(0),
+        })
+    }
+
+    fn gauges(&self) -> Vec<store::Gauge> {
+        let status = self.pool.status();
+        vec![
+            store::Gauge {
+                name: "stixhub_store_postgres_connections",
+                help: "Open PostgreSQL connections of this process.",
+                value: status.size as f64,
+            },
+            store::Gauge {
+                name: "stixhub_store_postgres_connections_idle",
+                help: "Open PostgreSQL connections not in use.",
+                value: status.available as f64,
+            },
+            store::Gauge {
+                name: "stixhub_store_postgres_waiting",
+                help: "Store calls waiting for a PostgreSQL connection.",
+                value: status.waiting as f64,
+            },
+            store::Gauge {
+                name: "stixhub_store_postgres_max_connections",
+                help: "The PostgreSQL connection pool's size limit.",
+                value: status.max_size as f64,
+            },
+        ]
+    }
 }

@@ -10,6 +10,7 @@ mod admin;
 mod audit;
 mod error;
 mod objects;
+mod operations;
 mod pool;
 mod read;
 mod review;
@@ -28,6 +29,7 @@ use store::{
 };
 
 use crate::error::from_sqlite;
+pub use crate::operations::{ExistingStore, LOCK_FILE, backup, integrity_check, restore};
 use crate::pool::ReaderPool;
 use crate::writer::{WriteOutput, Writer};
 
@@ -42,6 +44,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: ReaderPool,
+    /// The shared lock on the data directory, held while the store is open (so `restore` cannot run).
+    _lock: std::fs::File,
 }
 
 impl SqliteStore {
@@ -49,6 +53,7 @@ impl SqliteStore {
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir)
             .map_err(|err| StoreError::Backend(format!("cannot create {}: {err}", data_dir.display())))?;
+        let lock = operations::lock_shared(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path).map_err(from_sqlite)?;
         schema::configure(&conn, WRITER_CACHE_KIB).map_err(from_sqlite)?;
@@ -58,6 +63,7 @@ impl SqliteStore {
             readers: ReaderPool::new(path.clone()),
             path,
             writer,
+            _lock: lock,
         })
     }
 
@@ -338,6 +344,35 @@ impl Store for SqliteStore {
         self.readers
             .read(move |conn| audit::entries(conn, from_seq, limit))
             .await
+    }
+
+    // ----- operations: quotas and gauges (issue 8) -----
+
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
+        let organisation = organisation.to_owned();
+        self.readers
+            .read(move |conn| operations::organisation_usage(conn, &organisation))
+            .await
+    }
+
+    fn gauges(&self) -> Vec<store::Gauge> {
+        vec![
+            store::Gauge {
+                name: "stixhub_store_sqlite_writer_queue_depth",
+                help: "Write jobs waiting for the SQLite writer thread.",
+                value: self.writer.queue_depth() as f64,
+            },
+            store::Gauge {
+                name: "stixhub_store_sqlite_reads_in_progress",
+                help: "SQLite reads running (at most 8; more wait for a turn).",
+                value: self.readers.reads_in_progress() as f64,
+            },
+            store::Gauge {
+                name: "stixhub_store_sqlite_writer_queue_capacity",
+                help: "Write jobs the SQLite writer queue holds before callers wait for room.",
+                value: writer::QUEUE_CAPACITY as f64,
+            },
+        ]
     }
 }
 

@@ -2,7 +2,8 @@
 //! runtime's threads.
 //!
 //! Invariant: a connection is used by one task at a time (taken out of the pool, put back after). At most
-//! `MAX_IDLE` connections are kept; a burst beyond that opens short-lived extra ones.
+//! `MAX_READERS` reads run at once (a semaphore; more wait for a turn, in order), so at most that many
+//! connections and page caches exist: memory stays bounded under any load (issue 8).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,8 @@ use store::{StoreError, StoreResult};
 use crate::error::from_sqlite;
 use crate::schema;
 
-const MAX_IDLE: usize = 8;
+/// Reads running at once, and connections kept.
+const MAX_READERS: usize = 8;
 const READER_CACHE_KIB: i64 = 8 * 1024;
 
 /// The reader pool.
@@ -21,6 +23,7 @@ const READER_CACHE_KIB: i64 = 8 * 1024;
 pub(crate) struct ReaderPool {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl ReaderPool {
@@ -28,6 +31,7 @@ impl ReaderPool {
         ReaderPool {
             path,
             idle: Arc::new(Mutex::new(Vec::new())),
+            turns: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
         }
     }
 
@@ -37,15 +41,25 @@ impl ReaderPool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let turn = Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Unavailable("the reader pool is closed".to_owned()))?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.take()?;
             let outcome = read(&conn);
             pool.give_back(conn);
+            drop(turn);
             outcome
         })
         .await
         .map_err(|err| StoreError::Backend(format!("reader task failed: {err}")))?
+    }
+
+    /// Reads running now.
+    pub(crate) fn reads_in_progress(&self) -> usize {
+        MAX_READERS - self.turns.available_permits()
     }
 
     fn take(&self) -> StoreResult<Connection> {
@@ -67,7 +81,7 @@ impl ReaderPool {
 
     fn give_back(&self, conn: Connection) {
         if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < MAX_IDLE
+            && idle.len() < MAX_READERS
         {
             idle.push(conn);
         }

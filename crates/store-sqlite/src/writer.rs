@@ -6,7 +6,8 @@
 //! only after COMMIT, so a caller never hears of a write that is not durable. Because one transaction at a time
 //! assigns `date_added`, it follows commit order (standards §5 trap 18).
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use rusqlite::Connection;
@@ -17,6 +18,8 @@ use crate::error::from_sqlite;
 
 /// The largest number of jobs committed together.
 const MAX_BATCH_JOBS: usize = 512;
+/// The most jobs waiting for the writer; a caller beyond that waits (off the async threads) for room.
+pub(crate) const QUEUE_CAPACITY: usize = 1024;
 
 /// Work to run inside the writer's transaction.
 pub(crate) type WriteWork = Box<dyn FnOnce(&Connection) -> StoreResult<WriteOutput> + Send>;
@@ -45,16 +48,27 @@ struct WriteJob {
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     jobs: mpsc::SyncSender<WriteJob>,
+    /// Jobs sent and not yet taken by the writer thread, plus callers blocked on a full queue (for metrics).
+    queued: Arc<AtomicUsize>,
 }
 
 impl Writer {
     /// Starts the writer thread over `conn`.
     pub(crate) fn start(conn: Connection) -> std::io::Result<Writer> {
-        let (jobs, queue) = mpsc::sync_channel::<WriteJob>(1024);
+        let (jobs, queue) = mpsc::sync_channel::<WriteJob>(QUEUE_CAPACITY);
+        let queued = Arc::new(AtomicUsize::new(0));
         thread::Builder::new()
             .name("stixhub-sqlite-writer".to_owned())
-            .spawn(move || run(conn, &queue))?;
-        Ok(Writer { jobs })
+            .spawn({
+                let queued = Arc::clone(&queued);
+                move || run(conn, &queue, &queued)
+            })?;
+        Ok(Writer { jobs, queued })
+    }
+
+    /// Jobs waiting for the writer thread now.
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Runs `work` in the next transaction and returns its output once committed.
@@ -62,10 +76,13 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         let jobs = self.jobs.clone();
         let job = WriteJob { work, reply };
+        self.queued.fetch_add(1, Ordering::Relaxed);
         // The queue is bounded, so sending may block: do it off the async threads.
-        tokio::task::spawn_blocking(move || jobs.send(job))
-            .await
-            .map_err(|err| StoreError::Backend(err.to_string()))?
+        let sent = tokio::task::spawn_blocking(move || jobs.send(job)).await;
+        if !matches!(sent, Ok(Ok(()))) {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        sent.map_err(|err| StoreError::Backend(err.to_string()))?
             .map_err(|_| StoreError::Unavailable("the writer has stopped".to_owned()))?;
         answer
             .await
@@ -73,7 +90,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, queue: &mpsc::Receiver<WriteJob>) {
+fn run(mut conn: Connection, queue: &mpsc::Receiver<WriteJob>, queued: &AtomicUsize) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH_JOBS {
@@ -82,6 +99,7 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
+        queued.fetch_sub(batch.len(), Ordering::Relaxed);
         commit_batch(&mut conn, batch);
     }
 }
@@ -106,7 +124,17 @@ fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
         tracing::error!(error = %err, "sqlite commit failed");
         let _ = conn.execute_batch("ROLLBACK");
         for reply in replies {
-            let _ = reply.send(Err(StoreError::Backend(format!("commit failed: {err}"))));
+            // Keep the kind (a full disk stays "storage full") so the caller can answer accordingly.
+            let failure = match &err {
+                StoreError::StorageFull(message) => {
+                    StoreError::StorageFull(format!("commit failed: {message}"))
+                }
+                StoreError::Unavailable(message) => {
+                    StoreError::Unavailable(format!("commit failed: {message}"))
+                }
+                other => StoreError::Backend(format!("commit failed: {other}")),
+            };
+            let _ = reply.send(Err(failure));
         }
         return;
     }

@@ -10,6 +10,7 @@ mod access;
 mod audit;
 mod fixtures;
 mod objects;
+mod operations;
 mod paging;
 mod review;
 mod sharing;
@@ -24,6 +25,7 @@ pub use crate::objects::{
     id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
     objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
+pub use crate::operations::organisation_usage_counts_versions_and_bytes;
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
 pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
 pub use crate::sharing::{
@@ -58,7 +60,8 @@ macro_rules! conformance_suite {
             marking_grants_round_trip,
             public_ids_and_submitters,
             audit_log_appends_under_compare_and_swap,
-            audit_appenders_racing_form_one_log
+            audit_appenders_racing_form_one_log,
+            organisation_usage_counts_versions_and_bytes
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The store is shutting down or cannot be reached; retrying later may work.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The disk (or the database's space) is full; the write was rolled back and may work once space is freed.
+    #[error("store full: {0}")]
+    StorageFull(String),
     /// Anything else the backend reports (corruption, I/O, a bug).
     #[error("store failure: {0}")]
     Backend(String),

@@ -19,6 +19,7 @@
 mod audit;
 mod error;
 mod model;
+mod operations;
 mod query;
 mod review;
 mod sharing;
@@ -31,6 +32,7 @@ pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
     TokenRecord,
 };
+pub use crate::operations::{Gauge, Usage};
 pub use crate::query::{
     ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
 };
@@ -195,4 +197,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Up to `limit` entries with `seq >= from_seq`, ascending by `seq`, as stored (not checked).
     async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+
+    // ----- operations: quotas and gauges (issue 8) -----
+
+    /// What the accounts of `organisation` have stored, over every collection: object versions and their bytes
+    /// (as submitted; versions deleted since are not counted). A full count: callers cache it.
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage>;
+
+    /// The backend's queue depths and pool sizes, for metrics. Cheap and non-blocking (no I/O).
+    fn gauges(&self) -> Vec<Gauge> {
+        Vec::new()
+    }
 }

@@ -124,6 +124,11 @@ impl IntoResponse for WebError {
                 HubError::BadRequest(message)
                 | HubError::Unprocessable(message)
                 | HubError::Conflict(message) => (StatusCode::BAD_REQUEST, message.clone()),
+                HubError::QuotaExceeded(message) => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
+                HubError::InsufficientStorage(_) => (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "The hub is out of storage; nothing was stored.".to_owned(),
+                ),
                 HubError::Unavailable(_) => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The hub is busy; try again shortly.".to_owned(),

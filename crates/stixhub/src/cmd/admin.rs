@@ -25,6 +25,10 @@ enum CollectionCommand {
     /// Share a collection with a community (its audience: who receives its TLP:GREEN, and the TLP:AMBER
     /// recipients of what is posted to it).
     Share(crate::cmd::sharing::CollectionShareArgs),
+    /// Write every version of every object of a collection to a STIX bundle file, byte for byte.
+    Export(crate::cmd::transfer::ExportArgs),
+    /// Add the objects of a STIX bundle file to a collection (as the operator, validated like a TAXII POST).
+    Import(crate::cmd::transfer::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +145,8 @@ pub(crate) fn run_collection(args: &CollectionArgs) -> anyhow::Result<ExitCode> 
     let create = match &args.command {
         CollectionCommand::Create(create) => create,
         CollectionCommand::Share(share) => return crate::cmd::sharing::run_collection_share(share),
+        CollectionCommand::Export(export) => return crate::cmd::transfer::run_export(export),
+        CollectionCommand::Import(import) => return crate::cmd::transfer::run_import(import),
     };
     let created = with_hub(&create.store, async |hub| {
         let new = NewCollection {

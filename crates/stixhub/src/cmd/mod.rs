@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod backup;
 mod demo;
 mod input;
 pub(crate) mod pattern;
@@ -11,4 +12,5 @@ mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;
 pub(crate) mod store_args;
+pub(crate) mod transfer;
 pub(crate) mod validate;

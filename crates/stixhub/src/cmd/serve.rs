@@ -28,62 +28,10 @@ pub(crate) struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     flags: ConfigFlags,
-    #[command(flatten)]
-    tls: TlsArgs,
     /// On a new store, create demo organisations and accounts (fixed, published passwords: demo only) and
     /// load the demo dataset (ATT&CK for ICS subset, sample indicators and sightings).
     #[arg(long)]
     demo: bool,
-}
-
-/// TLS options of `stixhub serve`.
-#[derive(Debug, clap::Args)]
-struct TlsArgs {
-    /// PEM certificate chain (leaf first); serves HTTPS (TLS 1.2+, 1.3 preferred). Needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// PEM CA certificates: ask clients for a certificate signed by them; a verified certificate authenticates
-    /// as the account named by its subject CN (else its first DNS, else e-mail SAN).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_client_ca: Option<PathBuf>,
-    /// Whether a client certificate is optional (Basic/Bearer still work) or required for every connection.
-    #[arg(long, value_enum, requires = "tls_client_ca", default_value_t = ClientAuthArg::Optional)]
-    tls_client_auth: ClientAuthArg,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum ClientAuthArg {
-    Optional,
-    Required,
-}
-
-impl TlsArgs {
-    fn files(&self) -> Option<server::TlsFiles> {
-        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
-        Some(server::TlsFiles {
-            cert,
-            key,
-            client_ca: self.tls_client_ca.clone(),
-            client_auth: match self.tls_client_auth {
-                ClientAuthArg::Optional => server::ClientAuth::Optional,
-                ClientAuthArg::Required => server::ClientAuth::Required,
-            },
-        })
-    }
-}
-
-pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = crate::config::load(args.config.as_deref(), &args.flags)?;
-    crate::logging::install(&config);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting tokio")?;
-    let seed = if args.demo { Seed::Demo } else { Seed::Nothing };
-    runtime.block_on(serve(&config, args.tls.files(), seed))
 }
 
 /// What a new store is filled with.
@@ -95,13 +43,24 @@ enum Seed {
     Demo,
 }
 
-async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::config::load(args.config.as_deref(), &args.flags)?;
+    crate::logging::install(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    let seed = if args.demo { Seed::Demo } else { Seed::Nothing };
+    runtime.block_on(serve(&config, seed))
+}
+
+async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
-    let hub = Arc::new(
-        Hub::new(store, HubConfig::default())
-            .await
-            .context("starting the hub")?,
-    );
+    let hub_config = HubConfig {
+        quotas: config.operations.quotas.clone(),
+        ..HubConfig::default()
+    };
+    let hub = Arc::new(Hub::new(store, hub_config).await.context("starting the hub")?);
     let admin_password = std::env::var(env::ADMIN_PASSWORD).ok();
     let bootstrap = hub
         .bootstrap(admin_password)
@@ -119,7 +78,7 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> an
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    let tls = match tls {
+    let tls = match config.operations.tls.clone() {
         Some(files) => Some(server::TlsConfigSource::load(files).context("loading the TLS files")?),
         None => None,
     };
@@ -129,7 +88,7 @@ async fn serve(config: &Config, tls: Option<server::TlsFiles>, seed: Seed) -> an
         let hub = Arc::clone(&hub);
         async move { hub.run_audit_flusher(hub::AUDIT_FLUSH_PERIOD).await }
     });
-    let state = server::AppState::new(Arc::clone(&hub));
+    let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone());
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));

@@ -5,6 +5,7 @@
 //! flags into typed values. Precedence, highest first: flags, environment, file, defaults.
 
 pub(crate) mod env;
+pub(crate) mod operations;
 pub(crate) mod raw;
 pub(crate) mod validated;
 
@@ -32,6 +33,10 @@ pub(crate) struct ConfigFlags {
     /// Log filter, in `tracing` env-filter syntax (e.g. `info`, `warn,server=debug`) [default: warn].
     #[arg(long, value_name = "FILTER")]
     pub(crate) log_level: Option<String>,
+    #[command(flatten)]
+    pub(crate) tls: operations::TlsFlags,
+    #[command(flatten)]
+    pub(crate) limits: operations::LimitFlags,
 }
 
 /// Arguments of `stixhub config`.

@@ -22,6 +22,68 @@ pub(crate) struct RawConfig {
     pub(crate) log_format: Option<String>,
     /// A `tracing` env-filter.
     pub(crate) log_level: Option<String>,
+    /// `[tls]`: serve HTTPS.
+    pub(crate) tls: Option<RawTls>,
+    /// `[limits]`: connections, requests in flight, per-account rates.
+    pub(crate) limits: Option<RawLimits>,
+    /// `[quotas]`: storage per organisation.
+    pub(crate) quotas: Option<RawQuotas>,
+}
+
+/// `[tls]`, as `serve --tls-*`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTls {
+    /// PEM certificate chain, leaf first.
+    pub(crate) cert: Option<String>,
+    /// PEM private key.
+    pub(crate) key: Option<String>,
+    /// PEM CA certificates that client certificates are verified against.
+    pub(crate) client_ca: Option<String>,
+    /// `optional` or `required`.
+    pub(crate) client_auth: Option<String>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    /// Open connections at most.
+    pub(crate) max_connections: Option<u64>,
+    /// Requests processed at once at most.
+    pub(crate) max_in_flight: Option<u64>,
+    /// Requests waiting for admission at most.
+    pub(crate) max_waiting: Option<u64>,
+    /// How long a request may wait for admission, in milliseconds.
+    pub(crate) admission_timeout_ms: Option<u64>,
+    /// Requests per second per account (token bucket rate).
+    pub(crate) account_rate: Option<f64>,
+    /// Token bucket size per account.
+    pub(crate) account_burst: Option<u64>,
+}
+
+/// `[quotas]`: the default quota of every organisation, and `[quotas.organisations.NAME]` overrides.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuotas {
+    /// Object versions per organisation.
+    pub(crate) max_objects: Option<u64>,
+    /// Bytes per organisation.
+    pub(crate) max_bytes: Option<u64>,
+    /// Seconds a usage count is cached.
+    pub(crate) refresh_seconds: Option<u64>,
+    /// Per-organisation quotas.
+    pub(crate) organisations: Option<std::collections::BTreeMap<String, RawQuota>>,
+}
+
+/// One organisation's quota.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuota {
+    /// Object versions.
+    pub(crate) max_objects: Option<u64>,
+    /// Bytes.
+    pub(crate) max_bytes: Option<u64>,
 }
 
 impl RawConfig {

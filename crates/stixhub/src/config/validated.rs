@@ -29,6 +29,8 @@ pub(crate) struct Config {
     pub(crate) log_format: LogFormat,
     /// A `tracing` env-filter, checked.
     pub(crate) log_level: String,
+    /// TLS, limits and quotas (issue 8).
+    pub(crate) operations: crate::config::operations::Operations,
 }
 
 /// Where the hub keeps its data.
@@ -143,12 +145,21 @@ impl Config {
             }
             None => DEFAULT_LOG_LEVEL.to_owned(),
         };
+        let operations = crate::config::operations::resolve(
+            raw.tls.as_ref(),
+            raw.limits.as_ref(),
+            raw.quotas.as_ref(),
+            &flags.tls,
+            &flags.limits,
+            &mut errors,
+        );
         if errors.is_empty() {
             Ok(Config {
                 listen,
                 store,
                 log_format,
                 log_level,
+                operations,
             })
         } else {
             Err(ConfigErrors(errors))
@@ -189,6 +200,7 @@ impl Config {
             quote(log_format),
             quote(&self.log_level)
         ));
+        text.push_str(&crate::config::operations::to_toml(&self.operations));
         text
     }
 }

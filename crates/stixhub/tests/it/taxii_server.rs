@@ -41,10 +41,9 @@ impl ServerProcess {
         let stderr = child.stderr.take().expect("stderr is piped");
         let (lines, received) = mpsc::channel();
         std::thread::spawn(move || {
+            // Keeps draining after start-up (a closed pipe would make the server's log writes fail).
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if lines.send(line).is_err() {
-                    break;
-                }
+                let _ = lines.send(line);
             }
         });
         let mut log = Vec::new();

@@ -44,6 +44,8 @@ postgres_conformance!(
     public_ids_and_submitters,
     audit_log_appends_under_compare_and_swap,
     audit_appenders_racing_form_one_log,
+    // operations (issue 8)
+    organisation_usage_counts_versions_and_bytes,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

@@ -236,4 +236,12 @@ impl Store for SchemaStore {
     async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
         self.store.audit_entries(from_seq, limit).await
     }
+
+    // ----- operations: quotas and gauges (issue 8) -----
+    async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
+        self.store.organisation_usage(organisation).await
+    }
+    fn gauges(&self) -> Vec<store::Gauge> {
+        self.store.gauges()
+    }
 }
