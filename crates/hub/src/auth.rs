@@ -169,4 +169,23 @@ impl Hub {
         self.credentials.put(digest, caller.clone());
         Ok(caller)
     }
+
+    /// The key web sessions are signed with: a store secret, so every node on one store accepts the
+    /// sessions the others issued (sessions are stateless signed cookies, see `server::web::session`).
+    pub async fn web_session_key(&self) -> HubResult<[u8; 32]> {
+        Ok(self.store.secret("web-session-key").await?)
+    }
+
+    /// The caller for a web session whose signature and expiry the transport already checked. The account is
+    /// looked up (and cached like a credential) so a deleted account's sessions stop working.
+    pub async fn session_caller(&self, name: &str) -> HubResult<Caller> {
+        let digest = self.credentials.digest(b's', &[name.as_bytes()]);
+        if let Some(caller) = self.credentials.get(&digest) {
+            return Ok(caller);
+        }
+        let account = self.store.account(name).await?.ok_or(HubError::Unauthenticated)?;
+        let caller = Caller::from_account(&account);
+        self.credentials.put(digest, caller.clone());
+        Ok(caller)
+    }
 }

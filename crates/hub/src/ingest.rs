@@ -158,19 +158,19 @@ impl Hub {
 }
 
 /// An envelope split by validation and PII screening, each list in posting order.
-struct Screened {
+pub(crate) struct Screened {
     /// To store now (redacted where confident findings were made).
-    objects: Vec<NewObject>,
+    pub(crate) objects: Vec<NewObject>,
     /// To hold for review (review ids are filled in by the caller).
-    pending: Vec<PendingObject>,
+    pub(crate) pending: Vec<PendingObject>,
     /// Invalid objects.
-    failures: Vec<StatusEntry>,
+    pub(crate) failures: Vec<StatusEntry>,
     /// How many of `objects` were redacted.
-    n_redacted: usize,
+    pub(crate) n_redacted: usize,
 }
 
-/// Validates and screens an envelope.
-fn validate_envelope(body: &[u8]) -> HubResult<Screened> {
+/// Validates and screens an envelope (also `contribute::check_document`, which stores nothing).
+pub(crate) fn validate_envelope(body: &[u8]) -> HubResult<Screened> {
     let text =
         std::str::from_utf8(body).map_err(|_| HubError::Unprocessable("the body is not UTF-8".to_owned()))?;
     // serde also reads a struct from a JSON array (`[]`, `[[...]]`): an envelope is a JSON object only.

@@ -15,6 +15,7 @@ mod audit;
 mod audit_report;
 mod auth;
 mod catalog;
+mod contribute;
 mod cursor;
 mod delegation;
 mod error;
@@ -24,6 +25,7 @@ mod quota;
 mod read;
 mod release;
 mod review;
+mod search;
 mod sharing;
 mod timing;
 mod transfer;
@@ -42,12 +44,19 @@ pub use crate::audit_report::{
     AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
 };
 pub use crate::auth::Caller;
+pub use crate::contribute::{
+    DocumentCheck, ObservableProblem, check_document, indicators_from_observables, parse_tlp,
+};
 pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
 pub use crate::review::Verdict;
-pub use crate::sharing::{parse_consent, parse_role};
+pub use crate::search::{
+    COUNT_BUDGET, CollectionCounts, RelationshipLink, Relationships, SCAN_BUDGET, SearchHit, SearchPage,
+    SearchQuery, TlpFilter, tlp_of_markings,
+};
+pub use crate::sharing::{Directory, parse_consent, parse_role};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 pub use store::{Review, ReviewState};
 

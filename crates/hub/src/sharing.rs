@@ -19,6 +19,19 @@ use serde_json::json;
 
 use crate::{Caller, Hub, HubError, HubResult};
 
+/// The sharing directory as an administrator sees it (names only; the model is small).
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    /// Organisations: name, government, consent.
+    pub organisations: Vec<(String, bool, String)>,
+    /// Communities: name, parent.
+    pub communities: Vec<(String, Option<String>)>,
+    /// Direct memberships: community, organisation.
+    pub members: Vec<(String, String)>,
+    /// Collection audiences: collection id, community.
+    pub audiences: Vec<(String, String)>,
+}
+
 /// The text forms of `Consent` in the CLI and the store.
 pub fn parse_consent(text: &str) -> HubResult<Consent> {
     match text {
@@ -189,6 +202,43 @@ impl Hub {
         let details = json!({ "collection": collection.id.as_str(), "community": community });
         self.audit(&actor.account, "collection.share", 0, details).await?;
         Ok(collection.id.to_string())
+    }
+
+    /// The whole sharing directory, for administrators.
+    pub async fn directory(&self, caller: &Caller) -> HubResult<Directory> {
+        self.require_admin(caller)?;
+        let directory = self.store.sharing_directory().await?;
+        Ok(Directory {
+            organisations: directory
+                .organisations
+                .into_iter()
+                .map(|o| (o.name, o.government, o.consent))
+                .collect(),
+            communities: directory
+                .communities
+                .into_iter()
+                .map(|c| (c.name, c.parent))
+                .collect(),
+            members: directory.members,
+            audiences: directory
+                .audiences
+                .into_iter()
+                .map(|(id, community)| (id.to_string(), community))
+                .collect(),
+        })
+    }
+
+    /// The communities a collection is shared with (its audience), for the contribute page.
+    pub async fn collection_audience(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection: &str,
+    ) -> HubResult<Vec<String>> {
+        let collection = self
+            .collection_for(caller, api_root, collection, crate::catalog::Need::Write)
+            .await?;
+        self.audience_names(&collection).await
     }
 
     /// Parses and checks a recipients list: comma-separated `account:NAME`, `org:NAME` or `community:NAME`,

@@ -12,6 +12,8 @@ pub(crate) struct Connection {
     stream: BufReader<TcpStream>,
     host: String,
     authorization: String,
+    /// A `Cookie` header value sent with every request (the web UI's session).
+    pub(crate) cookie: Option<String>,
 }
 
 /// A response.
@@ -32,6 +34,7 @@ impl Reply {
 }
 
 const TAXII: &str = "application/taxii+json;version=2.1";
+const FORM: &str = "application/x-www-form-urlencoded";
 
 impl Connection {
     pub(crate) async fn open(host: &str, authorization: &str) -> anyhow::Result<Connection> {
@@ -43,6 +46,7 @@ impl Connection {
             stream: BufReader::new(stream),
             host: host.to_owned(),
             authorization: authorization.to_owned(),
+            cookie: None,
         })
     }
 
@@ -54,14 +58,32 @@ impl Connection {
         self.request("POST", path, Some(body)).await
     }
 
+    /// POSTs an HTML form (`application/x-www-form-urlencoded`).
+    pub(crate) async fn post_form(&mut self, path: &str, body: &[u8]) -> anyhow::Result<Reply> {
+        self.request_as("POST", path, Some(body), FORM).await
+    }
+
     async fn request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> anyhow::Result<Reply> {
+        self.request_as(method, path, body, TAXII).await
+    }
+
+    async fn request_as(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        content_type: &str,
+    ) -> anyhow::Result<Reply> {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: {TAXII}\r\nAuthorization: {}\r\n",
             self.host, self.authorization
         );
+        if let Some(cookie) = &self.cookie {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
         if let Some(body) = body {
             head.push_str(&format!(
-                "Content-Type: {TAXII}\r\nContent-Length: {}\r\n",
+                "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
                 body.len()
             ));
         }

@@ -3,11 +3,13 @@
 //! It starts the server binary itself (`--server-bin`) on a fresh `--data` directory (or `--database URL`, a fresh
 //! PostgreSQL schema) so RSS is the server's alone, then runs: ingest (C concurrent clients posting envelopes of
 //! B indicators), first-page latency, a full `next` walk, random `match[id]` GETs (C clients), and reads the
-//! server's RSS from /proc after each phase. Prints one JSON line. Correctness is checked on the way: every POST must report all objects
+//! server's RSS from /proc after each phase; with `--web R`, the web UI pages R times each (`web`). Prints one
+//! JSON line. Correctness is checked on the way: every POST must report all objects
 //! stored, the walk must return exactly N distinct objects, every `match[id]` exactly its object.
 
 mod http;
 mod soak;
+mod web;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -34,6 +36,8 @@ struct Options {
     page: u64,
     data_dir: PathBuf,
     database: Option<String>,
+    /// Requests per web UI page (0: skip the web phase).
+    web_runs: u64,
     /// `loadgen soak …`: the soak run instead of the phases above.
     soak: Option<soak::SoakOptions>,
 }
@@ -48,6 +52,7 @@ fn options() -> anyhow::Result<Options> {
         page: 1000,
         data_dir: std::env::temp_dir().join(format!("stixhub-loadgen-{}", std::process::id())),
         database: None,
+        web_runs: 0,
         soak: None,
     };
     let mut args = std::env::args().skip(1).peekable();
@@ -72,6 +77,7 @@ fn options() -> anyhow::Result<Options> {
             "--page" => options.page = number()?,
             "--data" => options.data_dir = PathBuf::from(&value),
             "--database" => options.database = Some(value),
+            "--web" => options.web_runs = number()?,
             "--seconds" | "--load" | "--out" | "--sample" | "--soak-clients" if options.soak.is_some() => {
                 let soak = options.soak.as_mut().context("soak options")?;
                 match flag.as_str() {
@@ -84,7 +90,7 @@ fn options() -> anyhow::Result<Options> {
             }
             _ => bail!(
                 "usage: loadgen [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C]] \
-                 [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL]"
+                 [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL] [--web R]"
             ),
         }
     }
@@ -195,6 +201,21 @@ async fn main() -> anyhow::Result<()> {
     let walk = walk(&mut conn, &options).await?;
     let random = random_gets(&options, &host, &authorization).await?;
     let rss_after_reads = rss_mib(pid);
+    let web = if options.web_runs > 0 {
+        // Object n-1's pattern holds this address: a text search for it scans the whole collection.
+        let last = options.n_objects - 1;
+        let rare_text = format!("10.{}.{}.{}", last >> 16 & 0xff, last >> 8 & 0xff, last & 0xff);
+        web::measure(
+            &host,
+            PASSWORD,
+            options.web_runs,
+            &object_id(last / 2),
+            &rare_text,
+        )
+        .await?
+    } else {
+        Value::Null
+    };
 
     let summary = json!({
         "n_objects": options.n_objects, "batch": options.batch, "clients": options.clients, "page": options.page,
@@ -202,6 +223,7 @@ async fn main() -> anyhow::Result<()> {
         "first_page_ms": {"p50": percentile(&first_page, 0.5), "p99": percentile(&first_page, 0.99)},
         "walk": walk,
         "match_id_ms": random,
+        "web": web,
         "rss_mib": {"idle": rss_idle.0, "after_ingest": rss_after_ingest.0, "after_reads": rss_after_reads.0, "peak": rss_after_reads.1},
     });
     let _ = std::process::Command::new("kill")

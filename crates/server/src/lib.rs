@@ -1,6 +1,7 @@
-//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, `/healthz`, `/readyz`,
-//! `/metrics` (`metrics`, which also gives each request an id and a span), limits and back-pressure
-//! (`limits`, `connections`), and the one mapping from hub outcomes to HTTP (`error::ApiError`).
+//! The HTTP surface: TAXII 2.1 routes, the admin REST API with its OpenAPI document, the web UI under `/ui/`
+//! (`web`), `/healthz`, `/readyz`, `/metrics` (`metrics`, which also gives each request an id and a span),
+//! limits and back-pressure (`limits`, `connections`), and the one mapping from hub outcomes to HTTP
+//! (`error::ApiError`).
 //!
 //! Invariants:
 //! - Handlers hold no SQL and no storage types; they parse HTTP, call one `Hub` use case, and render.
@@ -20,6 +21,7 @@ mod metrics;
 mod negotiate;
 mod taxii;
 mod tls;
+mod web;
 
 use std::sync::Arc;
 
@@ -40,6 +42,7 @@ pub use crate::tls::{
 pub struct AppState {
     hub: Arc<Hub>,
     metrics: Arc<metrics::Metrics>,
+    web: Arc<web::WebState>,
     admission: Arc<limits::Admission>,
 }
 
@@ -54,6 +57,7 @@ impl AppState {
         AppState {
             hub,
             metrics: Arc::new(metrics::Metrics::default()),
+            web: Arc::new(web::WebState::default()),
             admission: Arc::new(limits::Admission::new(limits)),
         }
     }
@@ -69,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         router = route_with_and_without_slash(router, path, method_router);
     }
     router
+        .merge(web::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::admit))
         .layer(axum::middleware::from_fn_with_state(

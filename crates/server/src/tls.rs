@@ -194,6 +194,8 @@ pub async fn serve_tls<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    // Over TLS the web session cookie is marked `Secure`.
+    state.web.require_secure_cookies();
     let router = crate::router(state.clone());
     let graceful = GracefulShutdown::new();
     let shutdown = std::pin::pin!(shutdown);

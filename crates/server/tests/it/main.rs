@@ -15,3 +15,4 @@ mod paging;
 mod socket;
 mod support;
 mod tls;
+mod web;

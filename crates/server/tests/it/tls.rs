@@ -312,3 +312,25 @@ async fn reload_serves_the_new_certificate_to_new_connections_and_a_bad_file_kee
     stop.send(()).unwrap();
     let _ = std::fs::remove_dir_all(&setup.dir);
 }
+
+#[tokio::test]
+async fn web_cookies_are_secure_over_tls() {
+    let test = test_hub().await;
+    let setup = setup(server::ClientAuth::Optional);
+    let source = server::TlsConfigSource::load(setup.files.clone()).unwrap();
+    let (address, stop) = start(&test, source).await;
+    let plain = client(&setup.server_ca, None);
+    let login = request(&plain, address, "/ui/login", None).await.unwrap();
+    let cookie = login
+        .response
+        .lines()
+        .find(|line| {
+            line.to_ascii_lowercase()
+                .starts_with("set-cookie: stixhub_login=")
+        })
+        .unwrap_or_else(|| panic!("no login cookie: {}", login.response));
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    stop.send(()).unwrap();
+    let _ = std::fs::remove_dir_all(&setup.dir);
+}

@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod backup;
+mod demo;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;

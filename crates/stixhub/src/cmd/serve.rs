@@ -28,6 +28,19 @@ pub(crate) struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     flags: ConfigFlags,
+    /// On a new store, create demo organisations and accounts (fixed, published passwords: demo only) and
+    /// load the demo dataset (ATT&CK for ICS subset, sample indicators and sightings).
+    #[arg(long)]
+    demo: bool,
+}
+
+/// What a new store is filled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seed {
+    /// Only what bootstrap creates.
+    Nothing,
+    /// The demo organisations, accounts and dataset (`--demo`).
+    Demo,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -37,10 +50,11 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting tokio")?;
-    runtime.block_on(serve(&config))
+    let seed = if args.demo { Seed::Demo } else { Seed::Nothing };
+    runtime.block_on(serve(&config, seed))
 }
 
-async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
+async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
     let hub_config = HubConfig {
         quotas: config.operations.quotas.clone(),
@@ -54,6 +68,11 @@ async fn serve(config: &Config) -> anyhow::Result<ExitCode> {
         .context("preparing the store")?;
     if let Some(password) = bootstrap.generated_admin_password {
         eprintln!("created account admin with password: {password}");
+    }
+    if seed == Seed::Demo && bootstrap.created_admin {
+        crate::cmd::demo::load(&hub).await.context("loading the demo")?;
+    } else if seed == Seed::Demo {
+        eprintln!("demo: the store is not new, so nothing was loaded");
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

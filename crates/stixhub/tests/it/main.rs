@@ -9,6 +9,7 @@ mod anonymity;
 mod audit;
 mod cli;
 mod config_cli;
+mod demo;
 mod fault_disk;
 mod fault_postgres;
 mod operations;
