@@ -313,15 +313,15 @@ impl Hub {
             facts,
             submitter,
         };
-        let Some(served_id) = gate::served_id(&view.reader, &object, &self.hub_identity) else {
-            return Ok(None);
-        };
-        if let Some(wanted) = &view.wanted_ids
-            && !wanted.contains(served_id.as_str())
-        {
-            return Ok(None);
-        }
+        let wanted = |id: &str| view.wanted_ids.as_ref().is_none_or(|wanted| wanted.contains(id));
         if stored.raw.is_none() {
+            // Manifest rows: no bytes to serve, only the id the reader knows the object by.
+            let Some(served_id) = gate::served_id(&view.reader, &object, &self.hub_identity) else {
+                return Ok(None);
+            };
+            if !wanted(served_id.as_str()) {
+                return Ok(None);
+            }
             stored.id = served_id.as_str().to_owned();
             return Ok(Some(stored));
         }
@@ -331,9 +331,16 @@ impl Hub {
             .map_err(|err| HubError::Internal(format!("sharing policy: {err}")))?;
         Ok(match served {
             Served::Hidden => None,
-            Served::Original => Some(stored),
+            Served::Original => wanted(&stored.id).then_some(stored),
             Served::Copy(value) => {
-                stored.id = served_id.as_str().to_owned();
+                // A republished copy carries its public id; a granular-redacted one its original id.
+                let Some(served_id) = value.get("id").and_then(serde_json::Value::as_str) else {
+                    return Err(HubError::Internal("a served copy has no id".to_owned()));
+                };
+                if !wanted(served_id) {
+                    return Ok(None);
+                }
+                stored.id = served_id.to_owned();
                 stored.raw = Some(value.to_string());
                 Some(stored)
             }
