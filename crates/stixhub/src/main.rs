@@ -60,6 +60,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve(_)) {
+        cap_malloc_arenas();
+    }
     let outcome = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Pattern(args) => cmd::pattern::run(&args),
@@ -100,3 +103,27 @@ fn report_peak_rss() {
         eprintln!("peak rss kib: {}", kib.trim().trim_end_matches("kB").trim());
     }
 }
+
+/// glibc gives busy threads malloc arenas of their own; under a long mixed load the server's RSS then keeps
+/// stepping up, while with two arenas it stays flat (BENCHMARKS.md, "Soak"). glibc reads `MALLOC_ARENA_MAX` when
+/// malloc starts, so `serve` re-executes itself once with it set, unless the operator chose a value.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn cap_malloc_arenas() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("MALLOC_ARENA_MAX", "2")
+        .exec();
+    eprintln!(
+        "stixhub: could not re-execute with MALLOC_ARENA_MAX=2 ({err}); continuing with glibc defaults"
+    );
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn cap_malloc_arenas() {}

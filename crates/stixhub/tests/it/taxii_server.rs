@@ -159,3 +159,19 @@ pub(crate) fn admin_basic() -> String {
         base64::engine::general_purpose::STANDARD.encode(format!("admin:{ADMIN_PASSWORD}"))
     )
 }
+
+/// `serve` caps glibc's malloc arenas (its RSS stays flat under a long load, BENCHMARKS.md "Soak") by running
+/// with `MALLOC_ARENA_MAX=2` unless the operator set a value.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn serve_runs_with_capped_malloc_arenas() {
+    let data_dir = fresh_data_dir("arenas");
+    let server = ServerProcess::start(&data_dir);
+    let environ = std::fs::read(format!("/proc/{}/environ", server.child.id())).unwrap();
+    let has_cap = environ
+        .split(|byte| *byte == 0)
+        .any(|entry| entry == b"MALLOC_ARENA_MAX=2");
+    assert!(has_cap, "the server runs with MALLOC_ARENA_MAX=2");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
