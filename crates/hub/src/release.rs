@@ -39,6 +39,18 @@ pub(crate) struct SharingView {
     consent: HashMap<String, Consent>,
     /// When the request filters on ids: the ids a version must be *served* under to be released.
     pub(crate) wanted_ids: Option<BTreeSet<String>>,
+    /// The last submitter seen and its policy ids: consecutive versions mostly share a submitter, so this saves
+    /// two allocations per version on a walk.
+    last_submitter: std::sync::Mutex<Option<SubmitterIds>>,
+}
+
+/// A submitter (account, organisation) and the policy ids it maps to.
+#[derive(Debug)]
+struct SubmitterIds {
+    account: String,
+    org: Option<String>,
+    org_id: OrgId,
+    account_id: AccountId,
 }
 
 /// Per version to republish: who created it and which of its references the same organisation submitted.
@@ -148,6 +160,7 @@ impl Hub {
             audience,
             consent,
             wanted_ids: None,
+            last_submitter: std::sync::Mutex::new(None),
         })
     }
 
@@ -285,8 +298,25 @@ impl Hub {
         let Ok(id) = StixId::parse(&stored.id) else {
             return Ok(None);
         };
-        let submitter_org = view.submitter_org(&stored);
-        let submitter_account = AccountId::new(stored.sharing.submitter.as_str());
+        let mut last = view
+            .last_submitter
+            .lock()
+            .map_err(|_| HubError::Internal("sharing view lock poisoned".to_owned()))?;
+        let same = last.as_ref().is_some_and(|ids| {
+            ids.account == stored.sharing.submitter && ids.org == stored.sharing.submitter_org
+        });
+        if !same {
+            *last = Some(SubmitterIds {
+                account: stored.sharing.submitter.clone(),
+                org: stored.sharing.submitter_org.clone(),
+                org_id: view.submitter_org(&stored),
+                account_id: AccountId::new(stored.sharing.submitter.as_str()),
+            });
+        }
+        let Some(ids) = last.as_ref() else {
+            return Err(HubError::Internal("no submitter ids".to_owned()));
+        };
+        let (submitter_org, submitter_account) = (&ids.org_id, &ids.account_id);
         let recipients = recipients_of(&stored.sharing.recipients);
         let markings: Vec<Marking> = stored
             .sharing
@@ -297,13 +327,13 @@ impl Hub {
         let facts = SharingFacts {
             collection: &view.collection,
             audience: &view.audience,
-            submitter_org: &submitter_org,
-            submitter_account: &submitter_account,
+            submitter_org,
+            submitter_account,
             recipients: &recipients,
             markings: &markings,
         };
         let submitter = Submitter {
-            org: &submitter_org,
+            org: submitter_org,
             identity_id: republish.and_then(|facts| facts.created_by.as_deref()),
             consent: view.consent_of(&stored),
         };
