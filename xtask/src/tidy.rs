@@ -20,6 +20,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("stix", &["stix-pattern"]),
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
+    ("events", &["stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
     ("store-sqlite", &["store", "stix"]),
@@ -27,7 +28,15 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("store-tests", &["store", "stix"]),
     (
         "hub",
-        &["stix", "stix-pattern", "matcher", "policy", "taxii", "store"],
+        &[
+            "stix",
+            "stix-pattern",
+            "matcher",
+            "policy",
+            "events",
+            "taxii",
+            "store",
+        ],
     ),
     ("server", &["hub", "taxii", "stix"]),
     ("loadgen", &["taxii", "stix"]),
@@ -36,7 +45,15 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
 ];
 
 /// Crates that must stay pure: no async runtime, no I/O framework, no HTTP, no database driver.
-const PURE_CRATES: &[&str] = &["stix", "stix-pattern", "matcher", "policy", "taxii", "store"];
+const PURE_CRATES: &[&str] = &[
+    "stix",
+    "stix-pattern",
+    "matcher",
+    "policy",
+    "events",
+    "taxii",
+    "store",
+];
 
 /// External crates a pure crate may not use.
 const IMPURE_DEPENDENCIES: &[&str] = &[

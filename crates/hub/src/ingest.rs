@@ -104,6 +104,7 @@ impl Hub {
             pending,
         };
         let status = self.store.ingest(request).await?;
+        self.events_committed();
         if let Some(organisation) = &caller.org {
             self.count_stored(organisation, n_objects, n_bytes);
         }

@@ -19,6 +19,8 @@ mod contribute;
 mod cursor;
 mod delegation;
 mod error;
+mod event_read;
+mod event_tail;
 mod health;
 mod ingest;
 mod quota;
@@ -27,6 +29,7 @@ mod release;
 mod review;
 mod search;
 mod sharing;
+mod subscriptions;
 mod timing;
 mod transfer;
 
@@ -49,6 +52,8 @@ pub use crate::contribute::{
 };
 pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
+pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
+pub use crate::event_tail::{EventBus, EventsConfig};
 pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
 pub use crate::review::Verdict;
@@ -57,7 +62,9 @@ pub use crate::search::{
     SearchQuery, TlpFilter, tlp_of_markings,
 };
 pub use crate::sharing::{Directory, parse_consent, parse_role};
+pub use crate::subscriptions::{Subscription, SubscriptionStats};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
+pub use events::{Filter as EventFilter, FilterError as EventFilterError};
 pub use store::{Review, ReviewState};
 
 /// Result of every use case.
@@ -84,6 +91,8 @@ pub struct HubConfig {
     /// requests. Changes made through this hub invalidate it at once; changes made by another node or by the
     /// command line are seen within this time.
     pub sharing_cache_ttl: Duration,
+    /// The event stream: retention, the in-memory tail, polling (issue 13).
+    pub events: EventsConfig,
 }
 
 impl Default for HubConfig {
@@ -97,6 +106,7 @@ impl Default for HubConfig {
             default_max_content_length: 64 * 1024 * 1024,
             quotas: QuotaConfig::default(),
             sharing_cache_ttl: Duration::from_secs(1),
+            events: EventsConfig::default(),
         }
     }
 }
@@ -119,6 +129,10 @@ pub struct Hub {
     directory_cache: std::sync::Mutex<Option<(std::time::Instant, Arc<store::SharingDirectory>)>>,
     /// The audit log's appending side: cached head and buffered read entries (issue 6, `audit`).
     audit_log: audit::AuditLog,
+    /// This node's tail of the event log (issue 13, `event_tail`).
+    event_tail: event_tail::EventTail,
+    /// Delivery counters per subscription, on this node (issue 13, `subscriptions`).
+    subscription_stats: subscriptions::StatsTable,
 }
 
 impl Hub {
@@ -147,6 +161,8 @@ impl Hub {
             usage: quota::UsageCache::default(),
             directory_cache: std::sync::Mutex::new(None),
             audit_log: audit::AuditLog::default(),
+            event_tail: event_tail::EventTail::default(),
+            subscription_stats: subscriptions::StatsTable::default(),
         })
     }
 

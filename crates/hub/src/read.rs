@@ -208,6 +208,7 @@ impl Hub {
         if deleted == 0 {
             return Err(HubError::NotFound);
         }
+        self.events_committed();
         let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
         details["object_id"] = object_id.into();
         self.audit(&caller.account, "objects.delete", deleted, details)

@@ -79,6 +79,7 @@ impl Hub {
             outcome,
         };
         let decided = self.store.decide_review(decision).await?;
+        self.events_committed();
         let action = match decided.state {
             ReviewState::Rejected => "review.reject",
             _ => "review.approve",

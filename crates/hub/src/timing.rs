@@ -310,6 +310,46 @@ impl Store for TimedStore {
             .await
     }
 
+    async fn append_events(&self, events: Vec<store::NewEvent>) -> StoreResult<u64> {
+        self.timed("append_events", self.inner.append_events(events))
+            .await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> StoreResult<Vec<store::EventRecord>> {
+        self.timed("events_after", self.inner.events_after(after, limit))
+            .await
+    }
+
+    async fn event_bounds(&self) -> StoreResult<store::EventBounds> {
+        self.timed("event_bounds", self.inner.event_bounds()).await
+    }
+
+    async fn trim_events(&self, retention: store::EventRetention) -> StoreResult<u64> {
+        self.timed("trim_events", self.inner.trim_events(retention)).await
+    }
+
+    async fn trimmed_from(&self, after: u64) -> StoreResult<Option<i64>> {
+        self.timed("trimmed_from", self.inner.trimmed_from(after)).await
+    }
+
+    async fn create_subscription(&self, subscription: store::SubscriptionRecord) -> StoreResult<()> {
+        self.timed(
+            "create_subscription",
+            self.inner.create_subscription(subscription),
+        )
+        .await
+    }
+
+    async fn subscriptions(&self, account: Option<String>) -> StoreResult<Vec<store::SubscriptionRecord>> {
+        self.timed("subscriptions", self.inner.subscriptions(account))
+            .await
+    }
+
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
+        self.timed("delete_subscription", self.inner.delete_subscription(id))
+            .await
+    }
+
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage> {
         self.timed("organisation_usage", self.inner.organisation_usage(organisation))
             .await

@@ -13,6 +13,7 @@
 mod admin;
 mod audit;
 mod error;
+mod events;
 mod objects;
 mod plan;
 mod read;
@@ -302,6 +303,40 @@ impl Store for PostgresStore {
 
     async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<store::AuditRecord>> {
         audit::entries(&self.client().await?, from_seq, limit).await
+    }
+
+    // ----- event log and subscriptions (issue 13) -----
+
+    async fn append_events(&self, events: Vec<store::NewEvent>) -> StoreResult<u64> {
+        events::append(&mut self.client().await?, &events).await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> StoreResult<Vec<store::EventRecord>> {
+        events::after(&self.client().await?, after, limit).await
+    }
+
+    async fn event_bounds(&self) -> StoreResult<store::EventBounds> {
+        events::bounds(&self.client().await?).await
+    }
+
+    async fn trim_events(&self, retention: store::EventRetention) -> StoreResult<u64> {
+        events::trim(&mut self.client().await?, retention).await
+    }
+
+    async fn trimmed_from(&self, after: u64) -> StoreResult<Option<i64>> {
+        events::trimmed_from(&self.client().await?, after).await
+    }
+
+    async fn create_subscription(&self, subscription: store::SubscriptionRecord) -> StoreResult<()> {
+        events::create_subscription(&self.client().await?, &subscription).await
+    }
+
+    async fn subscriptions(&self, account: Option<String>) -> StoreResult<Vec<store::SubscriptionRecord>> {
+        events::subscriptions(&self.client().await?, account.as_deref()).await
+    }
+
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
+        events::delete_subscription(&self.client().await?, id).await
     }
 
     // ----- operations: quotas and gauges (issue 8) -----

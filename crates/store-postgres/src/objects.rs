@@ -91,6 +91,8 @@ pub(crate) async fn store_versions(
         tx.execute(&stmt, &[&lock.coll, &plan.last_date_added])
             .await
             .map_err(from_pg)?;
+        let first = plan.rows[0].date_added;
+        crate::events::objects_added(tx, lock.coll, collection, first, plan.rows.len()).await?;
     }
     Ok((plan.successes, plan.failures))
 }
@@ -287,6 +289,7 @@ pub(crate) async fn delete(
     if doomed.is_empty() {
         return Ok(0);
     }
+    crate::events::objects_deleted(&tx, lock.coll, collection, object_id, &doomed).await?;
     let deleted = tx
         .execute(
             "DELETE FROM objects WHERE coll = $1 AND stix_id = $2 AND version = ANY($3)",

@@ -113,7 +113,7 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
 }
 
 /// A newline-joined list (the storage of list-valued sharing facts) split back; empty text is no item.
-fn split_lines(text: &str) -> Vec<String> {
+pub(crate) fn split_lines(text: &str) -> Vec<String> {
     if text.is_empty() {
         Vec::new()
     } else {

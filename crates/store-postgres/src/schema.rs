@@ -9,6 +9,9 @@
 //! `audit_head`, one row holding the entry count and last hash; its row lock serialises appends across
 //! processes (see `audit`).
 //!
+//! Migration 5 (event stream, issue 13) adds `events`, `event_log` (one row: the last position assigned and the
+//! first retained; its row lock assigns positions in commit order, see `events`) and `subscriptions`.
+//!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
 //! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
@@ -29,7 +32,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 4;
+pub(crate) const SCHEMA_VERSION: i32 = 5;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -189,6 +192,41 @@ CREATE TABLE audit_head (
     last_hash bytea NOT NULL
 );
 INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
+"#,
+    // Migration 5: the event log and subscriptions (issue 13).
+    r#"
+CREATE TABLE events (
+    seq bigint PRIMARY KEY,
+    kind text NOT NULL,
+    created bigint NOT NULL,
+    collection_id text,
+    coll bigint,
+    date_added bigint,
+    stix_id text,
+    object_type text,
+    version_text text,
+    spec_version text,
+    submitter text,
+    submitter_org text,
+    recipients text,
+    markings text,
+    payload text
+);
+CREATE TABLE event_log (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    last_seq bigint NOT NULL,
+    first_seq bigint NOT NULL
+);
+INSERT INTO event_log (id, last_seq, first_seq) VALUES (1, 0, 1);
+CREATE TABLE event_trims (through_seq bigint PRIMARY KEY, from_created bigint NOT NULL);
+CREATE TABLE subscriptions (
+    id text PRIMARY KEY,
+    account text NOT NULL REFERENCES accounts(name),
+    name text NOT NULL,
+    filter text NOT NULL,
+    created bigint NOT NULL
+);
+CREATE INDEX subscriptions_account ON subscriptions (account, created);
 "#,
 ];
 

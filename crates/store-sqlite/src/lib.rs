@@ -9,6 +9,7 @@
 mod admin;
 mod audit;
 mod error;
+mod events;
 mod objects;
 mod operations;
 mod pool;
@@ -344,6 +345,51 @@ impl Store for SqliteStore {
         self.readers
             .read(move |conn| audit::entries(conn, from_seq, limit))
             .await
+    }
+
+    // ----- event log and subscriptions (issue 13) -----
+
+    async fn append_events(&self, events: Vec<store::NewEvent>) -> StoreResult<u64> {
+        self.write_count(move |conn| events::append(conn, &events)).await
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> StoreResult<Vec<store::EventRecord>> {
+        self.readers
+            .read(move |conn| events::after(conn, after, limit))
+            .await
+    }
+
+    async fn event_bounds(&self) -> StoreResult<store::EventBounds> {
+        self.readers.read(events::bounds).await
+    }
+
+    async fn trim_events(&self, retention: store::EventRetention) -> StoreResult<u64> {
+        self.write_count(move |conn| events::trim(conn, retention)).await
+    }
+
+    async fn trimmed_from(&self, after: u64) -> StoreResult<Option<i64>> {
+        self.readers
+            .read(move |conn| events::trimmed_from(conn, after))
+            .await
+    }
+
+    async fn create_subscription(&self, subscription: store::SubscriptionRecord) -> StoreResult<()> {
+        self.write_done(move |conn| events::create_subscription(conn, &subscription))
+            .await
+    }
+
+    async fn subscriptions(&self, account: Option<String>) -> StoreResult<Vec<store::SubscriptionRecord>> {
+        self.readers
+            .read(move |conn| events::subscriptions(conn, account.as_deref()))
+            .await
+    }
+
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        Ok(self
+            .write_count(move |conn| events::delete_subscription(conn, &id))
+            .await?
+            > 0)
     }
 
     // ----- operations: quotas and gauges (issue 8) -----

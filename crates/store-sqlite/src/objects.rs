@@ -113,6 +113,7 @@ pub(crate) fn store_versions(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .map_err(from_sqlite)?;
+    let mut first_inserted = None;
     for object in objects {
         let version = object.version.as_ref().map_or(UNVERSIONED, version_key);
         let existing: Vec<ExistingVersion> = select_versions
@@ -161,6 +162,7 @@ pub(crate) fn store_versions(
         let flags = if is_first { FIRST } else { 0 } | if is_last { LAST } else { 0 };
         let date_added = now.max(last_date_added + 1);
         last_date_added = date_added;
+        first_inserted.get_or_insert(date_added);
         insert
             .execute(params![
                 coll,
@@ -185,6 +187,9 @@ pub(crate) fn store_versions(
             version: version_text(date_added),
             message: None,
         });
+    }
+    if let Some(first) = first_inserted {
+        crate::events::objects_added(conn, coll, first)?;
     }
     Ok(())
 }
@@ -274,6 +279,7 @@ pub(crate) fn delete(
         .map(|row| (row.0, row.1, exact_key(row.1, row.4)))
         .collect();
     let doomed = select_versions(&candidates, versions);
+    crate::events::objects_deleted(conn, collection.as_str(), &doomed)?;
     let mut delete = conn
         .prepare_cached("DELETE FROM objects WHERE seq = ?1")
         .map_err(from_sqlite)?;

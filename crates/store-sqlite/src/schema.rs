@@ -18,11 +18,13 @@
 //! it under for anonymous submitters; indexed only where set), marking grants, community administrators and the PII review queue.
 //! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
 //! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
+//! Migration 5 (event stream, issue 13) adds `events` (the log; object events copy their version's row facts),
+//! `event_log` (one row: the last position assigned and the first retained) and `subscriptions`.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 4;
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -168,6 +170,41 @@ CREATE TABLE audit_head (
     last_hash BLOB NOT NULL
 );
 INSERT INTO audit_head (id, n_entries, last_hash) VALUES (1, 0, zeroblob(32));
+"#,
+    // Migration 5: the event log and subscriptions (issue 13).
+    r#"
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    collection_id TEXT,
+    coll INTEGER,
+    date_added INTEGER,
+    stix_id TEXT,
+    object_type TEXT,
+    version_text TEXT,
+    spec_version TEXT,
+    submitter TEXT,
+    submitter_org TEXT,
+    recipients TEXT,
+    markings TEXT,
+    payload TEXT
+);
+CREATE TABLE event_log (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL
+);
+INSERT INTO event_log (id, last_seq, first_seq) VALUES (1, 0, 1);
+CREATE TABLE event_trims (through_seq INTEGER PRIMARY KEY, from_created INTEGER NOT NULL);
+CREATE TABLE subscriptions (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    name TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    created INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX subscriptions_account ON subscriptions (account, created);
 "#,
 ];
 

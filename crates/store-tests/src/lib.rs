@@ -8,6 +8,7 @@
 
 mod access;
 mod audit;
+mod events;
 mod fixtures;
 mod objects;
 mod operations;
@@ -20,6 +21,10 @@ pub use crate::access::{
     accounts_tokens_and_grants, collections_and_api_roots, secrets_are_stable, statuses_persist,
 };
 pub use crate::audit::{audit_appenders_racing_form_one_log, audit_log_appends_under_compare_and_swap};
+pub use crate::events::{
+    event_log_follows_adds_and_deletes, event_log_retention_trims_a_prefix,
+    event_log_tail_never_skips_under_concurrency, subscriptions_round_trip,
+};
 pub use crate::objects::{
     delete_removes_versions_and_repairs_selection, duplicates_store_nothing_new,
     id_type_and_spec_version_filters, multi_type_filters_page_in_date_added_order,
@@ -61,7 +66,11 @@ macro_rules! conformance_suite {
             public_ids_and_submitters,
             audit_log_appends_under_compare_and_swap,
             audit_appenders_racing_form_one_log,
-            organisation_usage_counts_versions_and_bytes
+            organisation_usage_counts_versions_and_bytes,
+            event_log_follows_adds_and_deletes,
+            event_log_retention_trims_a_prefix,
+            event_log_tail_never_skips_under_concurrency,
+            subscriptions_round_trip
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

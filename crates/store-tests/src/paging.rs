@@ -100,7 +100,7 @@ pub async fn added_after_paging_never_loses_or_repeats(store: &dyn Store) {
     assert_eq!(seen.len(), 8 * 40, "no object is lost");
 }
 
-async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
+pub(crate) async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     std::future::poll_fn(|cx| {
         pinned.retain_mut(|future| future.as_mut().poll(cx).is_pending());

@@ -18,6 +18,7 @@
 
 mod audit;
 mod error;
+mod events;
 mod model;
 mod operations;
 mod query;
@@ -28,6 +29,9 @@ use async_trait::async_trait;
 
 pub use crate::audit::{AuditHead, AuditRecord};
 pub use crate::error::{EntityKind, StoreError};
+pub use crate::events::{
+    EventBounds, EventRecord, EventRetention, NewEvent, OBJECT_ADDED, OBJECT_DELETED, SubscriptionRecord,
+};
 pub use crate::model::{
     Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
     TokenRecord,
@@ -197,6 +201,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Up to `limit` entries with `seq >= from_seq`, ascending by `seq`, as stored (not checked).
     async fn audit_entries(&self, from_seq: u64, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+
+    // ----- event log and subscriptions (issue 13; contract in `events`) -----
+
+    /// Appends events of kinds other than the object events (which `ingest` and `delete_object` write
+    /// themselves) in one transaction; returns the position of the last one (of the newest event when
+    /// `events` is empty).
+    async fn append_events(&self, events: Vec<NewEvent>) -> StoreResult<u64>;
+
+    /// Up to `limit` events with `seq > after`, ascending, all committed.
+    async fn events_after(&self, after: u64, limit: usize) -> StoreResult<Vec<EventRecord>>;
+
+    /// The retained range of the log.
+    async fn event_bounds(&self) -> StoreResult<EventBounds>;
+
+    /// Removes the events `retention` lets go; returns how many.
+    async fn trim_events(&self, retention: EventRetention) -> StoreResult<u64>;
+
+    /// For a reader whose last position `after` is behind retention (`after + 1 < first`): when the oldest
+    /// event it missed was written (µs), as recorded by the trim that removed it; `None` when no trim recorded
+    /// it (resync from the beginning).
+    async fn trimmed_from(&self, after: u64) -> StoreResult<Option<i64>>;
+
+    /// Stores a subscription. `Conflict` when the id exists, `NotFound(Account)` for an unknown account.
+    async fn create_subscription(&self, subscription: SubscriptionRecord) -> StoreResult<()>;
+
+    /// The subscriptions of `account` (all when `None`), oldest first.
+    async fn subscriptions(&self, account: Option<String>) -> StoreResult<Vec<SubscriptionRecord>>;
+
+    /// Removes a subscription; false when there was none with this id.
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool>;
 
     // ----- operations: quotas and gauges (issue 8) -----
 

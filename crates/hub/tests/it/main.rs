@@ -5,4 +5,5 @@
     reason = "tests fail loudly on broken set-up"
 )]
 
+mod events_prop;
 mod read_paths_prop;

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use store::{Account, Store};
 use taxii::query::ListParams;
 
-const MARKINGS: [Option<&str>; 7] = [
+pub(crate) const MARKINGS: [Option<&str>; 7] = [
     None,
     Some("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"), // CLEAR
     Some("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"), // GREEN
@@ -26,21 +26,21 @@ const MARKINGS: [Option<&str>; 7] = [
 const CONSENTS: [&str; 3] = ["none", "government", "everyone"];
 
 #[derive(Debug, Clone)]
-struct Model {
+pub(crate) struct Model {
     /// (government, consent index)
-    orgs: Vec<(bool, usize)>,
+    pub(crate) orgs: Vec<(bool, usize)>,
     /// parent index (< own index)
     communities: Vec<Option<usize>>,
     members: BTreeSet<(usize, usize)>,
     audience: BTreeSet<usize>,
     /// organisation index, if any
-    accounts: Vec<Option<usize>>,
+    pub(crate) accounts: Vec<Option<usize>>,
     custom_grants: BTreeSet<usize>,
     /// (submitting account, marking index)
-    objects: Vec<(usize, usize)>,
+    pub(crate) objects: Vec<(usize, usize)>,
 }
 
-fn model() -> impl Strategy<Value = Model> {
+pub(crate) fn model() -> impl Strategy<Value = Model> {
     (1usize..4, 1usize..4, 2usize..6).prop_flat_map(|(n_orgs, n_comms, n_accounts)| {
         (
             prop::collection::vec((any::<bool>(), 0usize..3), n_orgs),
@@ -71,11 +71,11 @@ fn org_name(i: usize) -> String {
     format!("org{i}")
 }
 
-fn account_name(i: usize) -> String {
+pub(crate) fn account_name(i: usize) -> String {
     format!("acct{i}")
 }
 
-fn object_id(i: usize) -> String {
+pub(crate) fn object_id(i: usize) -> String {
     format!("indicator--7a000000-0000-4000-8000-{i:012}")
 }
 
@@ -92,7 +92,7 @@ impl Model {
         out
     }
 
-    fn cleared(&self, reader: usize, object: usize) -> bool {
+    pub(crate) fn cleared(&self, reader: usize, object: usize) -> bool {
         let (submitter, marking) = self.objects[object];
         if reader == submitter {
             return true;
@@ -121,7 +121,7 @@ impl Model {
     }
 
     /// Whether the reader is served the original id (else the hub's public id).
-    fn revealed(&self, reader: usize, object: usize) -> bool {
+    pub(crate) fn revealed(&self, reader: usize, object: usize) -> bool {
         let Some(org) = self.accounts[self.objects[object].0] else {
             return true;
         };
@@ -133,7 +133,7 @@ impl Model {
     }
 }
 
-fn indicator(i: usize, marking: Option<&str>) -> String {
+pub(crate) fn indicator(i: usize, marking: Option<&str>) -> String {
     let markings = marking.map_or(String::new(), |m| format!(r#","object_marking_refs":["{m}"]"#));
     format!(
         r#"{{"objects":[{{"type":"indicator","spec_version":"2.1","id":"{}","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '203.0.113.{i}']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"{markings}}}]}}"#,
@@ -141,7 +141,7 @@ fn indicator(i: usize, marking: Option<&str>) -> String {
     )
 }
 
-fn caller(model: &Model, account: usize) -> Caller {
+pub(crate) fn caller(model: &Model, account: usize) -> Caller {
     Caller {
         account: account_name(account),
         org: model.accounts[account].map(org_name),
@@ -150,7 +150,7 @@ fn caller(model: &Model, account: usize) -> Caller {
     }
 }
 
-async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMap<String, String>) {
+pub(crate) async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMap<String, String>) {
     let hub = Hub::new(store.clone(), HubConfig::default()).await.unwrap();
     hub.bootstrap(Some("admin-pass".to_owned())).await.unwrap();
     let op = Caller::operator();
@@ -309,7 +309,7 @@ async fn check(store: Arc<dyn Store>, model: Model) {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -350,7 +350,7 @@ proptest! {
     }
 }
 
-async fn run_sql(url: &str, sql: &str) {
+pub(crate) async fn run_sql(url: &str, sql: &str) {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
     let connection = tokio::spawn(connection);
     client.batch_execute(sql).await.unwrap();

@@ -46,6 +46,10 @@ postgres_conformance!(
     audit_appenders_racing_form_one_log,
     // operations (issue 8)
     organisation_usage_counts_versions_and_bytes,
+    event_log_follows_adds_and_deletes,
+    event_log_retention_trims_a_prefix,
+    event_log_tail_never_skips_under_concurrency,
+    subscriptions_round_trip,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

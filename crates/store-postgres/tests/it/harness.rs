@@ -237,6 +237,32 @@ impl Store for SchemaStore {
         self.store.audit_entries(from_seq, limit).await
     }
 
+    // ----- event log and subscriptions (issue 13) -----
+    async fn append_events(&self, events: Vec<store::NewEvent>) -> StoreResult<u64> {
+        self.store.append_events(events).await
+    }
+    async fn events_after(&self, after: u64, limit: usize) -> StoreResult<Vec<store::EventRecord>> {
+        self.store.events_after(after, limit).await
+    }
+    async fn event_bounds(&self) -> StoreResult<store::EventBounds> {
+        self.store.event_bounds().await
+    }
+    async fn trim_events(&self, retention: store::EventRetention) -> StoreResult<u64> {
+        self.store.trim_events(retention).await
+    }
+    async fn trimmed_from(&self, after: u64) -> StoreResult<Option<i64>> {
+        self.store.trimmed_from(after).await
+    }
+    async fn create_subscription(&self, subscription: store::SubscriptionRecord) -> StoreResult<()> {
+        self.store.create_subscription(subscription).await
+    }
+    async fn subscriptions(&self, account: Option<String>) -> StoreResult<Vec<store::SubscriptionRecord>> {
+        self.store.subscriptions(account).await
+    }
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
+        self.store.delete_subscription(id).await
+    }
+
     // ----- operations: quotas and gauges (issue 8) -----
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
         self.store.organisation_usage(organisation).await
