@@ -21,6 +21,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
     ("events", &["stix"]),
+    ("detect", &["stix-pattern", "stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
     ("store-sqlite", &["store", "stix"]),
@@ -36,6 +37,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "events",
             "taxii",
             "store",
+            "detect",
         ],
     ),
     ("server", &["hub", "taxii", "stix"]),
@@ -53,6 +55,7 @@ const PURE_CRATES: &[&str] = &[
     "events",
     "taxii",
     "store",
+    "detect",
 ];
 
 /// External crates a pure crate may not use.
