@@ -4,6 +4,9 @@
 //! expected span is matched at most once); unmatched found spans are false positives, unmatched expected spans
 //! false negatives. Overlap rather than exact bounds, because "Dr. Jane Doe" and "Jane Doe" redact the same
 //! person.
+//!
+//! Context kept: of the bytes outside every expected span, the share that no finding redacts (redact, don't
+//! strip: a detector that blanks whole sentences would score full recall and destroy the intelligence).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -69,6 +72,10 @@ pub struct Scores {
     pub mistakes: Vec<String>,
     /// How many fields were scored.
     pub n_fields: usize,
+    /// Bytes outside every expected span.
+    pub context_bytes: usize,
+    /// Of those, bytes a finding redacted.
+    pub context_lost: usize,
 }
 
 impl Scores {
@@ -77,6 +84,11 @@ impl Scores {
         let mut total = Counts::default();
         self.per_kind.values().for_each(|counts| total.add(*counts));
         total
+    }
+
+    /// The share of the non-personal bytes that redaction keeps.
+    pub fn context_kept(&self) -> f64 {
+        ratio(self.context_bytes - self.context_lost, self.context_bytes)
     }
 
     /// A Markdown table: kind, expected, found, TP, recall, precision.
@@ -98,6 +110,7 @@ impl Scores {
                 counts.precision() * 100.0
             );
         }
+        let _ = writeln!(out, "\ncontext kept: {:.1} %", self.context_kept() * 100.0);
         out
     }
 }
@@ -160,6 +173,20 @@ pub fn score(fields: &[LabelledField]) -> Scores {
     let context = ThreatContext::new();
     for field in fields {
         let found = find_in_text(&field.text, &context);
+        let mut personal = vec![false; field.text.len()];
+        let mut redacted = vec![false; field.text.len()];
+        for (start, end, _) in &field.spans {
+            personal[*start..*end].fill(true);
+        }
+        for finding in &found {
+            redacted[finding.start..finding.end].fill(true);
+        }
+        scores.context_bytes += personal.iter().filter(|p| !**p).count();
+        scores.context_lost += personal
+            .iter()
+            .zip(&redacted)
+            .filter(|(p, r)| !**p && **r)
+            .count();
         let mut matched = vec![false; field.spans.len()];
         for finding in &found {
             let hit = field
