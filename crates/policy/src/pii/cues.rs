@@ -59,18 +59,42 @@ pub(super) fn after(text: &str, end: usize, max_bytes: usize) -> String {
     window.to_lowercase()
 }
 
+/// Abbreviations whose full stop ends no sentence ("Tel. 555-0100", "Dr. Eze", "Lt. Col. Okafor").
+const ABBREVIATIONS: &[&str] = &[
+    "tel", "no", "nr", "ext", "ph", "mob", "fax", "dr", "mr", "mrs", "ms", "mme", "st", "lt", "col", "sgt",
+    "det", "capt", "cpl", "prof", "rev", "hon", "gen", "maj", "insp", "supt", "ing", "dott", "sr", "sra",
+    "jr", "co", "inc", "ltd", "corp", "dept", "approx", "ca", "vs", "etc", "e.g", "i.e", "ul", "av", "apt",
+    "ste",
+];
+
+/// Whether the `.` at byte `dot` of `window` ends an abbreviation or an initial rather than a sentence.
+fn abbreviation_at(window: &str, dot: usize) -> bool {
+    let head = window.get(..dot).unwrap_or_default();
+    let word_start = head
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '.'))
+        .map_or(0, |idx| idx + 1);
+    let word = head.get(word_start..).unwrap_or_default();
+    let lower = word.to_lowercase();
+    ABBREVIATIONS.contains(&lower.as_str())
+        || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+}
+
+/// Byte offsets just after each sentence break in `window`.
+fn sentence_breaks(window: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    [". ", "! ", "? ", "\n", "; "].into_iter().flat_map(move |sep| {
+        window
+            .match_indices(sep)
+            .filter(move |(idx, _)| sep != ". " || !abbreviation_at(window, *idx))
+            .map(move |(idx, _)| (idx, idx + sep.len()))
+    })
+}
+
 fn sentence_break_last(window: &str) -> Option<usize> {
-    [". ", "! ", "? ", "\n", "; "]
-        .iter()
-        .filter_map(|sep| window.rfind(sep).map(|idx| idx + sep.len()))
-        .max()
+    sentence_breaks(window).map(|(_, after)| after).max()
 }
 
 fn sentence_break_first(window: &str) -> Option<usize> {
-    [". ", "! ", "? ", "\n", "; "]
-        .iter()
-        .filter_map(|sep| window.find(sep))
-        .min()
+    sentence_breaks(window).map(|(at, _)| at).min()
 }
 
 /// How far from the end of `window` the nearest whole-word occurrence of any cue ends (`None`: no cue).

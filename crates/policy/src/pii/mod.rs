@@ -9,12 +9,15 @@
 //! - **Threat data is kept.** An e-mail address or phone number that also appears in the submission's
 //!   observables (pattern literals, SCO values) is threat data. So is one the surrounding words make threat
 //!   data: the sender of a phishing lure, an attacker's call-back number, a defanged address (`[@]`, `[.]`).
-//!   Role mailboxes (`soc@`, `abuse@`, `helpdesk@`, …) are not a person's and are kept.
+//!   Role mailboxes (`soc@`, `abuse@`, `helpdesk@`, …) and template placeholders (`user@`) are not a person's
+//!   and are kept; a reserved example domain (`example.com`, `.test`) is no exemption (`emails`).
 //! - **Checksums and ranges.** Card numbers must pass Luhn and have a card-network prefix; SSNs must have a valid
 //!   area, group and serial. Phone numbers need a phone shape (3-3-4 with separators, or `+` and a country code),
 //!   and never sit inside an IP address, version number, CVE id, hash or date.
-//! - **Names** need a listed first name followed by a surname-like word, a title (`Dr.`, `Officer`), or a
-//!   personal cue ("reported by", "contact"). Threat-actor, malware and company names that look like personal
+//! - **Names** need a listed first name followed by a surname-like word, a title (`Dr.`, `Officer`), a
+//!   personal cue ("reported by", "contact"), or enough evidence from the name model (`name_model`: lists,
+//!   English words, a letter-trigram model) and the context (`name_context`: e-mail headers, signatures,
+//!   greetings, roles, apposition, verbs). Threat-actor, malware and company names that look like personal
 //!   names ("Fancy Bear", "Agent Tesla", "Charles Schwab"), names after threat cues ("alias", "indicted") and text
 //!   inside ATT&CK `(Citation: …)` markers are kept.
 //!
@@ -22,6 +25,9 @@
 //! review (TAXII status `pending`).
 
 mod cues;
+mod emails;
+mod name_context;
+mod name_model;
 mod names;
 pub mod object;
 mod patterns;
@@ -140,14 +146,24 @@ impl ThreatContext {
 
 /// Finds the personal data in `text`, sorted by position, without overlaps.
 pub fn find_in_text(text: &str, context: &ThreatContext) -> Vec<TextFinding> {
+    // Most fields lack what a detector needs (an `@`, a digit, a capital): skip those detectors cheaply.
+    let bytes = text.as_bytes();
+    let has_digit = bytes.iter().any(u8::is_ascii_digit);
+    let has_capital = text.chars().any(char::is_uppercase);
     let skipped = cues::citation_ranges(text);
     let mut candidates = Vec::new();
-    patterns::find_emails(text, context, &mut candidates);
-    patterns::find_phones(text, context, &mut candidates);
-    patterns::find_ssns(text, &mut candidates);
-    patterns::find_cards(text, &mut candidates);
-    patterns::find_addresses(text, &mut candidates);
-    names::find_names(text, &mut candidates);
+    if bytes.contains(&b'@') {
+        emails::find_emails(text, context, &mut candidates);
+    }
+    if has_digit {
+        patterns::find_phones(text, context, &mut candidates);
+        patterns::find_ssns(text, &mut candidates);
+        patterns::find_cards(text, &mut candidates);
+        patterns::find_addresses(text, &mut candidates);
+    }
+    if has_capital {
+        names::find_names(text, &mut candidates);
+    }
     candidates.retain(|f| {
         !skipped
             .iter()

@@ -15,21 +15,21 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::cues;
 use super::{PiiKind, TextFinding};
+use super::{cues, name_context, name_model};
 
-fn word_list(text: &'static str) -> HashSet<&'static str> {
+pub(super) fn word_list(text: &'static str) -> HashSet<&'static str> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .flat_map(str::split_whitespace)
         .collect()
 }
 
-static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
+pub(super) static FIRST_NAMES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("data/first_names.txt")));
-static SURNAMES: LazyLock<HashSet<&'static str>> =
+pub(super) static SURNAMES: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("data/surnames.txt")));
-static NOT_NAME_WORDS: LazyLock<HashSet<&'static str>> =
+pub(super) static NOT_NAME_WORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("data/not_name_words.txt")));
 static NOT_PERSON_NAMES: LazyLock<Regex> = LazyLock::new(|| {
     let phrases: Vec<String> = include_str!("data/not_person_names.txt")
@@ -65,14 +65,23 @@ const TITLES: &[&str] = &[
     "Councilmember", "Councilman", "Councilwoman", "Professor", "Lieutenant", "Captain", "Corporal",
     "Inspector", "Clerk", "Chief", "Director", "Supervisor", "Treasurer", "Auditor", "Recorder", "Registrar",
     "Secretary", "Governor", "Superintendent", "Representative", "Assemblymember", "Assemblyman",
-    "Assemblywoman", "Delegate", "Alderman", "Alderwoman", "Marshal", "Constable",
+    "Assemblywoman", "Delegate", "Alderman", "Alderwoman", "Marshal", "Constable", "Councillor", "Frau", "Herr",
+    "Herrn", "Mme", "Mlle", "Madame", "Monsieur", "Sr", "Sra", "Srta", "Dott", "Dottssa", "Ing", "Alhaji",
+    "Alhaja", "Sir", "Dame", "Rev", "Hon", "Pastor", "Father", "Sister", "Imam", "Rabbi",
 ];
+static TITLE_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| TITLES.iter().copied().collect());
+
+fn is_title(word: &str) -> bool {
+    TITLE_SET.contains(word)
+}
+
 #[rustfmt::skip]
 const NAME_THREAT_CUES: &[&str] = &[
-    "threat actor", "alias", "aliases", "aka", "a.k.a", "handle", "persona", "indicted", "charged",
+    "threat actor", "alias", "aliases", "aka", "a.k.a", "handle ", "handle:", "handles", "persona", "indicted", "charged",
     "sanctioned", "moniker", "also known as", "tracked as", "malware", "ransomware", "backdoor", "variant",
     "operation", "username", "nickname", "pseudonym", "wanted", "extradited", "convicted", "contributors",
-    "contributor",
+    "contributor", "called himself", "called herself", "calls himself", "calls herself", "calling himself",
+    "calling herself", "going by", "goes by",
 ];
 /// Words after a name that make it a fabricated persona (threat data), not a person.
 #[rustfmt::skip]
@@ -134,7 +143,7 @@ fn is_capitalised(word: &str) -> bool {
 fn is_surname_like(word: &str) -> bool {
     match title_case(word) {
         Some(titled) => SURNAMES.contains(titled.as_str()),
-        None => is_capitalised(word) && !NOT_NAME_WORDS.contains(word) && !TITLES.contains(&word),
+        None => is_capitalised(word) && !NOT_NAME_WORDS.contains(word) && !is_title(word),
     }
 }
 
@@ -257,7 +266,7 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
             .is_some()
     };
     let previous = idx.checked_sub(1).and_then(|p| tokens.get(p));
-    let after_title = previous.is_some_and(|p| TITLES.contains(&p.text) && adjacent(text, p, token));
+    let after_title = previous.is_some_and(|p| is_title(p.text) && adjacent(text, p, token));
     if after_title && is_surname_like(token.text) {
         let mut last = idx;
         while last < idx + 2
@@ -284,7 +293,12 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
         });
         if let Some(last) = found {
             let known = is_listed_surname(tokens[last].text);
-            return Some((last, if known { 92 } else { 80 }));
+            // "Jackson Hole", "Virginia Beach": an unlisted surname that is an English word needs context.
+            let word = !known && name_model::is_common_word(&tokens[last].text.to_lowercase());
+            let context = name_context::evidence(text, token.start, tokens[last].end).score;
+            if !word || context >= 1.5 || personal_cue_before(text, token.start) {
+                return Some((last, if known { 92 } else { 80 }));
+            }
         }
     }
     if !is_capitalised(token.text) && title_case(token.text).is_none() && !is_initial(tokens, text, idx) {
@@ -315,36 +329,176 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
             return Some((idx + 1, 75));
         }
     }
-    if cue_before && FIRST_NAMES.contains(token.text) {
-        return Some((idx, 55));
+    if let Some(found) = modelled_run(text, tokens, idx) {
+        return Some(found);
     }
-    None
+    (cue_before && FIRST_NAMES.contains(token.text)).then_some((idx, 55))
 }
 
-/// The span of two capitalised words right before `(` or `<` at the end of `head`, as in
-/// `Thandiwe Mokoena (t.mokoena@…)`: a name, whether or not its first name is listed.
+/// Words that start a place name ("San Antonio", "Fort Worth"): the capitalised words after them are no name.
+const PLACE_HEADS: &[&str] = &[
+    "San", "Santa", "St", "Saint", "Fort", "Lake", "Mount", "Port", "Los", "Las", "El", "New", "Camp",
+];
+
+/// Lowercase particles inside a name ("Hendrik de Vries", "Sanne van den Berg").
+const PARTICLES: &[&str] = &[
+    "van", "von", "de", "der", "den", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le",
+    "ter", "ten", "bin", "binti", "ibn", "al", "el", "y",
+];
+
+/// Whether `word` has the shape of a name part: a capital, then lowercase letters (parts joined by `-` or `'`
+/// each capitalised; `Mc`/`Mac`/`O'` may be followed by a second capital). "McTavish", "O'Riordan",
+/// "Abernathy-Cole"; not "ManageEngine", "NOBELIUM" or "iPhone".
+pub(super) fn name_shaped(word: &str) -> bool {
+    word.split(['-', '\'', '’']).enumerate().all(|(idx, part)| {
+        let rest = part
+            .strip_prefix("Mc")
+            .or_else(|| {
+                part.strip_prefix("Mac")
+                    .filter(|r| r.starts_with(char::is_uppercase))
+            })
+            .unwrap_or(part);
+        let mut chars = rest.chars();
+        let capital = chars.next().is_some_and(char::is_uppercase);
+        let lower = chars.all(|c| c.is_lowercase() || matches!(c, '\u{300}'..='\u{36f}'));
+        (capital && lower && (part.chars().count() >= 2 || idx > 0)) || (idx == 0 && part == "al")
+    })
+}
+
+/// A name found by the model: a run of up to four name-shaped words (and particles), scored word by word
+/// (`name_model`) plus the context (`name_context`). A run of two or more words needs some evidence from both;
+/// a single word needs a strong context cue (greeting, signature, header, `wrote:`). Unsure runs get a
+/// confidence below the review threshold: redacted, and held for a person to check.
+fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, u8)> {
+    let token = tokens.get(idx)?;
+    if !name_shaped(token.text) || is_title(token.text) || PLACE_HEADS.contains(&token.text) {
+        return None;
+    }
+    // Most capitalised words in prose are English words ("The", "Attackers"): reject them before the run.
+    let first_score = name_model::part_score(token.text, true);
+    if first_score <= -3.0 {
+        return None;
+    }
+    // Only spaces between the words: "Dr. Emeka" is a title and a name, "Pittsburgh. Maria" two sentences.
+    let spaced = |a: &Token<'_>, b: &Token<'_>| {
+        text.get(a.end..b.start)
+            .is_some_and(|gap| !gap.is_empty() && gap.chars().all(|c| c == ' ' || c == '\u{a0}'))
+    };
+    let mut last = idx;
+    let mut n_words = 1;
+    while n_words < 4 {
+        let Some(next) = tokens.get(last + 1) else { break };
+        if !spaced(&tokens[last], next) {
+            break;
+        }
+        if name_shaped(next.text) {
+            last += 1;
+            n_words += 1;
+        } else if PARTICLES.contains(&next.text)
+            && tokens
+                .get(last + 2)
+                .is_some_and(|after| spaced(next, after) && name_shaped(after.text))
+        {
+            last += 2;
+            n_words += 1;
+        } else {
+            break;
+        }
+    }
+    let words: Vec<&Token<'_>> = tokens[idx..=last]
+        .iter()
+        .filter(|t| !PARTICLES.contains(&t.text))
+        .collect();
+    let scores: Vec<f32> = words
+        .iter()
+        .enumerate()
+        .map(|(position, word)| {
+            if position == 0 {
+                first_score
+            } else {
+                name_model::part_score(word.text, false)
+            }
+        })
+        .collect();
+    // A run that ends in a word ("Marisol Echeverría Opened") is cut back to its name-like head.
+    let mut keep = scores.len();
+    while keep > 1 && scores[keep - 1] <= -3.0 {
+        keep -= 1;
+    }
+    let last = tokens
+        .iter()
+        .position(|t| t.start == words[keep - 1].start)
+        .unwrap_or(last);
+    let scores = &scores[..keep];
+    // Only a listed word vetoes (an English word, a place or organisation word); letters alone do not.
+    if scores.iter().any(|score| *score <= -3.0) {
+        return None;
+    }
+    let words_score: f32 = scores.iter().sum();
+    if (scores.len() == 1 && scores[0] <= -0.5) || words_score < -3.0 {
+        return None;
+    }
+    let context = name_context::evidence(text, token.start, tokens[last].end);
+    let total = words_score + context.score;
+    if scores.len() == 1 {
+        return context
+            .strong
+            .then_some((last, if scores[0] >= 2.5 { 75 } else { 60 }));
+    }
+    let confidence = match total {
+        t if context.score >= 2.0 && t >= 5.0 => 85,
+        t if context.score >= 1.5 && t >= 3.0 => 72,
+        t if context.score >= 2.0 && t >= 1.0 => 62,
+        t if context.score >= 1.0 && t >= 2.0 => 62,
+        // No context at all: only a listed first name, or a listed part beside another name-like word.
+        t if t >= 2.5
+            && scores.iter().all(|s| *s >= 1.0)
+            && (scores[0] >= 4.0 || scores.iter().any(|s| *s >= 3.0)) =>
+        {
+            60
+        }
+        _ => return None,
+    };
+    Some((last, confidence))
+}
+
+/// The span of a name right before `(` or `<` at the end of `head`, as in `Thandiwe Mokoena (t.mokoena@…)` or
+/// `"Siobhán O'Riordan" <…>`: two to four name-shaped words that the name model does not take for English words
+/// ("Accounts Payable <ap@…>" is no name), whether or not the first name is listed.
 pub(super) fn name_before_bracket(head: &str) -> Option<(usize, usize)> {
     let stripped = head.trim_end_matches(['(', '<']);
     if stripped.len() == head.len() || !stripped.ends_with(' ') {
         return None;
     }
+    let stripped = stripped.trim_end_matches([' ', '"', '\'']);
     let tokens = tokens(stripped);
-    let (first, last) = (tokens.get(tokens.len().checked_sub(2)?)?, tokens.last()?);
-    let both_names =
-        is_surname_like(first.text) && is_surname_like(last.text) && adjacent(stripped, first, last);
-    let trailing = stripped.get(last.end..).unwrap_or_default().trim();
-    (both_names && trailing.is_empty()).then_some((first.start, last.end))
-}
-
-/// Whether `head` (the text before something) ends with a personal name, as in `Linda Park <lpark@…>`.
-pub(super) fn ends_with_person_name(head: &str) -> bool {
-    let tokens = tokens(head);
-    let trailing = head.get(tokens.last().map_or(0, |t| t.end)..).unwrap_or_default();
-    if !trailing.trim_end_matches(['"', ' ', '<', '(']).is_empty() || tokens.len() < 2 {
-        return false;
+    let last = tokens.last()?;
+    if !stripped.get(last.end..).unwrap_or_default().is_empty() {
+        return None;
     }
-    let (first, last) = (&tokens[tokens.len() - 2], &tokens[tokens.len() - 1]);
-    is_first_name(first.text) && adjacent(head, first, last) && is_surname_like(last.text)
+    let mut first = tokens.len() - 1;
+    while first > 0
+        && tokens.len() - first < 4
+        && adjacent(stripped, &tokens[first - 1], &tokens[first])
+        && (name_shaped(tokens[first - 1].text) || PARTICLES.contains(&tokens[first - 1].text))
+        && !is_title(tokens[first - 1].text)
+    {
+        first -= 1;
+    }
+    let words: Vec<&Token<'_>> = tokens[first..]
+        .iter()
+        .filter(|t| !PARTICLES.contains(&t.text))
+        .collect();
+    let scores: Vec<f32> = words
+        .iter()
+        .enumerate()
+        .map(|(position, t)| name_model::part_score(t.text, position == 0))
+        .collect();
+    let name_like = words.len() >= 2
+        && words.iter().all(|t| name_shaped(t.text))
+        && scores.iter().all(|score| *score > -1.0)
+        && scores.iter().sum::<f32>() > 0.0;
+    name_like.then_some((tokens[first].start, last.end))
 }
 
 fn personal_cue_before(text: &str, start: usize) -> bool {
@@ -376,10 +530,7 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
     }
     if let Some(previous) = first.checked_sub(1).and_then(|p| tokens.get(p))
         && adjacent(text, previous, &tokens[first])
-        && [
-            "San", "Santa", "St", "Saint", "Fort", "Lake", "Mount", "Port", "Los", "Las", "El", "New", "Camp",
-        ]
-        .contains(&previous.text)
+        && PLACE_HEADS.contains(&previous.text)
     {
         return false;
     }
@@ -402,7 +553,16 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
         .iter()
         .any(|cue| inner.contains(cue))
     });
-    if fabricated || cues::distance_from_start(&after, PERSONA_CUES_AFTER).is_some() {
+    // Whole words: "persona" is a cue, "personal" is not.
+    let persona_after = PERSONA_CUES_AFTER.iter().any(|cue| {
+        after.match_indices(cue).any(|(idx, _)| {
+            after
+                .get(idx + cue.len()..)
+                .and_then(|rest| rest.chars().next())
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    });
+    if fabricated || persona_after {
         return false;
     }
     let before = cues::before(text, start, 40);

@@ -1,4 +1,4 @@
-//! Detectors for the shaped kinds: e-mail addresses, phone numbers, SSNs, payment cards, street addresses.
+//! Detectors for the shaped kinds: phone numbers, SSNs, payment cards, street addresses (e-mail: `emails`).
 //!
 //! Each detector pushes candidates; `find_in_text` resolves overlaps. The regexes are constants compiled once;
 //! every one is exercised by the unit tests, so the `expect`s on them cannot fire on input.
@@ -10,13 +10,10 @@ use regex::Regex;
 use super::cues::{self, CueSet, CueVerdict};
 use super::{PiiKind, TextFinding, ThreatContext};
 
-fn compiled(pattern: &str) -> Regex {
+pub(super) fn compiled(pattern: &str) -> Regex {
     Regex::new(pattern).expect("constant regex, compiled by every test run")
 }
 
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    compiled(r"(?i)[a-z0-9][a-z0-9._%+'-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-});
 static PHONE_US: LazyLock<Regex> = LazyLock::new(|| {
     compiled(
         r"(?i)(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?",
@@ -24,6 +21,14 @@ static PHONE_US: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PHONE_INTL: LazyLock<Regex> = LazyLock::new(|| compiled(r"\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}"));
 static PHONE_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)\d{10}(?-u:\b)"));
+/// National numbers outside North America: a trunk `0` or an area code in parentheses, then groups
+/// ("020 7946 0958", "0412 555 873", "01 45 55 32 10", "06-12345678", "(11) 95555-4321", "03-5555-0198").
+static PHONE_NATIONAL: LazyLock<Regex> =
+    LazyLock::new(|| compiled(r"(?:\(0?\d{1,4}\)|(?-u:\b)0[1-9]\d{0,3})(?:[ .-]?\d{2,5}){1,4}(?-u:\b)"));
+/// Short forms that are a phone number only where a cue says so: a 7-digit local number ("555-0148") and an
+/// extension ("x4417", "ext. 4471").
+static PHONE_SHORT: LazyLock<Regex> =
+    LazyLock::new(|| compiled(r"(?i)(?-u:\b)(?:\d{3}[-.]\d{4}|(?:ext\.?|x) ?\d{3,5})(?-u:\b)"));
 static SSN: LazyLock<Regex> =
     LazyLock::new(|| compiled(r"(?-u:\b)(\d{3})([- ])(\d{2})([- ])(\d{4})(?-u:\b)"));
 static SSN_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)(\d{3})(\d{2})(\d{4})(?-u:\b)"));
@@ -40,6 +45,39 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*(?:[A-Z]{2}|[A-Z][a-z]+)(?:\s+\d{5}(?:-\d{4})?)?)?",
     ))
 });
+/// Street, number and postcode where the street name comes first or the street word is a prefix, as in most of
+/// Europe and Latin America ("Lindenstraße 17, 80331 München", "Via Roma 12, 80100 Napoli", "ul. Marszałkowska
+/// 84, 00-514 Warszawa", "Keizersgracht 221, 1016 DV Amsterdam", "27 Rue des Lilas, 69003 Lyon").
+static ADDRESS_STREET_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(concat!(
+        r"(?:\d{1,4}[a-z]?,?\s+)?",
+        r"(?:\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|gracht|straat|laan|plein|kade|",
+        r"vej|gade|gatan|vägen|veien|katu|tie|utca)|Schönhauser Allee|",
+        r"(?:ul\.|Via|Viale|Piazza|Corso|Calle|Avenida|Av\.|Rua|Rue|Avenue|Boulevard|Bd|Chemin|Route|Paseo|Carrer|",
+        r"Plaza|Praça|Largo|Travessa|Rambla|Ulica|Aleja)(?:\s+(?:de|del|della|dei|des|du|da|do|dos|la|le|les|l'|d'))*",
+        r"\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){0,3})",
+        r"(?:\s+\d{1,4}[a-zA-Z]?(?:[/-]\d{1,4})?)?",
+        r",\s*(?:\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\s+\p{Lu}[\p{L}-]+",
+    ))
+});
+/// A postcode of the United Kingdom, Ireland (Eircode), Canada or Australia (state and four digits) or Japan
+/// after a town, with up to four comma-separated parts before it ("Flat 2, 47 Gloucester Road, Bristol BS7 8AE",
+/// "Áras an Chontae, Lifford, Co. Donegal F93 Y622", "1-2-3 Jingumae, Shibuya-ku, Tokyo 150-0001").
+static ADDRESS_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(concat!(
+        r"(?:(?:Flat|Apt|Apartment|Unit|Suite|Level|Floor)\s+\w{1,5},\s+)?",
+        r"(?-u:\b)(?:(?:\d{1,5}[a-zA-Z]?\s+|\d{1,2}-\d{1,2}-\d{1,3}\s+)?\p{Lu}[\p{L}.'’-]*(?:\s+(?:an|de|la|of|on|upon|\p{Lu}[\p{L}.'’-]*))*,\s+){1,4}",
+        r"\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*){0,2},?\s+",
+        r"(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|[AC-FHKNPRTV-Y]\d{2}\s[AC-FHKNPRTV-Y\d]{4}|[A-Z]\d[A-Z]\s\d[A-Z]\d|",
+        r"(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s\d{4}|\d{3}-\d{4}|\d{6})(?-u:\b)",
+    ))
+});
+/// A flat or unit and the named building or street after it ("Flat 402, Sea View Apartments, Carter Road").
+static ADDRESS_UNIT_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(
+        r"(?-u:\b)(?:Flat|Apartment|Apt\.?|Unit)\s+\d{1,5}[A-Z]?,\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){1,4}",
+    )
+});
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
         r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
@@ -47,44 +85,6 @@ static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-#[rustfmt::skip]
-const EMAIL_CUES: CueSet = CueSet {
-    threat: &[
-        "sender", "sent from", "from:", "from the address", "from address", "spoof", "impersonat",
-        "phishing", "phish", "lure", "malicious", "attacker", "adversary", "actor", "threat", "c2",
-        "command and control", "exfiltrat", "registrant", "registered", "whois", "reply-to", "return-path",
-        "emails from", "e-mails from", "messages from", "mail from", "sent by", "bec", "fraudulent", "fake",
-        "lookalike", "look-alike", "typosquat", "scam", "extortion", "ransom", "negotiat", "burner", "ioc",
-        "indicator", "blocklist", "block", "blocked", "quarantin", "originat", "operators", "tox", "jabber",
-        "attacker-controlled", "drop account", "campaign", "from_ref", "sender_ref", "value =", "came from",
-        "suspicious", "unknown", "unrecognized", "unrecognised", "don't know", "do not know",
-        "external address",
-    ],
-    strong_personal: &[
-        "sent to", "received by", "recipient", "recipients", "addressed to", "delivered to", "account of",
-        "mailbox of", "belonging to", "user", "employee", "employees", "staff", "his", "her", "their", "cc",
-        "to:", "victim's", "victim:", "reported by", "poc", "point of contact", "analyst", "clerk",
-        "officer", "resident", "residents", "voter", "personal", "home", "inbox", "forwarded", "owner",
-        "coordinator", "manager", "director", "administrator", "member", "worker", "our", "my", "targeted",
-        "including",
-    ],
-    weak_personal: &[
-        "contact", "reach", "email me", "e-mail me", "questions", "notified", "email", "e-mail",
-    ],
-};
-/// Local-part words of mailboxes that belong to a role or team, not a person (`soc@`, `cyber.ops@`).
-#[rustfmt::skip]
-const ROLE_WORDS: &[&str] = &[
-    "soc", "security", "abuse", "info", "admin", "helpdesk", "help", "desk", "support", "noc", "cert",
-    "csirt", "cirt", "phishing", "report", "reports", "noreply", "no", "reply", "donotreply", "it",
-    "itsupport", "servicedesk", "service", "webmaster", "postmaster", "hostmaster", "privacy", "contact",
-    "sales", "billing", "isac", "intel", "threatintel", "incident", "incidents", "ir", "secops", "infosec",
-    "elections", "election", "vote", "press", "media", "hr", "payroll", "accounts", "accounting", "finance",
-    "office", "team", "ops", "alerts", "alert", "notifications", "mail", "malware", "samples", "submissions",
-    "submit", "tips", "tip", "fraud", "spam", "dmarc", "ciso", "cyber", "cybersecurity", "central",
-    "dispatch", "clerk", "registrar", "voter", "voters", "records", "legal", "compliance", "ops",
-    "operations", "hotline", "911", "emergency",
-];
 #[rustfmt::skip]
 const PHONE_CUES: CueSet = CueSet {
     threat: &[
@@ -104,6 +104,28 @@ const PHONE_CUES: CueSet = CueSet {
         "call", "phone", "tel", "contact", "reach", "line", "dial", "fax", "text", "number",
     ],
 };
+static INTERNATIONAL_HEAD: LazyLock<Regex> = LazyLock::new(|| compiled(r"\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?$"));
+
+/// Words right before a number that say it is one (`Tel.`, `M:`, "his cell", "call me at", "on").
+#[rustfmt::skip]
+const PHONE_WORDS: &[&str] = &[
+    "phone", "tel", "telephone", "telefon", "téléphone", "cell", "mobile", "mobil", "call", "fax", "t:", "m:",
+    "p:", "ph", "mob", "line", "number", "no.", "nr", "whatsapp", "sms", "text", "ring", "reach", "extension",
+    "ext", "desk", "direct", "dial", "contact", "on",
+];
+
+/// Whether a phone word stands within `reach` bytes before `start` (in its line).
+fn phone_cue_before(text: &str, start: usize, reach: usize) -> bool {
+    let head = text.get(..start).unwrap_or_default();
+    let mut from = start.saturating_sub(reach);
+    while !head.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = head.get(from..).unwrap_or_default();
+    let before = window.rsplit('\n').next().unwrap_or_default().to_lowercase();
+    cues::distance_from_end(&before, PHONE_WORDS).is_some()
+}
+
 /// Words right before a number that make it an organisation's line, not a person's.
 #[rustfmt::skip]
 const ORGANISATION_LINE_CUES: &[&str] = &[
@@ -117,7 +139,7 @@ const TOLL_FREE: &[&str] = &["800", "833", "844", "855", "866", "877", "888"];
 
 /// Whether the match at `start..end` is glued to more digits, dots-and-digits or word characters, so it is part
 /// of something larger (an IP address, a version, a hash, a CVE id, a longer number).
-fn glued(text: &str, start: usize, end: usize) -> bool {
+pub(super) fn glued(text: &str, start: usize, end: usize) -> bool {
     let before = text.get(..start).unwrap_or_default();
     let after = text.get(end..).unwrap_or_default();
     let mut back = before.chars().rev();
@@ -132,92 +154,6 @@ fn glued(text: &str, start: usize, end: usize) -> bool {
         || digitish(next)
         || (joins(prev) && prev2.is_some_and(|c| c.is_ascii_alphanumeric()))
         || (joins(next) && next2.is_some_and(|c| c.is_ascii_alphanumeric()))
-}
-
-/// Domains reserved for documentation and tests (RFC 2606, RFC 6761): nobody's mailbox.
-fn is_reserved_domain(domain: &str) -> bool {
-    ["example.com", "example.org", "example.net"].contains(&domain)
-        || [
-            ".example",
-            ".test",
-            ".invalid",
-            ".localhost",
-            ".example.com",
-            ".example.org",
-            ".example.net",
-        ]
-        .iter()
-        .any(|suffix| domain.ends_with(suffix))
-}
-
-pub(super) fn find_emails(text: &str, context: &ThreatContext, out: &mut Vec<TextFinding>) {
-    for found in EMAIL.find_iter(text) {
-        let start = found.start();
-        let address = found.as_str().trim_end_matches('.');
-        let end = start + address.len();
-        let defanged = text
-            .get(end..)
-            .is_some_and(|rest| rest.starts_with("[.]") || rest.starts_with("[dot]"));
-        if defanged || context.contains(address) {
-            continue;
-        }
-        let local = address.split('@').next().unwrap_or_default().to_lowercase();
-        let role = local.split(['.', '_', '-', '+']).all(|part| {
-            part.is_empty() || ROLE_WORDS.contains(&part) || part.chars().all(|c| c.is_ascii_digit())
-        });
-        if role {
-            continue;
-        }
-        let domain = address.rsplit('@').next().unwrap_or_default().to_lowercase();
-        if is_reserved_domain(&domain) {
-            continue;
-        }
-        let head = text.get(..start).unwrap_or_default();
-        if let Some((name_start, name_end)) = super::names::name_before_bracket(head) {
-            out.push(TextFinding {
-                start: name_start,
-                end: name_end,
-                kind: PiiKind::Name,
-                confidence: 75,
-            });
-        }
-        if head.ends_with('<') && super::names::ends_with_person_name(head) {
-            out.push(TextFinding {
-                start,
-                end,
-                kind: PiiKind::Email,
-                confidence: 95,
-            });
-            continue;
-        }
-        let before = cues::before(text, start, 160);
-        let after = cues::after(text, end, 25);
-        // "sent from attacker@x to jane@y": the address right after "to" is a recipient's.
-        let trimmed = before.trim_end();
-        let recipient = (trimmed.ends_with(" to") || trimmed == "to")
-            && !trimmed.ends_with("reply to")
-            && !trimmed.ends_with("reply-to");
-        if recipient {
-            out.push(TextFinding {
-                start,
-                end,
-                kind: PiiKind::Email,
-                confidence: 90,
-            });
-            continue;
-        }
-        let confidence = match cues::contact_verdict(&before, &after, &EMAIL_CUES) {
-            CueVerdict::Threat => continue,
-            CueVerdict::Personal => 95,
-            CueVerdict::Neutral => 80,
-        };
-        out.push(TextFinding {
-            start,
-            end,
-            kind: PiiKind::Email,
-            confidence,
-        });
-    }
 }
 
 pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<TextFinding>) {
@@ -246,13 +182,31 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         }
     }
     for found in PHONE_PLAIN.find_iter(text) {
-        let before = cues::before(text, found.start(), 30);
-        if cues::distance_from_end(&before, &["phone", "tel", "cell", "mobile", "call", "fax"]).is_some() {
+        if phone_cue_before(text, found.start(), 30) {
             spans.push((found.start(), found.end(), 65));
         }
     }
+    for found in PHONE_NATIONAL.find_iter(text) {
+        let n_digits = found.as_str().chars().filter(char::is_ascii_digit).count();
+        if (8..=12).contains(&n_digits) && found.as_str().contains([' ', '-', '.', ')']) {
+            let cue = phone_cue_before(text, found.start(), 40);
+            spans.push((found.start(), found.end(), if cue { 80 } else { 60 }));
+        }
+    }
+    for found in PHONE_SHORT.find_iter(text) {
+        let extension = found.as_str().starts_with(['x', 'X', 'e', 'E']);
+        let explicit = found.as_str().to_lowercase().starts_with("ext");
+        if explicit || phone_cue_before(text, found.start(), if extension { 20 } else { 25 }) {
+            spans.push((found.start(), found.end(), 70));
+        }
+    }
     for (start, end, base) in spans {
-        if glued(text, start, end)
+        // "+39 351 555 0199": the North American shape inside an international number is not a number alone.
+        let international_tail = text
+            .get(..start)
+            .is_some_and(|head| INTERNATIONAL_HEAD.is_match(head));
+        if international_tail
+            || glued(text, start, end)
             || out
                 .iter()
                 .any(|f| f.kind == PiiKind::Phone && f.start < end && start < f.end)
@@ -442,7 +396,11 @@ pub(super) fn find_cards(text: &str, out: &mut Vec<TextFinding>) {
 }
 
 pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
-    for found in ADDRESS.find_iter(text).chain(PO_BOX.find_iter(text)) {
+    let intl = ADDRESS_STREET_FIRST
+        .find_iter(text)
+        .chain(ADDRESS_POSTCODE.find_iter(text))
+        .chain(ADDRESS_UNIT_FIRST.find_iter(text));
+    for found in ADDRESS.find_iter(text).chain(PO_BOX.find_iter(text)).chain(intl) {
         let matched = found.as_str();
         let start = found.start();
         if text

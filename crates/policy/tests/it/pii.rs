@@ -14,6 +14,19 @@ fn redacted(text: &str) -> String {
     redact_text(text, &find_in_text(text, &ThreatContext::new()))
 }
 
+/// The generalisation batch (written before the rules it scores were changed): a regression guard, below the
+/// figures in BENCHMARKS.md so that fixing one style does not silently cost another.
+#[test]
+fn generalisation_batch_stays_above_its_floor() {
+    let fields = parse_labelled_jsonl(include_str!("../../test_data/pii-generalise-1.jsonl")).unwrap();
+    let scores = score(&fields);
+    let overall = scores.overall();
+    let report = format!("{}\n{}", scores.table(), scores.mistakes.join("\n"));
+    assert!(overall.recall() >= 0.90, "{report}");
+    assert!(overall.precision() >= 0.90, "{report}");
+    assert!(scores.context_kept() >= 0.98, "{report}");
+}
+
 #[test]
 fn labelled_set_meets_the_recall_and_precision_targets() {
     let fields = parse_labelled_jsonl(include_str!("../../test_data/pii-labelled.jsonl")).unwrap();
@@ -67,7 +80,8 @@ fn senders_of_lures_role_mailboxes_and_defanged_addresses_are_kept() {
         "The spoofed sender ceo@kingcounty-gov.net asked for W-2 forms.",
         "Report phishing to soc@state.nj.us or cyber.ops@county.gov.",
         "IOC: jessica.wallace[@]outlook-verify[.]com and admin@evil[.]com",
-        "Test accounts dev@example.com and qa@test.example are placeholders.",
+        "Test accounts dev@example.com and qa@test.example are team mailboxes.",
+        "Send logs to security@example.org; the template reads user@example.com.",
     ] {
         assert!(
             kinds(text).iter().all(|(kind, _)| *kind != PiiKind::Email),
@@ -172,4 +186,82 @@ fn low_confidence_findings_are_marked_for_review() {
     let findings = find_in_text("Please contact Sarah before Friday.", &ThreatContext::new());
     assert_eq!(findings.len(), 1);
     assert!(findings[0].confidence < policy::pii::REVIEW_BELOW);
+}
+
+#[test]
+fn reserved_example_domains_are_no_exemption() {
+    assert_eq!(
+        kinds("Please reach me at jordan.baptiste@example.com with questions."),
+        [(PiiKind::Email, "jordan.baptiste@example.com".to_owned())]
+    );
+    // A display name that is a person's makes the address theirs; a lure's sender stays.
+    assert_eq!(
+        kinds("From: Kofi Mensah <kofi.mensah@example.com.gh>")
+            .iter()
+            .map(|(kind, _)| *kind)
+            .collect::<Vec<_>>(),
+        [PiiKind::Name, PiiKind::Email]
+    );
+    assert_eq!(
+        kinds("Sender of the spear-phish: \"Dr. Ahmed Mansour\" <a.mansour@univ-cairo-edu.example>.")
+            .iter()
+            .filter(|(kind, _)| *kind == PiiKind::Email)
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn phones_and_addresses_outside_north_america() {
+    for (text, phone) in [
+        ("Tel. 020 7946 0958 (desk)", "020 7946 0958"),
+        ("Mobile: 0412 555 873", "0412 555 873"),
+        ("téléphone 01 45 55 32 10", "01 45 55 32 10"),
+        ("My extension is x4417.", "x4417"),
+    ] {
+        assert_eq!(kinds(text), [(PiiKind::Phone, phone.to_owned())], "{text}");
+    }
+    for address in [
+        "Lindenstraße 17, 80331 München",
+        "27 Rue des Lilas, 69003 Lyon",
+        "Flat 2, 47 Gloucester Road, Bristol BS7 8AE",
+        "150 Rue Principale, Gatineau, QC J9H 3M6",
+    ] {
+        let text = format!("The letter went to {address}.");
+        assert_eq!(kinds(&text), [(PiiKind::Address, address.to_owned())], "{text}");
+    }
+}
+
+#[test]
+fn unlisted_names_found_by_shape_and_context() {
+    for (text, name) in [
+        (
+            "Regards,\nAoife Gallagher\nInformation Security Analyst",
+            "Aoife Gallagher",
+        ),
+        (
+            "the paralegal Nomvula Khumalo clicked the lure",
+            "Nomvula Khumalo",
+        ),
+        (
+            "> On Wed, Dec 3 Hendrik de Vries <h@example.nl> wrote:",
+            "Hendrik de Vries",
+        ),
+        ("Cheers,\nBongani", "Bongani"),
+    ] {
+        assert!(
+            kinds(text)
+                .iter()
+                .any(|(kind, found)| *kind == PiiKind::Name && found == name),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    for text in [
+        "Developed by Hunter Watertech for the PDS computers.",
+        "Volt Typhoon and Scattered Spider used living-off-the-land binaries.",
+        "The Naya Pakistan Housing lure targeted applicants.",
+    ] {
+        assert_eq!(kinds(text), [], "{text}");
+    }
 }
