@@ -1,18 +1,18 @@
 //! Administration: first-start bootstrap, collections, accounts, grants and bearer tokens.
 //!
-//! These use cases do not authorise: the admin CLI runs them as the operator of the store
-//! (`Caller::operator`), and the admin REST API calls `Hub::require_admin` first. Their `actor` is who the
-//! audit log records. Bootstrap is idempotent and safe to race between processes.
+//! Each use case authorizes its `actor` itself (`Hub::authorize`, rules in `policy::admin`); the admin CLI
+//! runs them as the operator of the store (`Caller::operator`, a hub admin). The `actor` is also who the audit
+//! log records. Bootstrap is idempotent and safe to race between processes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
-use store::{Access, Account, ApiRoot, Collection, CollectionId, StoreError, TokenRecord};
+use store::{Access, Account, ApiRoot, Collection, CollectionId, StoreError};
 use taxii::resources::CollectionResource;
 
 use crate::audit::HUB_ACTOR;
-use crate::auth::{hash_password, token_digest};
-use crate::{Caller, Hub, HubError, HubResult, now_micros};
+use crate::auth::hash_password;
+use crate::{AdminAction, Caller, Hub, HubError, HubResult};
 
 /// The API root a fresh store gets.
 pub const DEFAULT_API_ROOT: &str = "api1";
@@ -65,7 +65,7 @@ pub struct NewAccount {
     pub role: Option<String>,
 }
 
-fn random_secret(n_bytes: usize) -> HubResult<String> {
+pub(crate) fn random_secret(n_bytes: usize) -> HubResult<String> {
     let mut bytes = vec![0u8; n_bytes];
     getrandom::fill(&mut bytes).map_err(|err| HubError::Internal(format!("no randomness: {err}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -85,13 +85,10 @@ fn ignore_conflict_created(outcome: Result<(), StoreError>) -> HubResult<bool> {
 }
 
 impl Hub {
-    /// `Forbidden` unless the caller is an admin.
+    /// `Forbidden` unless the caller is a hub admin (`policy::admin::may_create_collection`, the rule of hub
+    /// administration); for the use cases that need no directory beyond the caller.
     pub fn require_admin(&self, caller: &Caller) -> HubResult<()> {
-        if caller.is_admin {
-            Ok(())
-        } else {
-            Err(HubError::Forbidden)
-        }
+        crate::delegation::require_hub_admin(caller)
     }
 
     /// Prepares a store for first use: a default API root holding a collection aliased `default` (only on a
@@ -132,6 +129,8 @@ impl Hub {
                 org: None,
                 is_admin: true,
                 role: "hub-admin".to_owned(),
+                disabled: false,
+                epoch: 0,
             };
             match self.store.create_account(account).await {
                 Ok(()) => {
@@ -153,6 +152,7 @@ impl Hub {
         actor: &Caller,
         new: NewCollection,
     ) -> HubResult<CollectionResource> {
+        self.authorize(actor, AdminAction::HubAdministration).await?;
         let api_root = match new.api_root {
             Some(name) => self.find_api_root(&name).await?.name,
             None => {
@@ -196,6 +196,14 @@ impl Hub {
 
     /// Creates an account with an argon2id-hashed password.
     pub async fn create_account(&self, actor: &Caller, new: NewAccount) -> HubResult<()> {
+        let action = match &new.org {
+            Some(org) => AdminAction::CreateAccount {
+                org,
+                role: new.role.as_deref().unwrap_or("member"),
+            },
+            None => AdminAction::HubAdministration,
+        };
+        self.authorize(actor, action).await?;
         if new.name.is_empty() || new.name.contains(':') {
             return Err(HubError::BadRequest(
                 "an account name must be non-empty and contain no ':'".to_owned(),
@@ -212,9 +220,7 @@ impl Hub {
             }
         }
         let password = new.password;
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|err| HubError::Internal(format!("hashing task failed: {err}")))??;
+        let password_hash = self.login.hash(move || hash_password(&password)).await??;
         let details = json!({ "account": new.name, "role": role, "org": new.org });
         let account = Account {
             name: new.name,
@@ -222,6 +228,8 @@ impl Hub {
             org: new.org,
             is_admin,
             role,
+            disabled: false,
+            epoch: 0,
         };
         self.store.create_account(account).await?;
         self.audit(&actor.account, "account.create", 0, details).await
@@ -236,6 +244,7 @@ impl Hub {
         collection: &str,
         add: Rights,
     ) -> HubResult<String> {
+        self.authorize(actor, AdminAction::HubAdministration).await?;
         let collection = self
             .store
             .find_collection(collection)
@@ -258,17 +267,8 @@ impl Hub {
         Ok(collection.id.to_string())
     }
 
-    /// Creates a bearer token for an account and returns it (only its SHA-256 is stored).
+    /// Creates a bearer token for an account and returns it (only its SHA-256 is stored); it never expires.
     pub async fn create_token(&self, actor: &Caller, account: &str) -> HubResult<String> {
-        let token = format!("shx_{}", random_secret(32)?);
-        let record = TokenRecord {
-            sha256: token_digest(&token),
-            account: account.to_owned(),
-            created_micros: now_micros(),
-        };
-        self.store.create_token(record).await?;
-        let details = json!({ "account": account, "org": actor.org });
-        self.audit(&actor.account, "token.create", 0, details).await?;
-        Ok(token)
+        Ok(self.create_token_expiring(actor, account, None).await?.token)
     }
 }

@@ -1,11 +1,20 @@
-//! Authentication: HTTP Basic against argon2id hashes, bearer tokens by SHA-256, and the credential cache.
+//! Authentication: HTTP Basic against argon2id hashes, bearer tokens by SHA-256, client certificates, web
+//! sessions, and the credential cache.
 //!
-//! Invariant (standards §5 trap 17): a password is checked with argon2 at most once per cache period. A
-//! verified credential is cached under SHA-256(process-random key ‖ name ‖ 0 ‖ password), so the cache holds no
-//! password and a digest is useless outside this process. Argon2 runs on the blocking pool. Bearer tokens are
-//! stored and looked up only as SHA-256 digests. Failed attempts are never cached.
+//! Invariants:
+//! - (standards §5 trap 17) a password is checked with argon2 at most once per `credential_cache_ttl`. A verified
+//!   credential is cached under SHA-256(process-random key ‖ kind ‖ parts), so the cache holds no password and a
+//!   digest is useless outside this process. Bearer tokens are stored and looked up only as SHA-256 digests.
+//!   Failed attempts are never cached.
+//! - (issue 12) a cached credential is trusted for at most `ACCOUNT_STALENESS` (1 s) without re-reading the
+//!   account from the store: the account must still exist, be enabled and have the epoch it had when the
+//!   credential was verified (every disable, delete, password change and sign-out bumps it). Tokens and
+//!   sessions are re-resolved likewise. So taking access back holds on every node within 1 s.
+//! - Password checks run under `login_limits`: failed sign-ins are limited per name and per client address
+//!   before any hashing, and hashing has a bounded number of permits.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -14,9 +23,11 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use store::Account;
 
-use crate::{Hub, HubError, HubResult};
+use crate::{Hub, HubError, HubResult, now_micros};
 
 const MAX_CACHED: usize = 10_000;
+/// The longest a node acts on an account's state (enabled, epoch, tokens) without reading it again.
+pub const ACCOUNT_STALENESS: Duration = Duration::from_secs(1);
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +53,23 @@ impl Caller {
     }
 }
 
+#[derive(Debug, Clone)]
+struct Entry {
+    caller: Caller,
+    epoch: i64,
+    verified_at: Instant,
+    checked_at: Instant,
+}
+
+/// What the cache knows of a credential.
+enum Cached {
+    /// Checked against the store less than `ACCOUNT_STALENESS` ago.
+    Fresh(Caller),
+    /// Verified within the TTL, but the account must be read again (name, epoch at verification).
+    Stale(String, i64),
+    Missing,
+}
+
 /// Verified credentials, by keyed digest, for a short time.
 #[derive(Debug)]
 pub(crate) struct CredentialCache {
@@ -49,7 +77,7 @@ pub(crate) struct CredentialCache {
     /// An argon2id hash of a random password, verified against when a name is unknown.
     dummy_hash: String,
     ttl: Duration,
-    entries: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
+    entries: Mutex<HashMap<[u8; 32], Entry>>,
 }
 
 impl CredentialCache {
@@ -75,22 +103,69 @@ impl CredentialCache {
         hasher.finalize().into()
     }
 
-    fn get(&self, digest: &[u8; 32]) -> Option<Caller> {
-        let entries = self.entries.lock().ok()?;
-        let (caller, at) = entries.get(digest)?;
-        (at.elapsed() < self.ttl).then(|| caller.clone())
+    fn get(&self, digest: &[u8; 32]) -> Cached {
+        let Ok(entries) = self.entries.lock() else {
+            return Cached::Missing;
+        };
+        match entries.get(digest) {
+            Some(entry) if entry.verified_at.elapsed() < self.ttl => {
+                if entry.checked_at.elapsed() < ACCOUNT_STALENESS.min(self.ttl) {
+                    Cached::Fresh(entry.caller.clone())
+                } else {
+                    Cached::Stale(entry.caller.account.clone(), entry.epoch)
+                }
+            }
+            _ => Cached::Missing,
+        }
     }
 
-    fn put(&self, digest: [u8; 32], caller: Caller) {
+    /// Caches `account` as verified now.
+    fn put(&self, digest: [u8; 32], account: &Account) -> Caller {
+        self.put_verified_at(digest, account, Instant::now())
+    }
+
+    fn put_verified_at(&self, digest: [u8; 32], account: &Account, verified_at: Instant) -> Caller {
+        let caller = Caller::from_account(account);
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_CACHED {
                 let ttl = self.ttl;
-                entries.retain(|_, (_, at)| at.elapsed() < ttl);
+                entries.retain(|_, entry| entry.verified_at.elapsed() < ttl);
                 if entries.len() >= MAX_CACHED {
                     entries.clear();
                 }
             }
-            entries.insert(digest, (caller, Instant::now()));
+            let entry = Entry {
+                caller: caller.clone(),
+                epoch: account.epoch,
+                verified_at,
+                checked_at: Instant::now(),
+            };
+            entries.insert(digest, entry);
+        }
+        caller
+    }
+
+    /// Marks a still-valid entry as checked now (keeping when its password was verified).
+    fn refresh(&self, digest: [u8; 32], account: &Account) -> Caller {
+        let verified_at = self
+            .entries
+            .lock()
+            .ok()
+            .and_then(|entries| entries.get(&digest).map(|entry| entry.verified_at))
+            .unwrap_or_else(Instant::now);
+        self.put_verified_at(digest, account, verified_at)
+    }
+
+    fn remove(&self, digest: &[u8; 32]) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(digest);
+        }
+    }
+
+    /// Forgets every cached credential of `account` (after a change made through this node).
+    pub(crate) fn forget_account(&self, account: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, entry| entry.caller.account != account);
         }
     }
 }
@@ -103,7 +178,7 @@ pub(crate) fn hash_password(password: &str) -> HubResult<String> {
     Ok(hash.to_string())
 }
 
-fn password_matches(password: &str, phc: &str) -> bool {
+pub(crate) fn password_matches(password: &str, phc: &str) -> bool {
     !phc.is_empty()
         && PasswordVerifier::<str>::verify_password(&Argon2::default(), password.as_bytes(), phc).is_ok()
 }
@@ -113,15 +188,39 @@ pub(crate) fn token_digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// An account that may act now: it exists and is not disabled.
+fn usable(account: Option<Account>) -> Option<Account> {
+    account.filter(|account| !account.disabled)
+}
+
 impl Hub {
-    /// Authenticates HTTP Basic credentials.
+    /// Authenticates HTTP Basic credentials (no client address known).
     pub async fn authenticate_basic(&self, name: &str, password: &str) -> HubResult<Caller> {
+        self.authenticate_basic_from(name, password, None).await
+    }
+
+    /// Authenticates HTTP Basic credentials from `client`: a cached credential whose account is unchanged, or
+    /// (within the failed sign-in limits) an argon2 check.
+    pub async fn authenticate_basic_from(
+        &self,
+        name: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> HubResult<Caller> {
         let digest = self
             .credentials
             .digest(b'b', &[name.as_bytes(), password.as_bytes()]);
-        if let Some(caller) = self.credentials.get(&digest) {
-            return Ok(caller);
+        match self.credentials.get(&digest) {
+            Cached::Fresh(caller) => return Ok(caller),
+            Cached::Stale(account, epoch) => match usable(self.store.account(&account).await?) {
+                Some(account) if account.epoch == epoch => {
+                    return Ok(self.credentials.refresh(digest, &account));
+                }
+                _ => self.credentials.remove(&digest),
+            },
+            Cached::Missing => {}
         }
+        self.login.check(Some(name), client)?;
         let account = self.store.account(name).await?;
         // An unknown name is checked against a dummy hash, so timing does not reveal which names exist.
         let phc = account.as_ref().map_or_else(
@@ -129,63 +228,84 @@ impl Hub {
             |a| a.password_hash.clone(),
         );
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password_matches(&password, &phc))
-            .await
-            .map_err(|err| HubError::Internal(format!("password check failed: {err}")))?;
-        let Some(account) = account.filter(|_| matches) else {
+        let matches = self.login.hash(move || password_matches(&password, &phc)).await?;
+        let Some(account) = usable(account).filter(|_| matches) else {
+            self.login.failed(Some(name), client);
             return Err(HubError::Unauthenticated);
         };
-        let caller = Caller::from_account(&account);
-        self.credentials.put(digest, caller.clone());
-        Ok(caller)
+        self.login.succeeded(name);
+        Ok(self.credentials.put(digest, &account))
     }
 
     /// Authenticates the account named by a client certificate that the TLS layer has already verified
     /// against the configured client CA (see docs/taxii-server.md, "Client certificates").
     pub async fn authenticate_certificate(&self, name: &str) -> HubResult<Caller> {
         let digest = self.credentials.digest(b'c', &[name.as_bytes()]);
-        if let Some(caller) = self.credentials.get(&digest) {
+        if let Cached::Fresh(caller) = self.credentials.get(&digest) {
             return Ok(caller);
         }
-        let account = self.store.account(name).await?.ok_or(HubError::Unauthenticated)?;
-        let caller = Caller::from_account(&account);
-        self.credentials.put(digest, caller.clone());
-        Ok(caller)
+        let account = usable(self.store.account(name).await?).ok_or(HubError::Unauthenticated)?;
+        Ok(self.credentials.put(digest, &account))
     }
 
-    /// Authenticates a bearer token.
+    /// Authenticates a bearer token (no client address known).
     pub async fn authenticate_bearer(&self, token: &str) -> HubResult<Caller> {
+        self.authenticate_bearer_from(token, None).await
+    }
+
+    /// Authenticates a bearer token from `client`; unknown, expired and revoked tokens count as failures of
+    /// the address.
+    pub async fn authenticate_bearer_from(&self, token: &str, client: Option<IpAddr>) -> HubResult<Caller> {
         let token_sha256 = token_digest(token);
         let digest = self.credentials.digest(b't', &[&token_sha256]);
-        if let Some(caller) = self.credentials.get(&digest) {
+        if let Cached::Fresh(caller) = self.credentials.get(&digest) {
             return Ok(caller);
         }
-        let account = self
-            .store
-            .account_for_token(&token_sha256)
-            .await?
-            .ok_or(HubError::Unauthenticated)?;
-        let caller = Caller::from_account(&account);
-        self.credentials.put(digest, caller.clone());
-        Ok(caller)
+        self.login.check(None, client)?;
+        let account = self.store.account_for_token(&token_sha256, now_micros()).await?;
+        let Some(account) = usable(account) else {
+            self.credentials.remove(&digest);
+            self.login.failed(None, client);
+            return Err(HubError::Unauthenticated);
+        };
+        Ok(self.credentials.put(digest, &account))
     }
 
     /// The key web sessions are signed with: a store secret, so every node on one store accepts the
-    /// sessions the others issued (sessions are stateless signed cookies, see `server::web::session`).
+    /// sessions the others issued (sessions are signed cookies, see `server::web::session`).
     pub async fn web_session_key(&self) -> HubResult<[u8; 32]> {
         Ok(self.store.secret("web-session-key").await?)
     }
 
-    /// The caller for a web session whose signature and expiry the transport already checked. The account is
-    /// looked up (and cached like a credential) so a deleted account's sessions stop working.
-    pub async fn session_caller(&self, name: &str) -> HubResult<Caller> {
-        let digest = self.credentials.digest(b's', &[name.as_bytes()]);
-        if let Some(caller) = self.credentials.get(&digest) {
+    /// The caller for a web session whose signature and expiry the transport already checked, issued at
+    /// account epoch `epoch`. The account is re-read at least every second: a session of a disabled or deleted
+    /// account, or one issued before a sign-out or password change (a newer epoch), is refused.
+    pub async fn session_caller(&self, name: &str, epoch: i64) -> HubResult<Caller> {
+        let digest = self
+            .credentials
+            .digest(b's', &[name.as_bytes(), &epoch.to_le_bytes()]);
+        if let Cached::Fresh(caller) = self.credentials.get(&digest) {
             return Ok(caller);
         }
-        let account = self.store.account(name).await?.ok_or(HubError::Unauthenticated)?;
-        let caller = Caller::from_account(&account);
-        self.credentials.put(digest, caller.clone());
-        Ok(caller)
+        let account = usable(self.store.account(name).await?)
+            .filter(|account| account.epoch == epoch)
+            .ok_or_else(|| {
+                self.credentials.remove(&digest);
+                HubError::Unauthenticated
+            })?;
+        Ok(self.credentials.put(digest, &account))
+    }
+
+    /// The caller acting as the account `name`, for trusted code that already knows who acts (the demo data
+    /// loader, tests): no credential is checked.
+    pub async fn account_caller(&self, name: &str) -> HubResult<Caller> {
+        let account = usable(self.store.account(name).await?).ok_or(HubError::NotFound)?;
+        Ok(Caller::from_account(&account))
+    }
+
+    /// The account epoch a new web session of `name` carries (read after the password was checked).
+    pub async fn session_epoch(&self, name: &str) -> HubResult<i64> {
+        let account = usable(self.store.account(name).await?).ok_or(HubError::Unauthenticated)?;
+        Ok(account.epoch)
     }
 }

@@ -1,5 +1,9 @@
-//! Delegated administration of the sharing model (issue 6): the admin API asks here whether a caller may do an
-//! admin action, and the answer comes from the pure rules in `policy::admin`.
+//! Delegated administration of the sharing model (issue 6): every admin use case asks here whether its caller
+//! may do its action, and the answer comes from the pure rules in `policy::admin`.
+//!
+//! Invariant (issue 12): authorization of admin actions lives here and in the use cases that call
+//! `Hub::authorize` first thing; transports (REST, UI, CLI) hold none and map `Forbidden`/`NotPermitted` to
+//! their own refusal. The command line acts as `Caller::operator`, a hub admin.
 //!
 //! The directory those rules read is built per call from the store: every organisation and community (with
 //! parents, members and named admins), the acting account and the accounts the action names. An account without
@@ -39,10 +43,22 @@ pub enum AdminAction<'a> {
         /// The account named.
         account: &'a str,
     },
-    /// Share a collection with `community`.
+    /// Share `collection` (id or alias) with `community`.
     ShareCollection {
         /// The community.
         community: &'a str,
+        /// The collection.
+        collection: &'a str,
+    },
+    /// Stop `community` being administered by an account.
+    RemoveCommunityAdmin {
+        /// The community.
+        community: &'a str,
+    },
+    /// Disable, enable or delete `account`, set its password, list or revoke its tokens.
+    ManageAccount {
+        /// The account.
+        account: &'a str,
     },
     /// Create an account in `org` with `role`.
     CreateAccount {
@@ -69,12 +85,44 @@ pub enum AdminAction<'a> {
     },
 }
 
+/// `Forbidden` unless `caller` is a hub admin, by the rule of hub administration in `policy::admin`, decided on
+/// a directory holding the caller alone (the rule reads nothing else).
+pub(crate) fn require_hub_admin(caller: &Caller) -> HubResult<()> {
+    let mut directory = Directory::new();
+    let org = effective_org(&caller.account, caller.org.as_deref());
+    let role = if caller.is_admin {
+        Role::HubAdmin
+    } else {
+        parse_role(&caller.role).unwrap_or(Role::Member)
+    };
+    let internal = |err: PolicyError| HubError::Internal(format!("delegation: {err}"));
+    directory
+        .add_organisation(Organisation {
+            id: org.clone(),
+            government: false,
+            consent: policy::model::Consent::None,
+        })
+        .map_err(internal)?;
+    directory
+        .add_account(Account {
+            id: AccountId::new(caller.account.as_str()),
+            org,
+            role,
+            marking_grants: BTreeSet::new(),
+        })
+        .map_err(internal)?;
+    admin::may_create_collection(&directory, &AccountId::new(caller.account.as_str()))
+        .map_err(|_| HubError::Forbidden)
+}
+
 impl Hub {
     /// Allows or refuses `action` for `caller`.
     pub async fn authorize(&self, caller: &Caller, action: AdminAction<'_>) -> HubResult<()> {
         let mut named = Vec::new();
         match action {
-            AdminAction::NameCommunityAdmin { account, .. } | AdminAction::GrantMarking { account, .. } => {
+            AdminAction::NameCommunityAdmin { account, .. }
+            | AdminAction::GrantMarking { account, .. }
+            | AdminAction::ManageAccount { account } => {
                 named.push(account);
             }
             _ => {}
@@ -99,8 +147,18 @@ impl Hub {
                 &CommunityId::new(community),
                 &AccountId::new(account),
             ),
-            AdminAction::ShareCollection { community } => {
-                admin::may_share_collection(&directory, &actor, &CommunityId::new(community))
+            AdminAction::ShareCollection {
+                community,
+                collection,
+            } => {
+                let writes = self.writes_collection(caller, collection).await?;
+                admin::may_share_collection(&directory, &actor, &CommunityId::new(community), writes)
+            }
+            AdminAction::RemoveCommunityAdmin { community } => {
+                admin::may_remove_community_admin(&directory, &actor, &CommunityId::new(community))
+            }
+            AdminAction::ManageAccount { account } => {
+                admin::may_manage_account(&directory, &actor, &AccountId::new(account))
             }
             AdminAction::CreateAccount { org, role } => {
                 admin::may_create_account(&directory, &actor, &OrgId::new(org), parse_role(role)?)
@@ -121,6 +179,18 @@ impl Hub {
             | PolicyError::UnknownOrganisation(_) => HubError::NotFound,
             other => HubError::Internal(format!("delegation: {other}")),
         })
+    }
+
+    /// Whether `caller` holds write access to the collection `collection` (false when there is none).
+    async fn writes_collection(&self, caller: &Caller, collection: &str) -> HubResult<bool> {
+        let Some(collection) = self.store.find_collection(collection).await? else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .access(&caller.account, &collection.id)
+            .await?
+            .can_write)
     }
 
     async fn admin_directory(&self, caller: &Caller, named: &[&str]) -> HubResult<Directory> {
@@ -214,5 +284,33 @@ impl Hub {
             }
         }
         Ok(directory)
+    }
+}
+
+/// Admin reads whose underlying use cases take no caller (the command line runs them as the operator): the
+/// checked entry points transports call.
+impl Hub {
+    /// `Hub::verify_audit` for a hub admin.
+    pub async fn verify_audit_as(&self, caller: &Caller) -> HubResult<crate::AuditVerification> {
+        self.require_admin(caller)?;
+        self.verify_audit().await
+    }
+
+    /// `Hub::audit_report` for a hub admin.
+    pub async fn audit_report_as(&self, caller: &Caller) -> HubResult<crate::AuditReport> {
+        self.require_admin(caller)?;
+        self.audit_report().await
+    }
+
+    /// `Hub::republished_ids` for a caller the anonymity rule lets read `org`'s mapping.
+    pub async fn anonymity_mapping(
+        &self,
+        caller: &Caller,
+        collection: &str,
+        org: &str,
+    ) -> HubResult<Vec<(String, String)>> {
+        self.authorize(caller, AdminAction::ReadAnonymityMapping { org })
+            .await?;
+        self.republished_ids(collection, org).await
     }
 }

@@ -29,6 +29,12 @@ pub enum HubError {
     /// Temporarily unable to serve (store busy or stopping).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Too many failed sign-ins for this account name or client address (issue 12); retry after the time.
+    #[error("too many failed sign-ins; retry in {retry_after_seconds} s")]
+    TooManyAttempts {
+        /// Seconds until another attempt is allowed.
+        retry_after_seconds: u64,
+    },
     /// The organisation's storage quota would be exceeded (issue 8); waiting does not help, deleting does.
     #[error("quota exceeded: {0}")]
     QuotaExceeded(String),

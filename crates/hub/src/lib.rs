@@ -10,6 +10,7 @@
 //! - Whether a collection, object or status exists is never revealed to a caller without rights on it: such
 //!   callers get `NotFound`, exactly as for things that do not exist.
 
+mod accounts;
 mod admin;
 mod audit;
 mod audit_report;
@@ -23,6 +24,7 @@ mod event_read;
 mod event_tail;
 mod health;
 mod ingest;
+mod login_limits;
 mod quota;
 mod read;
 mod release;
@@ -39,6 +41,7 @@ use std::time::Duration;
 
 use store::Store;
 
+pub use crate::accounts::{NewToken, TokenInfo};
 pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
 };
@@ -46,7 +49,7 @@ pub use crate::audit::{AUDIT_FLUSH_PERIOD, HUB_ACTOR, OPERATOR_ACTOR};
 pub use crate::audit_report::{
     AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
 };
-pub use crate::auth::Caller;
+pub use crate::auth::{ACCOUNT_STALENESS, Caller};
 pub use crate::contribute::{
     DocumentCheck, ObservableProblem, check_document, indicators_from_observables, parse_tlp,
 };
@@ -54,6 +57,7 @@ pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
+pub use crate::login_limits::{FailureBudget, LoginLimits};
 pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
 pub use crate::review::Verdict;
@@ -79,8 +83,12 @@ pub struct HubConfig {
     pub default_page_size: usize,
     /// The largest page served, whatever `limit` asks.
     pub max_page_size: usize,
-    /// How long a verified credential stays cached (standards §5 trap 17).
+    /// How long a verified password stays cached (standards §5 trap 17). Whatever this is, the account behind a
+    /// cached credential is re-read at least every `auth::ACCOUNT_STALENESS` (1 s), so a disabled, deleted or
+    /// re-passworded account or a revoked token is refused on every node within that time.
     pub credential_cache_ttl: Duration,
+    /// Failed sign-in limits and the bound on password hashing (issue 12, `login_limits`).
+    pub login_limits: LoginLimits,
     /// How long a status resource is kept after its request (at least 24 h).
     pub status_retention: Duration,
     /// `max_content_length` of API roots the hub creates.
@@ -102,6 +110,7 @@ impl Default for HubConfig {
             default_page_size: 1000,
             max_page_size: 10_000,
             credential_cache_ttl: Duration::from_secs(60),
+            login_limits: LoginLimits::default(),
             status_retention: Duration::from_secs(48 * 3600),
             default_max_content_length: 64 * 1024 * 1024,
             quotas: QuotaConfig::default(),
@@ -117,6 +126,8 @@ pub struct Hub {
     store: Arc<dyn Store>,
     config: HubConfig,
     credentials: auth::CredentialCache,
+    /// Failed sign-ins per name and address, and the password-hashing permits.
+    login: login_limits::LoginGuard,
     cursor_key: [u8; 32],
     /// Requests answered `NotFound` because the caller lacks rights on an existing collection (for metrics).
     policy_denials: AtomicU64,
@@ -150,10 +161,12 @@ impl Hub {
         })
         .await
         .map_err(|err| HubError::Internal(format!("credential cache set-up failed: {err}")))??;
+        let login = login_limits::LoginGuard::new(&config.login_limits);
         Ok(Hub {
             store,
             config,
             credentials,
+            login,
             cursor_key,
             policy_denials: AtomicU64::new(0),
             hub_identity,

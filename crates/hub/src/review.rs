@@ -29,6 +29,7 @@ pub enum Verdict {
 impl Hub {
     /// The reviews awaiting a decision that `caller` may decide, oldest first.
     pub async fn pending_reviews(&self, caller: &Caller) -> HubResult<Vec<Review>> {
+        self.authorize(caller, crate::AdminAction::Review).await?;
         let all = self.store.reviews(ReviewState::Pending, MAX_LISTED).await?;
         Ok(all
             .into_iter()
@@ -38,6 +39,7 @@ impl Hub {
 
     /// One review `caller` may decide (any state); `NotFound` otherwise.
     pub async fn review(&self, caller: &Caller, review_id: &str) -> HubResult<Review> {
+        self.authorize(caller, crate::AdminAction::Review).await?;
         let review = self.store.review(review_id).await?.ok_or(HubError::NotFound)?;
         if !may_review(caller, &review) {
             return Err(HubError::NotFound);

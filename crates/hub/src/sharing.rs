@@ -17,7 +17,7 @@ use store::{Collection, Community, Organisation};
 
 use serde_json::json;
 
-use crate::{Caller, Hub, HubError, HubResult};
+use crate::{AdminAction, Caller, Hub, HubError, HubResult};
 
 /// The sharing directory as an administrator sees it (names only; the model is small).
 #[derive(Debug, Clone, Default)]
@@ -110,6 +110,7 @@ impl Hub {
         consent: &str,
         government: bool,
     ) -> HubResult<()> {
+        self.authorize(actor, AdminAction::CreateOrganisation).await?;
         check_name("organisation", name)?;
         parse_consent(consent)?;
         let organisation = Organisation {
@@ -125,6 +126,8 @@ impl Hub {
 
     /// Creates a community, under `parent` when given.
     pub async fn create_community(&self, actor: &Caller, name: &str, parent: Option<&str>) -> HubResult<()> {
+        self.authorize(actor, AdminAction::CreateCommunity { parent })
+            .await?;
         check_name("community", name)?;
         let community = Community {
             name: name.to_owned(),
@@ -143,6 +146,11 @@ impl Hub {
         community: &str,
         organisation: &str,
     ) -> HubResult<()> {
+        let action = AdminAction::ManageMember {
+            community,
+            org: organisation,
+        };
+        self.authorize(actor, action).await?;
         self.store.add_community_member(community, organisation).await?;
         self.sharing_changed();
         let details = json!({ "community": community, "organisation": organisation });
@@ -152,6 +160,8 @@ impl Hub {
 
     /// Names an account an administrator of a community.
     pub async fn add_community_admin(&self, actor: &Caller, community: &str, account: &str) -> HubResult<()> {
+        let action = AdminAction::NameCommunityAdmin { community, account };
+        self.authorize(actor, action).await?;
         self.store.add_community_admin(community, account).await?;
         self.sharing_changed();
         let details = json!({ "community": community, "account": account });
@@ -167,6 +177,11 @@ impl Hub {
         marking_id: &str,
         granted: bool,
     ) -> HubResult<()> {
+        let action = AdminAction::GrantMarking {
+            account,
+            marking: marking_id,
+        };
+        self.authorize(actor, action).await?;
         let parsed = stix::id::StixId::parse(marking_id)
             .map_err(|_| HubError::BadRequest(format!("{marking_id:?} is not a STIX id")))?;
         if parsed.object_type() != "marking-definition" {
@@ -192,6 +207,11 @@ impl Hub {
         collection: &str,
         community: &str,
     ) -> HubResult<String> {
+        let action = AdminAction::ShareCollection {
+            community,
+            collection,
+        };
+        self.authorize(actor, action).await?;
         let collection = self
             .store
             .find_collection(collection)

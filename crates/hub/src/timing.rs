@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use store::{
-    Access, Account, ApiRoot, AuditHead, AuditRecord, Collection, CollectionId, Community, IngestRequest,
-    ObjectQuery, Organisation, Page, Review, ReviewDecision, ReviewState, SharingDirectory, StatusRecord,
-    Store, StoreError, StoreResult, TokenRecord, Usage, VersionSelector,
+    Access, Account, AccountChange, ApiRoot, AuditHead, AuditRecord, Collection, CollectionId, Community,
+    IngestRequest, ObjectQuery, Organisation, Page, Review, ReviewDecision, ReviewState, SharingDirectory,
+    StatusRecord, Store, StoreError, StoreResult, TokenRecord, Usage, VersionSelector,
 };
 
 /// Upper bounds (seconds) of the store latency buckets; `+Inf` is implied. Finer than the HTTP ones: most
@@ -193,8 +193,37 @@ impl Store for TimedStore {
         self.timed("create_token", self.inner.create_token(token)).await
     }
 
-    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
-        self.timed("account_for_token", self.inner.account_for_token(token_sha256))
+    async fn account_for_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now_micros: i64,
+    ) -> StoreResult<Option<Account>> {
+        self.timed(
+            "account_for_token",
+            self.inner.account_for_token(token_sha256, now_micros),
+        )
+        .await
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.timed("accounts", self.inner.accounts()).await
+    }
+
+    async fn change_account(&self, name: &str, change: AccountChange) -> StoreResult<Account> {
+        self.timed("change_account", self.inner.change_account(name, change))
+            .await
+    }
+
+    async fn tokens(&self, account: &str) -> StoreResult<Vec<TokenRecord>> {
+        self.timed("tokens", self.inner.tokens(account)).await
+    }
+
+    async fn find_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        self.timed("find_token", self.inner.find_token(id, sha256)).await
+    }
+
+    async fn revoke_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<String>> {
+        self.timed("revoke_token", self.inner.revoke_token(id, sha256))
             .await
     }
 
@@ -245,6 +274,22 @@ impl Store for TimedStore {
         self.timed(
             "add_community_admin",
             self.inner.add_community_admin(community, account),
+        )
+        .await
+    }
+
+    async fn remove_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        self.timed(
+            "remove_community_member",
+            self.inner.remove_community_member(community, organisation),
+        )
+        .await
+    }
+
+    async fn remove_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        self.timed(
+            "remove_community_admin",
+            self.inner.remove_community_admin(community, account),
         )
         .await
     }

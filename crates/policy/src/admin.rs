@@ -9,6 +9,11 @@
 //! - A **community admin** named admin of community C manages C and its descendants: adds and removes member
 //!   organisations, names co-admins (accounts with the community-admin role), creates sub-communities, and
 //!   shares collections with them. It cannot touch C's ancestors or siblings.
+//! - A community admin shares a collection with a community it administers only when it may write to that
+//!   collection itself: administering the audience is not a right on the collection (issue 12).
+//! - An org admin manages the accounts of its own organisation up to the org-admin role: disables, enables and
+//!   deletes them, sets their passwords, lists and revokes their tokens (issue 12). Only a hub admin does so for
+//!   community and hub admins, for accounts of other organisations, and creates tokens and collection rights.
 //! - Only a hub admin creates organisations, top-level communities and collections, and gives the roles
 //!   community-admin and hub-admin.
 //! - Only a hub admin reviews the PII review queue and sees anonymity mappings of other organisations.
@@ -111,9 +116,50 @@ pub fn may_name_community_admin(
     )
 }
 
-/// Whether `actor` may share a collection with `community` (add it to the collection's audience).
-pub fn may_share_collection(directory: &Directory, actor: &AccountId, community: &CommunityId) -> Decision {
+/// Whether `actor` may share a collection with `community` (add it to the collection's audience):
+/// `actor_writes_collection` says whether the actor may write to that collection (false for one that does not
+/// exist, so an unknown collection and one without rights answer alike).
+pub fn may_share_collection(
+    directory: &Directory,
+    actor: &AccountId,
+    community: &CommunityId,
+    actor_writes_collection: bool,
+) -> Decision {
+    administers_community(directory, actor, community)?;
+    let account = actor_account(directory, actor)?;
+    allow_if(
+        account.role == Role::HubAdmin || actor_writes_collection,
+        "only a writer of the collection shares it",
+    )
+}
+
+/// Whether `actor` may stop `account` administering `community` (the account need not hold the role any
+/// more).
+pub fn may_remove_community_admin(
+    directory: &Directory,
+    actor: &AccountId,
+    community: &CommunityId,
+) -> Decision {
     administers_community(directory, actor, community)
+}
+
+/// Whether `actor` may manage the account `target`: disable, enable or delete it, set its password, list and
+/// revoke its tokens.
+pub fn may_manage_account(directory: &Directory, actor: &AccountId, target: &AccountId) -> Decision {
+    let target_account = actor_account(directory, target)?;
+    let account = actor_account(directory, actor)?;
+    if account.role == Role::HubAdmin {
+        return Ok(());
+    }
+    allow_if(account.role >= Role::OrgAdmin, "only an admin manages accounts")?;
+    allow_if(
+        account.org == target_account.org,
+        "an org admin manages only its own organisation",
+    )?;
+    allow_if(
+        target_account.role <= Role::OrgAdmin,
+        "only a hub admin manages a community or hub admin",
+    )
 }
 
 /// Whether `actor` may create a collection.

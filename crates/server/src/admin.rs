@@ -1,15 +1,16 @@
 //! The admin REST API (JSON) and its OpenAPI document: the same operations as the admin CLI.
 //!
-//! Invariant: every admin route authenticates like TAXII (Basic or Bearer) and then requires an admin
-//! account (`Hub::require_admin`); the OpenAPI document (`openapi.json`, hand-written) is public and lists
-//! exactly the routes below.
+//! Invariant: every admin route authenticates like TAXII (Basic or Bearer) and calls one hub use case, which
+//! authorizes the caller itself (`Hub::authorize`, `policy::admin`); the server holds no access rule and maps
+//! the hub's refusals to 403. The OpenAPI document (`openapi.json`, hand-written) is public and lists exactly
+//! the routes below (and those of `admin_sharing` and `admin_accounts`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use hub::{AdminAction, Caller, NewAccount, NewCollection, Rights};
+use hub::{NewAccount, NewCollection, Rights};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -23,8 +24,14 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/admin/v1/openapi.json", get(openapi)),
         ("/admin/v1/collections/", post(create_collection)),
-        ("/admin/v1/accounts/", post(create_account)),
-        ("/admin/v1/accounts/{account}/tokens/", post(create_token)),
+        (
+            "/admin/v1/accounts/",
+            get(crate::admin_accounts::list_accounts).post(create_account),
+        ),
+        (
+            "/admin/v1/accounts/{account}/tokens/",
+            get(crate::admin_accounts::list_tokens).post(create_token),
+        ),
         ("/admin/v1/grants/", post(grant)),
         ("/admin/v1/audit/", get(audit_entries)),
         ("/admin/v1/audit/verify", get(audit_verify)),
@@ -32,6 +39,7 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
     .into_iter()
     .chain(crate::admin_sharing::routes())
+    .chain(crate::admin_accounts::routes())
     .collect()
 }
 
@@ -51,12 +59,6 @@ pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
         value.to_string(),
     )
         .into_response()
-}
-
-async fn admin_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    let caller = authenticate(state, headers).await?;
-    state.hub.require_admin(&caller)?;
-    Ok(caller)
 }
 
 pub(crate) fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
@@ -94,7 +96,7 @@ async fn create_collection(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let caller = admin_caller(&state, &headers).await?;
+    let caller = authenticate(&state, &headers).await?;
     let map = parse_object(&body)?;
     let new = NewCollection {
         title: required_text(&map, "title")?,
@@ -107,8 +109,8 @@ async fn create_collection(
     Ok(json_response(StatusCode::CREATED, &value))
 }
 
-/// Hub admins create any account; organisation admins create accounts of their own organisation (delegated
-/// administration, `hub::AdminAction::CreateAccount`).
+/// Hub admins create any account; organisation admins create accounts of their own organisation (the hub
+/// decides, `hub::AdminAction::CreateAccount`).
 async fn create_account(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -122,39 +124,60 @@ async fn create_account(
         org: text_field(&map, "org")?,
         role: text_field(&map, "role")?,
     };
-    let action = match &new.org {
-        Some(org) => AdminAction::CreateAccount {
-            org,
-            role: new.role.as_deref().unwrap_or("member"),
-        },
-        None => AdminAction::HubAdministration,
-    };
-    state.hub.authorize(&caller, action).await?;
     let name = new.name.clone();
     state.hub.create_account(&caller, new).await?;
     Ok(json_response(StatusCode::CREATED, &json!({ "name": name })))
 }
 
+/// Body (optional): `{"expires_in": SECONDS}`.
 async fn create_token(
     State(state): State<AppState>,
     Path(account): Path<String>,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let caller = admin_caller(&state, &headers).await?;
-    let token = state.hub.create_token(&caller, &account).await?;
+    let caller = authenticate(&state, &headers).await?;
+    let expires_in = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match parse_object(&body)?.get("expires_in") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(seconds)) => {
+                Some(std::time::Duration::from_secs(seconds.as_u64().ok_or_else(
+                    || ApiError::BadRequest("expires_in must be a whole number of seconds".to_owned()),
+                )?))
+            }
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "expires_in must be a whole number of seconds".to_owned(),
+                ));
+            }
+        }
+    };
+    let created = state
+        .hub
+        .create_token_expiring(&caller, &account, expires_in)
+        .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({ "account": account, "token": token }),
+        &json!({
+            "account": account,
+            "token": created.token,
+            "id": created.id,
+            "expires": created.expires_micros.map(crate::admin_accounts::rfc3339_micros),
+        }),
     ))
 }
 
+/// `{"account", "collection", "read"?, "write"?, "revoke"?}`: adds the rights named (both when none is), or
+/// with `"revoke": true` takes them away.
 async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let caller = admin_caller(&state, &headers).await?;
+    let caller = authenticate(&state, &headers).await?;
     let map = parse_object(&body)?;
     let account = required_text(&map, "account")?;
     let collection = required_text(&map, "collection")?;
     let (read, write) = (flag_field(&map, "read")?, flag_field(&map, "write")?);
-    let add = if read || write {
+    let rights = if read || write {
         Rights {
             can_read: read,
             can_write: write,
@@ -165,8 +188,17 @@ async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             can_write: true,
         }
     };
-    let collection_id = state.hub.grant(&caller, &account, &collection, add).await?;
-    let value = json!({ "account": account, "collection": collection_id, "read": add.can_read, "write": add.can_write });
+    if flag_field(&map, "revoke")? {
+        let collection_id = state
+            .hub
+            .revoke_grant(&caller, &account, &collection, rights)
+            .await?;
+        let value = json!({ "account": account, "collection": collection_id, "revoked": {
+            "read": rights.can_read, "write": rights.can_write } });
+        return Ok(json_response(StatusCode::OK, &value));
+    }
+    let collection_id = state.hub.grant(&caller, &account, &collection, rights).await?;
+    let value = json!({ "account": account, "collection": collection_id, "read": rights.can_read, "write": rights.can_write });
     Ok(json_response(StatusCode::OK, &value))
 }
 
@@ -176,7 +208,7 @@ async fn audit_entries(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let caller = admin_caller(&state, &headers).await?;
+    let caller = authenticate(&state, &headers).await?;
     let query = query.unwrap_or_default();
     let number = |key: &str, default: u64| -> Result<u64, ApiError> {
         let value = query
@@ -201,14 +233,14 @@ async fn audit_entries(
 
 /// `GET /admin/v1/audit/verify`: whether the chain is intact, and the first break.
 async fn audit_verify(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
-    let verification = state.hub.verify_audit().await?;
+    let caller = authenticate(&state, &headers).await?;
+    let verification = state.hub.verify_audit_as(&caller).await?;
     Ok(json_response(StatusCode::OK, &verification.to_json()))
 }
 
 /// `GET /admin/v1/audit/report`: transparency counts per organisation.
 async fn audit_report(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    admin_caller(&state, &headers).await?;
-    let report = state.hub.audit_report().await?;
+    let caller = authenticate(&state, &headers).await?;
+    let report = state.hub.audit_report_as(&caller).await?;
     Ok(json_response(StatusCode::OK, &report.to_json()))
 }

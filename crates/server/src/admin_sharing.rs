@@ -1,16 +1,16 @@
 //! The admin REST API of the sharing model (issue 6): organisations, communities, members, community admins,
 //! collection audiences, marking grants, the PII review queue and the private anonymity mapping.
 //!
-//! Invariant: every route authenticates like TAXII, then asks `Hub::authorize` (delegated administration,
-//! `policy::admin`): hub admins may do everything, organisation and community admins what they administer.
-//! Refusals are 403 with the rule's reason; unknown names are 404.
+//! Invariant: every route authenticates like TAXII and calls one hub use case, which authorizes the caller
+//! (delegated administration, `policy::admin`): hub admins may do everything, organisation and community admins
+//! what they administer. Refusals are 403 with the rule's reason; unknown names are 404.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, post, put};
-use hub::{AdminAction, Review, Verdict};
+use axum::routing::{MethodRouter, delete, get, post, put};
+use hub::{Review, Verdict};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -24,7 +24,15 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/admin/v1/organisations/", post(create_organisation)),
         ("/admin/v1/communities/", post(create_community)),
         ("/admin/v1/communities/{community}/members/", post(add_member)),
+        (
+            "/admin/v1/communities/{community}/members/{org}",
+            delete(remove_member),
+        ),
         ("/admin/v1/communities/{community}/admins/", post(add_admin)),
+        (
+            "/admin/v1/communities/{community}/admins/{account}",
+            delete(remove_admin),
+        ),
         ("/admin/v1/collections/{collection}/audience/", post(share)),
         (
             "/admin/v1/accounts/{account}/markings/{marking}",
@@ -46,10 +54,6 @@ async fn create_organisation(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    state
-        .hub
-        .authorize(&caller, AdminAction::CreateOrganisation)
-        .await?;
     let map = parse_object(&body)?;
     let name = required_text(&map, "name")?;
     let consent = text_field(&map, "consent")?.unwrap_or_else(|| "none".to_owned());
@@ -71,10 +75,6 @@ async fn create_community(
     let map = parse_object(&body)?;
     let name = required_text(&map, "name")?;
     let parent = text_field(&map, "parent")?;
-    let action = AdminAction::CreateCommunity {
-        parent: parent.as_deref(),
-    };
-    state.hub.authorize(&caller, action).await?;
     state
         .hub
         .create_community(&caller, &name, parent.as_deref())
@@ -93,15 +93,42 @@ async fn add_member(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let org = required_text(&parse_object(&body)?, "org")?;
-    let action = AdminAction::ManageMember {
-        community: &community,
-        org: &org,
-    };
-    state.hub.authorize(&caller, action).await?;
     state.hub.add_community_member(&caller, &community, &org).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "community": community, "org": org }),
+    ))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    Path((community, org)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = authenticate(&state, &headers).await?;
+    state
+        .hub
+        .remove_community_member(&caller, &community, &org)
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "community": community, "org": org, "removed": true }),
+    ))
+}
+
+async fn remove_admin(
+    State(state): State<AppState>,
+    Path((community, account)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let caller = authenticate(&state, &headers).await?;
+    state
+        .hub
+        .remove_community_admin(&caller, &community, &account)
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "community": community, "account": account, "removed": true }),
     ))
 }
 
@@ -113,11 +140,6 @@ async fn add_admin(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let account = required_text(&parse_object(&body)?, "account")?;
-    let action = AdminAction::NameCommunityAdmin {
-        community: &community,
-        account: &account,
-    };
-    state.hub.authorize(&caller, action).await?;
     state
         .hub
         .add_community_admin(&caller, &community, &account)
@@ -136,10 +158,6 @@ async fn share(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let community = required_text(&parse_object(&body)?, "community")?;
-    let action = AdminAction::ShareCollection {
-        community: &community,
-    };
-    state.hub.authorize(&caller, action).await?;
     let id = state
         .hub
         .share_collection(&caller, &collection, &community)
@@ -158,10 +176,6 @@ async fn set_marking(
     granted: bool,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(state, headers).await?;
-    state
-        .hub
-        .authorize(&caller, AdminAction::GrantMarking { account, marking })
-        .await?;
     state
         .hub
         .set_marking_grant(&caller, account, marking, granted)
@@ -209,7 +223,6 @@ pub(crate) fn review_json(review: &Review) -> Value {
 
 async fn list_reviews(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    state.hub.authorize(&caller, AdminAction::Review).await?;
     let reviews = state.hub.pending_reviews(&caller).await?;
     let items: Vec<Value> = reviews.iter().map(review_json).collect();
     Ok(json_response(StatusCode::OK, &json!({ "reviews": items })))
@@ -221,7 +234,6 @@ async fn show_review(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    state.hub.authorize(&caller, AdminAction::Review).await?;
     let review = state.hub.review(&caller, &review).await?;
     Ok(json_response(StatusCode::OK, &review_json(&review)))
 }
@@ -234,7 +246,6 @@ async fn decide_review(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    state.hub.authorize(&caller, AdminAction::Review).await?;
     let map = parse_object(&body)?;
     let verdict = match required_text(&map, "verdict")?.as_str() {
         "approve" => Verdict::Approve,
@@ -259,11 +270,7 @@ async fn anonymity_mapping(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    state
-        .hub
-        .authorize(&caller, AdminAction::ReadAnonymityMapping { org: &org })
-        .await?;
-    let mapping = state.hub.republished_ids(&collection, &org).await?;
+    let mapping = state.hub.anonymity_mapping(&caller, &collection, &org).await?;
     let items: Vec<Value> = mapping
         .into_iter()
         .map(|(original, public)| json!({ "original": original, "public": public }))

@@ -43,7 +43,7 @@ where
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => {
+                Ok((tcp, peer)) => {
                     let Some(slot) = state.admission.open_connection() else {
                         state.metrics.record_refused_connection();
                         tokio::spawn(refuse(tcp));
@@ -53,7 +53,9 @@ where
                     let router = router.clone();
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |request| router.clone().oneshot(request));
+                        let service = hyper::service::service_fn(move |request| {
+                            crate::auth::CLIENT_ADDR.scope(peer.ip(), router.clone().oneshot(request))
+                        });
                         let connection = http1().serve_connection(TokioIo::new(tcp), service);
                         if let Err(err) = watcher.watch(connection).await {
                             tracing::debug!(error = %err, "connection ended with an error");

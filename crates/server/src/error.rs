@@ -63,6 +63,10 @@ impl ApiError {
                 // 413 is TAXII's for bodies over max_content_length only (a body under it must not get 413),
                 // so a quota is "too many": 429, without Retry-After (waiting does not help).
                 HubError::QuotaExceeded(message) => (StatusCode::TOO_MANY_REQUESTS, Some(message.clone())),
+                HubError::TooManyAttempts { .. } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some("too many failed sign-ins; retry later".to_owned()),
+                ),
                 HubError::InsufficientStorage(_) => (
                     StatusCode::INSUFFICIENT_STORAGE,
                     Some("the server's storage is full; nothing was stored".to_owned()),
@@ -98,7 +102,8 @@ impl ApiError {
     /// Seconds for `Retry-After`, on the answers a retry can cure.
     fn retry_after_seconds(&self) -> Option<u64> {
         match self {
-            ApiError::TooManyRequests { retry_after_seconds } => Some(*retry_after_seconds),
+            ApiError::TooManyRequests { retry_after_seconds }
+            | ApiError::Hub(HubError::TooManyAttempts { retry_after_seconds }) => Some(*retry_after_seconds),
             ApiError::Overloaded | ApiError::Hub(HubError::Unavailable(_)) => {
                 Some(RETRY_AFTER_UNAVAILABLE_SECONDS)
             }

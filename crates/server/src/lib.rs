@@ -12,6 +12,7 @@
 //! - Overload is answered, never waited out: beyond `Limits` a request gets 503 or 429 with `Retry-After`.
 
 mod admin;
+mod admin_accounts;
 mod admin_sharing;
 mod auth;
 mod connections;

@@ -203,7 +203,7 @@ where
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => {
+                Ok((tcp, peer)) => {
                     // Over the connection bound: closed at once (a plaintext 503 means nothing to a TLS client).
                     let Some(slot) = state.admission.open_connection() else {
                         state.metrics.record_refused_connection();
@@ -227,7 +227,8 @@ where
                             .and_then(|leaf| client_identity(leaf));
                         // Every request of this connection sees the certificate's account.
                         let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                            CLIENT_CERT_ACCOUNT.scope(account.clone(), router.clone().oneshot(request))
+                            let served = CLIENT_CERT_ACCOUNT.scope(account.clone(), router.clone().oneshot(request));
+                            crate::auth::CLIENT_ADDR.scope(peer.ip(), served)
                         });
                         let connection = crate::connections::http1().serve_connection(TokioIo::new(stream), service);
                         if let Err(err) = watcher.watch(connection).await {

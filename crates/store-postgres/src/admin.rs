@@ -207,21 +207,25 @@ pub(crate) async fn create_account(client: &impl GenericClient, account: &Accoun
     Ok(())
 }
 
-fn account_from_row(row: &Row) -> StoreResult<Account> {
+pub(crate) fn account_from_row(row: &Row) -> StoreResult<Account> {
     Ok(Account {
         name: column(row, 0)?,
         password_hash: column(row, 1)?,
         org: column(row, 2)?,
         is_admin: column(row, 3)?,
         role: column(row, 4)?,
+        disabled: column(row, 5)?,
+        epoch: column(row, 6)?,
     })
 }
 
+/// The columns `account_from_row` reads, of table alias `a`.
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "a.name, a.password_hash, a.org, a.is_admin, a.role, a.disabled, a.epoch";
+
 pub(crate) async fn account(client: &impl GenericClient, name: &str) -> StoreResult<Option<Account>> {
-    let stmt = client
-        .prepare_cached("SELECT name, password_hash, org, is_admin, role FROM accounts WHERE name = $1")
-        .await
-        .map_err(from_pg)?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.name = $1 AND NOT a.deleted");
+    let stmt = client.prepare_cached(&sql).await.map_err(from_pg)?;
     let row = client.query_opt(&stmt, &[&name]).await.map_err(from_pg)?;
     row.as_ref().map(account_from_row).transpose()
 }
@@ -240,8 +244,14 @@ pub(crate) async fn create_token(client: &impl GenericClient, token: &TokenRecor
     }
     client
         .execute(
-            "INSERT INTO tokens (sha256, account, created) VALUES ($1, $2, $3)",
-            &[&token.sha256.as_slice(), &token.account, &token.created_micros],
+            "INSERT INTO tokens (sha256, account, created, id, expires) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &token.sha256.as_slice(),
+                &token.account,
+                &token.created_micros,
+                &token.id,
+                &token.expires_micros,
+            ],
         )
         .await
         .map_err(from_pg)?;
@@ -251,16 +261,15 @@ pub(crate) async fn create_token(client: &impl GenericClient, token: &TokenRecor
 pub(crate) async fn account_for_token(
     client: &impl GenericClient,
     token_sha256: &[u8; 32],
+    now_micros: i64,
 ) -> StoreResult<Option<Account>> {
-    let stmt = client
-        .prepare_cached(
-            "SELECT a.name, a.password_hash, a.org, a.is_admin, a.role FROM tokens t JOIN accounts a ON a.name = t.account \
-             WHERE t.sha256 = $1",
-        )
-        .await
-        .map_err(from_pg)?;
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM tokens t JOIN accounts a ON a.name = t.account \
+         WHERE t.sha256 = $1 AND NOT a.deleted AND (t.expires IS NULL OR t.expires > $2)"
+    );
+    let stmt = client.prepare_cached(&sql).await.map_err(from_pg)?;
     let row = client
-        .query_opt(&stmt, &[&token_sha256.as_slice()])
+        .query_opt(&stmt, &[&token_sha256.as_slice(), &now_micros])
         .await
         .map_err(from_pg)?;
     row.as_ref().map(account_from_row).transpose()

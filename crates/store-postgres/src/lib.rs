@@ -10,6 +10,7 @@
 //! `?options=-csearch_path%3Dname` to use a schema other than `public` (it must exist). TLS is not
 //! supported yet: use a loopback or otherwise trusted network.
 
+mod accounts;
 mod admin;
 mod audit;
 mod error;
@@ -28,8 +29,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use store::{
-    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page, StatusRecord,
-    Store, StoreError, StoreResult, TokenRecord, VersionSelector,
+    Access, Account, AccountChange, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page,
+    StatusRecord, Store, StoreError, StoreResult, TokenRecord, VersionSelector,
 };
 use tokio_postgres::NoTls;
 
@@ -214,8 +215,32 @@ impl Store for PostgresStore {
         admin::create_token(&self.client().await?, &token).await
     }
 
-    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
-        admin::account_for_token(&self.client().await?, token_sha256).await
+    async fn account_for_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now_micros: i64,
+    ) -> StoreResult<Option<Account>> {
+        admin::account_for_token(&self.client().await?, token_sha256, now_micros).await
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        accounts::accounts(&self.client().await?).await
+    }
+
+    async fn change_account(&self, name: &str, change: AccountChange) -> StoreResult<Account> {
+        accounts::change_account(&mut self.client().await?, name, &change).await
+    }
+
+    async fn tokens(&self, account: &str) -> StoreResult<Vec<TokenRecord>> {
+        accounts::tokens(&self.client().await?, account).await
+    }
+
+    async fn find_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        accounts::find_token(&self.client().await?, id, sha256).await
+    }
+
+    async fn revoke_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<String>> {
+        accounts::revoke_token(&self.client().await?, id, sha256).await
     }
 
     async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
@@ -248,6 +273,16 @@ impl Store for PostgresStore {
 
     async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
         sharing::add_community_admin(&self.client().await?, community, account).await
+    }
+
+    async fn remove_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        sharing::remove_from_community(&client, "community_members", "org", community, organisation).await
+    }
+
+    async fn remove_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        sharing::remove_from_community(&client, "community_admins", "account", community, account).await
     }
 
     async fn set_marking_grant(&self, account: &str, marking_id: &str, granted: bool) -> StoreResult<()> {

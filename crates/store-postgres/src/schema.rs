@@ -32,7 +32,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 5;
+pub(crate) const SCHEMA_VERSION: i32 = 6;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -227,6 +227,18 @@ CREATE TABLE subscriptions (
     created bigint NOT NULL
 );
 CREATE INDEX subscriptions_account ON subscriptions (account, created);
+"#,
+    // Migration 6: taking access back (issue 12): disabled and deleted accounts, a per-account epoch that ends
+    // sessions and cached credentials, token ids (not the secret) and expiry.
+    r#"
+ALTER TABLE accounts ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+ALTER TABLE accounts ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+ALTER TABLE accounts ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN id text;
+ALTER TABLE tokens ADD COLUMN expires bigint;
+UPDATE tokens SET id = substr(md5(random()::text || encode(sha256, 'hex')), 1, 16);
+CREATE UNIQUE INDEX tokens_id ON tokens (id);
+CREATE INDEX tokens_account ON tokens (account);
 "#,
 ];
 

@@ -167,7 +167,7 @@ pub(crate) async fn add_community_admin(
             community,
         ),
         (
-            "SELECT 1 FROM accounts WHERE name = $1",
+            "SELECT 1 FROM accounts WHERE name = $1 AND NOT deleted",
             EntityKind::Account,
             account,
         ),
@@ -186,6 +186,33 @@ pub(crate) async fn add_community_admin(
     Ok(())
 }
 
+/// Deletes a community's direct member or named admin (`table` is `community_members` with column `org`, or
+/// `community_admins` with column `account`).
+pub(crate) async fn remove_from_community(
+    client: &impl GenericClient,
+    table: &str,
+    column_name: &str,
+    community: &str,
+    key: &str,
+) -> StoreResult<()> {
+    if client
+        .query_opt("SELECT 1 FROM communities WHERE name = $1", &[&community])
+        .await
+        .map_err(from_pg)?
+        .is_none()
+    {
+        return Err(StoreError::NotFound(EntityKind::Community));
+    }
+    client
+        .execute(
+            &format!("DELETE FROM {table} WHERE community = $1 AND {column_name} = $2"),
+            &[&community, &key],
+        )
+        .await
+        .map_err(from_pg)?;
+    Ok(())
+}
+
 pub(crate) async fn set_marking_grant(
     client: &impl GenericClient,
     account: &str,
@@ -193,7 +220,10 @@ pub(crate) async fn set_marking_grant(
     granted: bool,
 ) -> StoreResult<()> {
     let known = client
-        .query_opt("SELECT 1 FROM accounts WHERE name = $1", &[&account])
+        .query_opt(
+            "SELECT 1 FROM accounts WHERE name = $1 AND NOT deleted",
+            &[&account],
+        )
         .await
         .map_err(from_pg)?;
     if known.is_none() {

@@ -173,20 +173,25 @@ pub(crate) fn create_account(conn: &Connection, account: &Account) -> StoreResul
     Ok(())
 }
 
-fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+pub(crate) fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
         name: row.get(0)?,
         password_hash: row.get(1)?,
         org: row.get(2)?,
         is_admin: row.get(3)?,
         role: row.get(4)?,
+        disabled: row.get(5)?,
+        epoch: row.get(6)?,
     })
 }
 
+/// The columns `account_from_row` reads, of table alias `a`.
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "a.name, a.password_hash, a.org, a.is_admin, a.role, a.disabled, a.epoch";
+
 pub(crate) fn account(conn: &Connection, name: &str) -> StoreResult<Option<Account>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT name, password_hash, org, is_admin, role FROM accounts WHERE name = ?1")
-        .map_err(from_sqlite)?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.name = ?1 AND NOT a.deleted");
+    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
     stmt.query_row([name], account_from_row)
         .optional()
         .map_err(from_sqlite)
@@ -204,21 +209,30 @@ pub(crate) fn create_token(conn: &Connection, token: &TokenRecord) -> StoreResul
         return Err(StoreError::NotFound(EntityKind::Account));
     }
     conn.execute(
-        "INSERT INTO tokens (sha256, account, created) VALUES (?1, ?2, ?3)",
-        params![token.sha256.as_slice(), token.account, token.created_micros],
+        "INSERT INTO tokens (sha256, account, created, id, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            token.sha256.as_slice(),
+            token.account,
+            token.created_micros,
+            token.id,
+            token.expires_micros
+        ],
     )
     .map_err(from_sqlite)?;
     Ok(())
 }
 
-pub(crate) fn account_for_token(conn: &Connection, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT a.name, a.password_hash, a.org, a.is_admin, a.role FROM tokens t JOIN accounts a ON a.name = t.account \
-             WHERE t.sha256 = ?1",
-        )
-        .map_err(from_sqlite)?;
-    stmt.query_row([token_sha256.as_slice()], account_from_row)
+pub(crate) fn account_for_token(
+    conn: &Connection,
+    token_sha256: &[u8; 32],
+    now_micros: i64,
+) -> StoreResult<Option<Account>> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM tokens t JOIN accounts a ON a.name = t.account \
+         WHERE t.sha256 = ?1 AND NOT a.deleted AND (t.expires IS NULL OR t.expires > ?2)"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(from_sqlite)?;
+    stmt.query_row(params![token_sha256.as_slice(), now_micros], account_from_row)
         .optional()
         .map_err(from_sqlite)
 }

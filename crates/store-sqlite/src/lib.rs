@@ -6,6 +6,7 @@
 //! survives a crash, and other processes (the admin CLI) may write at the same time (busy timeout).
 //! Objects are stored as their exact bytes beside the few indexed columns reads need (see `schema`).
 
+mod accounts;
 mod admin;
 mod audit;
 mod error;
@@ -25,8 +26,8 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use rusqlite::Connection;
 use store::{
-    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page, StatusRecord,
-    Store, StoreError, StoreResult, TokenRecord, VersionSelector,
+    Access, Account, AccountChange, ApiRoot, Collection, CollectionId, IngestRequest, ObjectQuery, Page,
+    StatusRecord, Store, StoreError, StoreResult, TokenRecord, VersionSelector,
 };
 
 use crate::error::from_sqlite;
@@ -205,11 +206,63 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
+    async fn account_for_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now_micros: i64,
+    ) -> StoreResult<Option<Account>> {
         let token_sha256 = *token_sha256;
         self.readers
-            .read(move |conn| admin::account_for_token(conn, &token_sha256))
+            .read(move |conn| admin::account_for_token(conn, &token_sha256, now_micros))
             .await
+    }
+
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.readers.read(accounts::accounts).await
+    }
+
+    async fn change_account(&self, name: &str, change: AccountChange) -> StoreResult<Account> {
+        let owned = name.to_owned();
+        self.write_done(move |conn| accounts::change_account(conn, &owned, &change))
+            .await?;
+        let owned = name.to_owned();
+        // A deleted account reads as absent: answer with what it was, disabled.
+        let changed = self
+            .readers
+            .read(move |conn| admin::account(conn, &owned))
+            .await?;
+        Ok(changed.unwrap_or_else(|| Account {
+            name: name.to_owned(),
+            password_hash: String::new(),
+            org: None,
+            is_admin: false,
+            role: "member".to_owned(),
+            disabled: true,
+            epoch: 0,
+        }))
+    }
+
+    async fn tokens(&self, account: &str) -> StoreResult<Vec<TokenRecord>> {
+        let account = account.to_owned();
+        self.readers
+            .read(move |conn| accounts::tokens(conn, &account))
+            .await
+    }
+
+    async fn find_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        let (id, sha256) = (id.to_owned(), *sha256);
+        self.readers
+            .read(move |conn| accounts::find_token(conn, &id, &sha256))
+            .await
+    }
+
+    async fn revoke_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<String>> {
+        let owner = self.find_token(id, sha256).await?.map(|token| token.account);
+        let (id, sha256) = (id.to_owned(), *sha256);
+        let deleted = self
+            .write_count(move |conn| accounts::revoke_token(conn, &id, &sha256))
+            .await?;
+        Ok(owner.filter(|_| deleted > 0))
     }
 
     async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
@@ -254,6 +307,18 @@ impl Store for SqliteStore {
     async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
         let (community, account) = (community.to_owned(), account.to_owned());
         self.write_done(move |conn| sharing::add_community_admin(conn, &community, &account))
+            .await
+    }
+
+    async fn remove_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        let (community, organisation) = (community.to_owned(), organisation.to_owned());
+        self.write_done(move |conn| sharing::remove_community_member(conn, &community, &organisation))
+            .await
+    }
+
+    async fn remove_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        let (community, account) = (community.to_owned(), account.to_owned());
+        self.write_done(move |conn| sharing::remove_community_admin(conn, &community, &account))
             .await
     }
 

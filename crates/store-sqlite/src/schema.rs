@@ -19,12 +19,13 @@
 //! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
 //! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
 //! Migration 5 (event stream, issue 13) adds `events` (the log; object events copy their version's row facts),
+//! Migration 6 (taking access back, issue 12) adds account `disabled`, `deleted` and `epoch`, token `id` and `expires`.
 //! `event_log` (one row: the last position assigned and the first retained) and `subscriptions`.
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 5;
+pub(crate) const SCHEMA_VERSION: i64 = 6;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -205,6 +206,18 @@ CREATE TABLE subscriptions (
     created INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX subscriptions_account ON subscriptions (account, created);
+"#,
+    // Migration 6: taking access back (issue 12): disabled and deleted accounts, a per-account epoch that ends
+    // sessions and cached credentials, token ids (not the secret) and expiry.
+    r#"
+ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN id TEXT;
+ALTER TABLE tokens ADD COLUMN expires INTEGER;
+UPDATE tokens SET id = lower(hex(randomblob(8)));
+CREATE UNIQUE INDEX tokens_id ON tokens (id);
+CREATE INDEX tokens_account ON tokens (account);
 "#,
 ];
 

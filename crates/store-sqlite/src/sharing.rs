@@ -16,7 +16,7 @@ fn require(conn: &Connection, kind: EntityKind, key: &str) -> StoreResult<()> {
     let sql = match kind {
         EntityKind::Organisation => "SELECT EXISTS (SELECT 1 FROM organisations WHERE name = ?1)",
         EntityKind::Community => "SELECT EXISTS (SELECT 1 FROM communities WHERE name = ?1)",
-        EntityKind::Account => "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1)",
+        EntityKind::Account => "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1 AND NOT deleted)",
         _ => "SELECT EXISTS (SELECT 1 FROM collections WHERE id = ?1)",
     };
     if exists(conn, sql, key)? {
@@ -152,6 +152,26 @@ pub(crate) fn add_community_admin(conn: &Connection, community: &str, account: &
     Ok(())
 }
 
+pub(crate) fn remove_community_member(conn: &Connection, community: &str, org: &str) -> StoreResult<()> {
+    require(conn, EntityKind::Community, community)?;
+    conn.execute(
+        "DELETE FROM community_members WHERE community = ?1 AND org = ?2",
+        params![community, org],
+    )
+    .map_err(from_sqlite)?;
+    Ok(())
+}
+
+pub(crate) fn remove_community_admin(conn: &Connection, community: &str, account: &str) -> StoreResult<()> {
+    require(conn, EntityKind::Community, community)?;
+    conn.execute(
+        "DELETE FROM community_admins WHERE community = ?1 AND account = ?2",
+        params![community, account],
+    )
+    .map_err(from_sqlite)?;
+    Ok(())
+}
+
 pub(crate) fn set_marking_grant(
     conn: &Connection,
     account: &str,
@@ -160,7 +180,7 @@ pub(crate) fn set_marking_grant(
 ) -> StoreResult<()> {
     if !exists(
         conn,
-        "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE name = ?1 AND NOT deleted)",
         account,
     )? {
         return Err(StoreError::NotFound(EntityKind::Account));

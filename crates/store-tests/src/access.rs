@@ -38,13 +38,15 @@ pub async fn statuses_persist(store: &dyn Store) {
     assert!(store.status("root", &status.id).await.expect("status").is_none());
 }
 
-fn account(name: &str) -> Account {
+pub(crate) fn account(name: &str) -> Account {
     Account {
         name: name.to_owned(),
         password_hash: "$argon2id$fake".to_owned(),
         org: None,
         is_admin: false,
         role: "member".to_owned(),
+        disabled: false,
+        epoch: 0,
     }
 }
 
@@ -68,21 +70,25 @@ pub async fn accounts_tokens_and_grants(store: &dyn Store) {
         sha256: [7; 32],
         account: "alice".to_owned(),
         created_micros: 1,
+        id: "t7".to_owned(),
+        expires_micros: None,
     };
     store.create_token(token).await.expect("token");
     assert_eq!(
         store
-            .account_for_token(&[7; 32])
+            .account_for_token(&[7; 32], 2)
             .await
             .expect("lookup")
             .map(|a| a.name),
         Some("alice".to_owned())
     );
-    assert_eq!(store.account_for_token(&[8; 32]).await.expect("lookup"), None);
+    assert_eq!(store.account_for_token(&[8; 32], 2).await.expect("lookup"), None);
     let orphan = TokenRecord {
         sha256: [9; 32],
         account: "nobody".to_owned(),
         created_micros: 1,
+        id: "t9".to_owned(),
+        expires_micros: None,
     };
     assert!(matches!(
         store.create_token(orphan).await,

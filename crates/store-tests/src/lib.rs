@@ -14,6 +14,7 @@ mod objects;
 mod operations;
 mod paging;
 mod review;
+mod revocation;
 mod sharing;
 mod versions;
 
@@ -33,6 +34,9 @@ pub use crate::objects::{
 pub use crate::operations::organisation_usage_counts_versions_and_bytes;
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
 pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
+pub use crate::revocation::{
+    account_changes_bump_the_epoch, community_members_and_admins_are_removed, tokens_list_expire_and_revoke,
+};
 pub use crate::sharing::{
     accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
 };
@@ -70,7 +74,10 @@ macro_rules! conformance_suite {
             event_log_follows_adds_and_deletes,
             event_log_retention_trims_a_prefix,
             event_log_tail_never_skips_under_concurrency,
-            subscriptions_round_trip
+            subscriptions_round_trip,
+            account_changes_bump_the_epoch,
+            tokens_list_expire_and_revoke,
+            community_members_and_admins_are_removed
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

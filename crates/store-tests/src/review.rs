@@ -175,6 +175,8 @@ pub async fn marking_grants_round_trip(store: &dyn Store) {
         org: None,
         is_admin: false,
         role: "member".to_owned(),
+        disabled: false,
+        epoch: 0,
     };
     store.create_account(account).await.expect("account");
     store

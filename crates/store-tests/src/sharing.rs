@@ -118,6 +118,8 @@ pub async fn accounts_keep_organisation_and_role(store: &dyn Store) {
         org: Some("county-b".to_owned()),
         is_admin: false,
         role: "org-admin".to_owned(),
+        disabled: false,
+        epoch: 0,
     };
     store.create_account(account.clone()).await.expect("account");
     assert_eq!(store.account("clerk").await.expect("account"), Some(account));

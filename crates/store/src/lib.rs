@@ -33,8 +33,8 @@ pub use crate::events::{
     EventBounds, EventRecord, EventRetention, NewEvent, OBJECT_ADDED, OBJECT_DELETED, SubscriptionRecord,
 };
 pub use crate::model::{
-    Access, Account, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry, StatusRecord,
-    TokenRecord,
+    Access, Account, AccountChange, ApiRoot, Collection, CollectionId, IngestRequest, NewObject, StatusEntry,
+    StatusRecord, TokenRecord,
 };
 pub use crate::operations::{Gauge, Usage};
 pub use crate::query::{
@@ -118,8 +118,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a bearer token's hash. `NotFound(Account)` when the account does not exist.
     async fn create_token(&self, token: TokenRecord) -> StoreResult<()>;
 
-    /// The account owning the token whose SHA-256 is `token_sha256`.
-    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>>;
+    /// The account owning the token whose SHA-256 is `token_sha256`, unless the token expired at `now_micros`
+    /// or was revoked, or the account was deleted. (A disabled account is returned; the hub refuses it.)
+    async fn account_for_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now_micros: i64,
+    ) -> StoreResult<Option<Account>>;
+
+    /// Every account that is not deleted, by name.
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+
+    /// Applies `change` to the account `name` and bumps its epoch; returns the account as changed.
+    /// `NotFound(Account)` for an unknown or deleted account.
+    async fn change_account(&self, name: &str, change: AccountChange) -> StoreResult<Account>;
+
+    /// The live tokens of `account` (expired ones included, revoked ones are gone), oldest first.
+    async fn tokens(&self, account: &str) -> StoreResult<Vec<TokenRecord>>;
+
+    /// The token whose id is `id` or whose SHA-256 is `sha256`, expired or not.
+    async fn find_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>>;
+
+    /// Revokes (deletes) the token whose id is `id` or whose SHA-256 is `sha256`; returns its account, or
+    /// `None` when no such token exists.
+    async fn revoke_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<String>>;
 
     /// Sets (replaces) an account's rights on a collection. `NotFound` for an unknown account or collection.
     async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()>;
@@ -151,6 +173,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Names an account an administrator of a community (again: no change). `NotFound(Community)` or
     /// `NotFound(Account)` for unknown names.
     async fn add_community_admin(&self, community: &str, account: &str) -> StoreResult<()>;
+
+    /// Removes an organisation from a community's direct members (not a member: no change).
+    /// `NotFound(Community)` for an unknown community.
+    async fn remove_community_member(&self, community: &str, organisation: &str) -> StoreResult<()>;
+
+    /// Stops an account administering a community (not an admin: no change). `NotFound(Community)` for an
+    /// unknown community.
+    async fn remove_community_admin(&self, community: &str, account: &str) -> StoreResult<()>;
 
     /// Clears (`granted`) or stops clearing an account for a marking-definition id. `NotFound(Account)` for an
     /// unknown account. Idempotent.

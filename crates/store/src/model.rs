@@ -153,6 +153,27 @@ pub struct Account {
     pub is_admin: bool,
     /// Sharing-policy role: `member`, `org-admin`, `community-admin` or `hub-admin` (the hub checks the text).
     pub role: String,
+    /// Refused at sign-in and on every request until enabled again.
+    pub disabled: bool,
+    /// Bumped by every `AccountChange`: web sessions and cached credentials of an older epoch are void.
+    pub epoch: i64,
+}
+
+/// A change to an account. Each one bumps the account's epoch, so its web sessions end and every node drops
+/// its cached credentials for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Refuse the account until enabled.
+    Disable,
+    /// Accept the account again.
+    Enable,
+    /// Delete the account: its tokens, grants, marking grants and community-admin roles go with it; the name
+    /// stays taken (the audit log and stored objects name it) and the account reads as absent.
+    Delete,
+    /// Replace the password hash (PHC string).
+    Password(String),
+    /// End the account's web sessions and nothing else (signing out).
+    EndSessions,
 }
 
 /// A bearer token, kept only as its SHA-256.
@@ -164,6 +185,10 @@ pub struct TokenRecord {
     pub account: String,
     /// When created, microseconds since the epoch.
     pub created_micros: i64,
+    /// The token's public id (random, not derived from the secret): what lists show and revocation takes.
+    pub id: String,
+    /// When it stops working, microseconds since the epoch; `None`: never.
+    pub expires_micros: Option<i64>,
 }
 
 /// Rights on one collection.

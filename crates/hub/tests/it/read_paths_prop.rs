@@ -181,6 +181,8 @@ pub(crate) async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMa
             org: org.map(org_name),
             is_admin: false,
             role: "member".to_owned(),
+            disabled: false,
+            epoch: 0,
         };
         store.create_account(account).await.unwrap();
         let rights = hub::Rights {

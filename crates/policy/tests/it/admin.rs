@@ -92,9 +92,12 @@ fn community_admin_manages_its_community_and_descendants_only() {
         Ok(())
     );
     assert_eq!(
-        admin::may_share_collection(&directory, &actor, &CommunityId::new("ohio")),
+        admin::may_share_collection(&directory, &actor, &CommunityId::new("ohio"), true),
         Ok(())
     );
+    // Administering the audience is no right on the collection (issue 12).
+    assert!(admin::may_share_collection(&directory, &actor, &CommunityId::new("ohio"), false).is_err());
+    assert!(admin::may_share_collection(&directory, &actor, &CommunityId::new("national"), true).is_err());
     assert!(
         admin::may_manage_community_member(&directory, &actor, &CommunityId::new("national"), &utility)
             .is_err()
@@ -140,4 +143,26 @@ fn unknown_actors_are_errors_not_permissions() {
         admin::may_create_organisation(&directory, &id("ghost")),
         Err(PolicyError::UnknownAccount("ghost".to_owned()))
     );
+}
+
+#[test]
+fn org_admins_manage_their_own_organisations_accounts_up_to_their_role() {
+    let directory = state_and_counties();
+    let admin_of_franklin = id("franklin-admin");
+    assert_eq!(
+        admin::may_manage_account(&directory, &admin_of_franklin, &id("franklin-it")),
+        Ok(())
+    );
+    assert!(admin::may_manage_account(&directory, &admin_of_franklin, &id("hamilton-it")).is_err());
+    assert!(admin::may_manage_account(&directory, &id("franklin-it"), &id("franklin-it")).is_err());
+    assert!(admin::may_manage_account(&directory, &id("ohio-analyst"), &id("ohio-community-admin")).is_err());
+    assert!(admin::may_manage_account(&directory, &id("ohio-community-admin"), &id("root")).is_err());
+    assert_eq!(
+        admin::may_manage_account(&directory, &id("root"), &id("ohio-community-admin")),
+        Ok(())
+    );
+    assert!(matches!(
+        admin::may_manage_account(&directory, &id("root"), &id("ghost")),
+        Err(PolicyError::UnknownAccount(_))
+    ));
 }

@@ -1,9 +1,10 @@
-//! Administration pages: the sharing directory (organisations, communities, memberships, audiences) and forms
-//! for the admin use cases (organisations, communities, members, accounts, collections, grants, shares,
-//! tokens), for hub administrators only.
+//! Administration pages: the sharing directory (organisations, communities, memberships, audiences), the
+//! accounts with their tokens, and forms for the admin use cases (organisations, communities, members,
+//! accounts, collections, grants, shares, tokens; disabling, deleting, revoking).
 //!
-//! Invariant: every handler checks `Hub::require_admin` (through `Hub::directory`) before anything else, the
-//! same check the admin REST API makes; a new token is shown once and never stored in the clear.
+//! Invariants: the page holds no access rule: each action calls one hub use case with the signed-in caller,
+//! which authorizes it (`policy::admin`), and a refusal is the 403 page (the overview itself is the hub's
+//! `directory`, for hub admins). A new token is shown once and never stored in the clear.
 
 use std::collections::HashMap;
 
@@ -28,6 +29,54 @@ pub(crate) struct AdminPage {
     pub(crate) message: String,
     pub(crate) error: String,
     pub(crate) token: String,
+    /// Accounts with their tokens: (name, org, role, disabled, token ids).
+    pub(crate) accounts: Vec<AccountRow>,
+}
+
+/// One account on the administration page.
+#[derive(Debug, Clone)]
+pub(crate) struct AccountRow {
+    pub(crate) name: String,
+    pub(crate) org: String,
+    pub(crate) role: String,
+    pub(crate) disabled: bool,
+    /// (token id, expiry or "never", expired).
+    pub(crate) tokens: Vec<(String, String, bool)>,
+}
+
+/// The most accounts listed with their tokens.
+const MAX_LISTED_ACCOUNTS: usize = 500;
+
+async fn account_rows(state: &AppState, session: &Session) -> Result<Vec<AccountRow>, hub::HubError> {
+    let mut rows = Vec::new();
+    for account in state
+        .hub
+        .list_accounts(&session.caller)
+        .await?
+        .into_iter()
+        .take(MAX_LISTED_ACCOUNTS)
+    {
+        let tokens = state
+            .hub
+            .list_tokens(&session.caller, &account.name)
+            .await?
+            .into_iter()
+            .map(|token| {
+                let expires = token
+                    .expires_micros
+                    .map_or_else(|| "never".to_owned(), crate::admin_accounts::rfc3339_micros);
+                (token.id, expires, token.expired)
+            })
+            .collect();
+        rows.push(AccountRow {
+            name: account.name,
+            org: account.org.unwrap_or_default(),
+            role: account.role,
+            disabled: account.disabled,
+            tokens,
+        });
+    }
+    Ok(rows)
 }
 
 async fn render(
@@ -37,7 +86,20 @@ async fn render(
     error: String,
     token: String,
 ) -> Result<Response, WebError> {
-    let directory = state.hub.directory(&session.caller).await?;
+    // After an action by a delegated admin (org or community admin) the hub-wide lists are not theirs to see:
+    // the page then shows the forms and the outcome only.
+    let directory = match state.hub.directory(&session.caller).await {
+        Err(hub::HubError::Forbidden | hub::HubError::NotPermitted(_))
+            if !message.is_empty() || !error.is_empty() =>
+        {
+            hub::Directory::default()
+        }
+        other => other?,
+    };
+    let accounts = match account_rows(state, session).await {
+        Err(hub::HubError::Forbidden | hub::HubError::NotPermitted(_)) => Vec::new(),
+        other => other?,
+    };
     let collections = visible_collections(state, session)
         .await?
         .into_iter()
@@ -50,6 +112,7 @@ async fn render(
         message,
         error,
         token,
+        accounts,
     })
 }
 
@@ -69,7 +132,6 @@ pub(crate) async fn act(
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     session::check_csrf(&session.csrf, form.get("csrf").map_or("", String::as_str))?;
-    state.hub.require_admin(&session.caller)?;
     let field = |name: &str| form.get(name).map_or("", |value| value.trim());
     let optional = |name: &str| Some(field(name).to_owned()).filter(|value| !value.is_empty());
     let hub = &state.hub;
@@ -137,17 +199,63 @@ pub(crate) async fn act(
             .share_collection(caller, field("collection"), field("community"))
             .await
             .map(|id| format!("Collection {id} is now shared with {}.", field("community"))),
-        "token" => hub.create_token(caller, field("account")).await.map(|created| {
-            token = created;
-            format!(
-                "Created a token for {}. Copy it now: it is not shown again.",
-                field("account")
-            )
-        }),
+        "token" => {
+            let expires_in = match field("expires_days").parse::<u64>() {
+                Ok(days) if days > 0 => Some(std::time::Duration::from_secs(days * 86_400)),
+                _ => None,
+            };
+            hub.create_token_expiring(caller, field("account"), expires_in)
+                .await
+                .map(|created| {
+                    token = created.token;
+                    format!(
+                        "Created token {} for {}. Copy it now: it is not shown again.",
+                        created.id,
+                        field("account")
+                    )
+                })
+        }
+        "revoke-token" => hub
+            .revoke_token(caller, field("token"))
+            .await
+            .map(|account| format!("Revoked a token of {account}.")),
+        "disable" => hub
+            .set_account_disabled(caller, field("account"), true)
+            .await
+            .map(|()| format!("Disabled {}; its sessions ended.", field("account"))),
+        "enable" => hub
+            .set_account_disabled(caller, field("account"), false)
+            .await
+            .map(|()| format!("Enabled {}.", field("account"))),
+        "delete" => hub
+            .delete_account(caller, field("account"))
+            .await
+            .map(|()| format!("Deleted {}.", field("account"))),
+        "revoke-grant" => {
+            let rights = Rights {
+                can_read: field("read") == "on",
+                can_write: field("write") == "on",
+            };
+            hub.revoke_grant(caller, field("account"), field("collection"), rights)
+                .await
+                .map(|id| format!("Took rights of {} on {id} away.", field("account")))
+        }
+        "remove-member" => hub
+            .remove_community_member(caller, field("community"), field("organisation"))
+            .await
+            .map(|()| {
+                format!(
+                    "{} is no longer a member of {}.",
+                    field("organisation"),
+                    field("community")
+                )
+            }),
         _ => return Err(WebError::Hub(hub::HubError::NotFound)),
     };
     match outcome {
         Ok(message) => render(&state, &session, message, String::new(), token).await,
+        // A refusal is the 403 page: the same answer as the admin REST API.
+        Err(err @ (hub::HubError::Forbidden | hub::HubError::NotPermitted(_))) => Err(WebError::Hub(err)),
         Err(err) => render(&state, &session, String::new(), describe(&err), String::new()).await,
     }
 }

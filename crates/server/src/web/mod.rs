@@ -14,6 +14,7 @@ mod admin;
 mod audit;
 mod contribute;
 mod pages;
+mod password;
 mod review;
 pub(crate) mod session;
 mod view;
@@ -125,6 +126,12 @@ impl IntoResponse for WebError {
                 | HubError::Unprocessable(message)
                 | HubError::Conflict(message) => (StatusCode::BAD_REQUEST, message.clone()),
                 HubError::QuotaExceeded(message) => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
+                HubError::TooManyAttempts {
+                    retry_after_seconds,
+                } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Too many failed attempts. Try again in {retry_after_seconds} seconds."),
+                ),
                 HubError::InsufficientStorage(_) => (
                     StatusCode::INSUFFICIENT_STORAGE,
                     "The hub is out of storage; nothing was stored.".to_owned(),
@@ -199,6 +206,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/reviews", get(review::list))
         .route("/ui/reviews/{review_id}", get(review::show).post(review::decide))
         .route("/ui/admin", get(admin::overview))
+        .route("/ui/password", get(password::form).post(password::change))
         .route("/ui/audit", get(audit::overview))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))

@@ -76,8 +76,13 @@ pub(crate) async fn login(
 ) -> Result<Response, WebError> {
     let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     session::check_csrf(expected, &form.login_token)?;
-    // The same credential check as HTTP Basic on TAXII.
-    let caller = match state.hub.authenticate_basic(&form.name, &form.password).await {
+    // The same credential check as HTTP Basic on TAXII, under the same failed sign-in limits.
+    let client = crate::auth::client_addr();
+    let caller = match state
+        .hub
+        .authenticate_basic_from(&form.name, &form.password, client)
+        .await
+    {
         Ok(caller) => caller,
         Err(hub::HubError::Unauthenticated) => {
             return login_page(
@@ -86,6 +91,18 @@ pub(crate) async fn login(
                 "That account name and password do not match.".to_owned(),
                 form.name,
             );
+        }
+        Err(hub::HubError::TooManyAttempts { retry_after_seconds }) => {
+            let mut response = login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-ins. Try again in {retry_after_seconds} seconds."),
+                form.name,
+            )?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_seconds.into());
+            return Ok(response);
         }
         Err(err) => return Err(err.into()),
     };
@@ -109,6 +126,8 @@ pub(crate) async fn logout(
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     session::check_csrf(&session.csrf, &form.csrf)?;
+    // Signing out ends the account's sessions on every node (a copied cookie stops working too).
+    state.hub.end_sessions(&session.caller).await?;
     let mut response = Redirect::to("/ui/login").into_response();
     response
         .headers_mut()
@@ -187,7 +206,12 @@ pub(crate) async fn dashboard(
         collections,
         count_budget: hub::COUNT_BUDGET,
         // Items awaiting this user's review (empty for those who may not review).
-        n_reviews: state.hub.pending_reviews(&session.caller).await?.len(),
+        // Only reviewers have a queue (the hub refuses everyone else).
+        n_reviews: match state.hub.pending_reviews(&session.caller).await {
+            Ok(reviews) => reviews.len(),
+            Err(hub::HubError::Forbidden | hub::HubError::NotPermitted(_)) => 0,
+            Err(err) => return Err(err.into()),
+        },
     })
 }
 

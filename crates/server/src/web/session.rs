@@ -1,16 +1,19 @@
 //! Web sessions and CSRF protection.
 //!
-//! A session is a stateless signed cookie: `base64url("v1" | account | expiry | csrf) "." base64url(HMAC-SHA256)`
+//! A session is a signed cookie: `base64url("v2" | account | epoch | expiry | csrf) "." base64url(HMAC-SHA256)`
 //! keyed by the store secret `web-session-key` (`Hub::web_session_key`), so every `serve` node on one
-//! PostgreSQL database accepts the sessions any of them issued and no session table is needed.
+//! PostgreSQL database accepts the sessions any of them issued and no session table is needed. `epoch` is the
+//! account's epoch when the session began (`Hub::session_epoch`): signing out, a password change, disabling
+//! and deleting bump it, and `Hub::session_caller` refuses a session of an older epoch, on every node within
+//! `hub::ACCOUNT_STALENESS` (1 s).
 //!
 //! Invariants:
 //! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure` whenever the server runs TLS. Over plain
 //!   HTTP (loopback or behind a TLS-terminating proxy) `Secure` is left off, or browsers would drop the cookie.
 //! - Every state-changing form carries the session's CSRF token, compared in constant time; the sign-in form,
 //!   which has no session yet, uses a double-submit token (a random cookie echoed in a hidden field).
-//! - Signing out clears the cookie. Being stateless, a copied cookie stays valid until it expires
-//!   (`SESSION_LIFETIME`); the account is looked up on every request, so deleting an account ends its sessions.
+//! - Signing out clears the cookie and ends every session of the account (all its browsers): a copied cookie
+//!   stops working. Sessions also end at `SESSION_LIFETIME`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -64,9 +67,10 @@ fn mac(key: &[u8; 32], payload: &[u8]) -> Result<Hmac<Sha256>, WebError> {
 /// The `Set-Cookie` value of a new session for `account`.
 pub(crate) async fn issue(state: &AppState, account: &str) -> Result<(HeaderValue, String), WebError> {
     let key = state.web.session_key(&state.hub).await?;
+    let epoch = state.hub.session_epoch(account).await?;
     let csrf = random_token()?;
     let expiry = unix_now() + SESSION_LIFETIME.as_secs();
-    let payload = format!("v1|{account}|{expiry}|{csrf}");
+    let payload = format!("v2|{account}|{epoch}|{expiry}|{csrf}");
     let signature = mac(&key, payload.as_bytes())?.finalize().into_bytes();
     let value = format!(
         "{}.{}",
@@ -124,18 +128,24 @@ pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> Result<Ses
         .verify_slice(&signature)
         .map_err(|_| WebError::SignIn)?;
     let payload = String::from_utf8(payload).map_err(|_| WebError::SignIn)?;
-    // An account name may contain '|'; the expiry and the token cannot, so they are split off the end.
-    let rest = payload.strip_prefix("v1|").ok_or(WebError::SignIn)?;
+    // An account name may contain '|'; the epoch, expiry and token cannot, so they are split off the end.
+    let rest = payload.strip_prefix("v2|").ok_or(WebError::SignIn)?;
     let (rest, csrf) = rest.rsplit_once('|').ok_or(WebError::SignIn)?;
-    let (account, expiry) = rest.rsplit_once('|').ok_or(WebError::SignIn)?;
+    let (rest, expiry) = rest.rsplit_once('|').ok_or(WebError::SignIn)?;
+    let (account, epoch) = rest.rsplit_once('|').ok_or(WebError::SignIn)?;
     let expiry: u64 = expiry.parse().map_err(|_| WebError::SignIn)?;
+    let epoch: i64 = epoch.parse().map_err(|_| WebError::SignIn)?;
     if expiry <= unix_now() {
         return Err(WebError::SignIn);
     }
-    let caller = state.hub.session_caller(account).await.map_err(|err| match err {
-        HubError::Unauthenticated | HubError::NotFound => WebError::SignIn,
-        other => WebError::Hub(other),
-    })?;
+    let caller = state
+        .hub
+        .session_caller(account, epoch)
+        .await
+        .map_err(|err| match err {
+            HubError::Unauthenticated | HubError::NotFound => WebError::SignIn,
+            other => WebError::Hub(other),
+        })?;
     Ok(Session {
         caller,
         csrf: csrf.to_owned(),

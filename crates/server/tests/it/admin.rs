@@ -36,6 +36,15 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/audit/",
         "/audit/verify",
         "/audit/report",
+        "/accounts/{account}",
+        "/accounts/{account}/disable",
+        "/accounts/{account}/enable",
+        "/accounts/{account}/password",
+        "/password",
+        "/tokens/{token_id}",
+        "/tokens/revoke",
+        "/communities/{community}/members/{org}",
+        "/communities/{community}/admins/{account}",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

@@ -136,15 +136,42 @@ async fn delegated_administration_of_organisations_communities_and_accounts() {
         "top-level communities are the hub admin's: {}",
         reply.body
     );
+    // Administering the community is no right on the collection (issue 12): refused until it may write.
+    let share = || {
+        admin_post(
+            "/admin/v1/collections/default/audience/",
+            &state_admin,
+            r#"{"community":"ohio-state"}"#,
+        )
+    };
+    let reply = send(app, share()).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     let reply = send(
         app,
         admin_post(
-            "/admin/v1/collections/default/audience/",
+            "/admin/v1/collections/no-such-collection/audience/",
             &state_admin,
             r#"{"community":"ohio-state"}"#,
         ),
     )
     .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "an unknown collection answers alike: {}",
+        reply.body
+    );
+    let reply = send(
+        app,
+        admin_post(
+            "/admin/v1/grants/",
+            &admin(),
+            r#"{"account":"state-admin","collection":"default","write":true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = send(app, share()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reviews = send(app, get_as("/admin/v1/reviews/", &admin())).await;
     assert_eq!(reviews.status, StatusCode::OK, "{}", reviews.body);

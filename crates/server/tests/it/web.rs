@@ -260,7 +260,7 @@ async fn contribute_checks_without_storing_then_turns_observables_into_indicator
         "api1/{}",
         test.hub
             .collection(
-                &test.hub.session_caller("admin").await.unwrap(),
+                &test.hub.account_caller("admin").await.unwrap(),
                 "api1",
                 "default"
             )

@@ -1,5 +1,5 @@
 //! The administration commands of docs/interface.md: `collection create`, `account create`, `grant`,
-//! `token create`. Each opens the store directly (SQLite WAL with a busy timeout), so it works while a server
+//! `token create` (taking access back, issue 12, is in `access`). Each opens the store directly (SQLite WAL with a busy timeout), so it works while a server
 //! runs on the same `--data`, and bootstraps a fresh store exactly as `serve` would.
 
 use std::io::{Read, Write};
@@ -60,6 +60,14 @@ pub(crate) struct AccountArgs {
 enum AccountCommand {
     /// Create an account; the password is read from standard input.
     Create(AccountCreateArgs),
+    /// Disable an account: refused on TAXII and the web UI, its sessions end (on every node within 1 s).
+    Disable(crate::cmd::access::AccountNameArgs),
+    /// Enable a disabled account.
+    Enable(crate::cmd::access::AccountNameArgs),
+    /// Delete an account with its tokens, grants and roles (the name stays taken).
+    Delete(crate::cmd::access::AccountNameArgs),
+    /// Set an account's password (read from standard input); its sessions end.
+    Password(crate::cmd::access::AccountPasswordArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +101,9 @@ pub(crate) struct GrantArgs {
     /// Grant write.
     #[arg(long)]
     write: bool,
+    /// Take the rights named (both when neither --read nor --write is given) away instead.
+    #[arg(long)]
+    revoke: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -106,14 +117,21 @@ pub(crate) struct TokenArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum TokenCommand {
-    /// Create a bearer token for an account; prints it (only its hash is kept).
+    /// Create a bearer token for an account; prints it (only its hash is kept), then its id on stderr.
     Create(TokenCreateArgs),
+    /// List an account's tokens: id, created, expires (never the secret).
+    List(crate::cmd::access::AccountNameArgs),
+    /// Revoke a token, given as the token itself or its id: it answers 401 from then on, on every node.
+    Revoke(crate::cmd::access::TokenRevokeArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct TokenCreateArgs {
     /// Account name.
     account: String,
+    /// Lifetime: a number with s, m, h or d (e.g. 90d); never expires without it.
+    #[arg(long, value_name = "DURATION", value_parser = crate::cmd::access::parse_lifetime)]
+    expires_in: Option<std::time::Duration>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -163,8 +181,8 @@ pub(crate) fn run_collection(args: &CollectionArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
-    let AccountCommand::Create(create) = &args.command;
+/// The first line of standard input, which must not be empty.
+pub(crate) fn password_from_stdin() -> anyhow::Result<String> {
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -173,6 +191,18 @@ pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
     if password.is_empty() {
         bail!("the password read from standard input is empty");
     }
+    Ok(password)
+}
+
+pub(crate) fn run_account(args: &AccountArgs) -> anyhow::Result<ExitCode> {
+    let create = match &args.command {
+        AccountCommand::Create(create) => create,
+        AccountCommand::Disable(named) => return crate::cmd::access::run_disable(named, true),
+        AccountCommand::Enable(named) => return crate::cmd::access::run_disable(named, false),
+        AccountCommand::Delete(named) => return crate::cmd::access::run_delete(named),
+        AccountCommand::Password(args) => return crate::cmd::access::run_password(args),
+    };
+    let password = password_from_stdin()?;
     with_hub(&create.store, async |hub| {
         let new = NewAccount {
             name: create.name.clone(),
@@ -200,20 +230,32 @@ pub(crate) fn run_grant(args: &GrantArgs) -> anyhow::Result<ExitCode> {
         }
     };
     with_hub(&args.store, async |hub| {
-        hub.grant(&Caller::operator(), &args.account, &args.collection, rights)
-            .await
-            .context("granting (is the account or collection unknown?)")
+        let operator = Caller::operator();
+        if args.revoke {
+            hub.revoke_grant(&operator, &args.account, &args.collection, rights)
+                .await
+                .context("revoking (is the account or collection unknown?)")
+        } else {
+            hub.grant(&operator, &args.account, &args.collection, rights)
+                .await
+                .context("granting (is the account or collection unknown?)")
+        }
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
-    let TokenCommand::Create(create) = &args.command;
-    let token = with_hub(&create.store, async |hub| {
-        hub.create_token(&Caller::operator(), &create.account)
+    let create = match &args.command {
+        TokenCommand::Create(create) => create,
+        TokenCommand::List(named) => return crate::cmd::access::run_token_list(named),
+        TokenCommand::Revoke(revoke) => return crate::cmd::access::run_token_revoke(revoke),
+    };
+    let created = with_hub(&create.store, async |hub| {
+        hub.create_token_expiring(&Caller::operator(), &create.account, create.expires_in)
             .await
             .with_context(|| format!("creating a token for {}", create.account))
     })?;
-    writeln!(std::io::stdout().lock(), "{token}").context("writing to standard output")?;
+    writeln!(std::io::stdout().lock(), "{}", created.token).context("writing to standard output")?;
+    eprintln!("token id: {}", created.id);
     Ok(ExitCode::SUCCESS)
 }

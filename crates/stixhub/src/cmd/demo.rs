@@ -62,13 +62,13 @@ pub(crate) async fn load(hub: &Hub) -> anyhow::Result<()> {
         };
         hub.grant(&operator, name, collection, rights).await?;
     }
-    let admin = hub.session_caller(hub::ADMIN_ACCOUNT).await?;
+    let admin = hub.account_caller(hub::ADMIN_ACCOUNT).await?;
     let root = hub::DEFAULT_API_ROOT;
     let status = hub
         .add_objects(&admin, root, collection, ATTACK_SUBSET.as_bytes())
         .await
         .context("loading the ATT&CK for ICS subset")?;
-    let state_analyst = hub.session_caller(ACCOUNTS[0].0).await?;
+    let state_analyst = hub.account_caller(ACCOUNTS[0].0).await?;
     let intel = hub
         .add_objects(&state_analyst, root, collection, SAMPLE_INTEL.as_bytes())
         .await

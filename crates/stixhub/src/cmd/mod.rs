@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod access;
 pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod backup;

@@ -1,5 +1,6 @@
 //! The sharing-policy commands of docs/interface.md (issue 6): `org create`, `community create`,
-//! `community add-member`, `collection share`. Like the other admin commands they open the store directly.
+//! `community add-member`, `collection share`, and taking back (issue 12): `community remove-member`,
+//! `community remove-admin`. Like the other admin commands they open the store directly.
 
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ enum CommunityCommand {
     AddMember(CommunityAddMemberArgs),
     /// Name an account (with the community-admin role) an administrator of a community.
     AddAdmin(CommunityAddAdminArgs),
+    /// Remove an organisation from a community's direct members.
+    RemoveMember(CommunityAddMemberArgs),
+    /// Stop an account administering a community.
+    RemoveAdmin(CommunityAddAdminArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,6 +137,16 @@ pub(crate) fn run_community(args: &CommunityArgs) -> anyhow::Result<ExitCode> {
                         add.account, add.community
                     )
                 })
+        })?,
+        CommunityCommand::RemoveMember(remove) => with_hub(&remove.store, async |hub| {
+            hub.remove_community_member(&Caller::operator(), &remove.community, &remove.org)
+                .await
+                .with_context(|| format!("removing {} from {}", remove.org, remove.community))
+        })?,
+        CommunityCommand::RemoveAdmin(remove) => with_hub(&remove.store, async |hub| {
+            hub.remove_community_admin(&Caller::operator(), &remove.community, &remove.account)
+                .await
+                .with_context(|| format!("removing {} as admin of {}", remove.account, remove.community))
         })?,
     }
     Ok(ExitCode::SUCCESS)

@@ -16,6 +16,8 @@ mod operations;
 mod overload;
 mod pattern_cli;
 mod pattern_oracle;
+mod revocation;
+mod revocation_postgres;
 mod sharing;
 mod taxii_admin_cli;
 mod taxii_conformance;

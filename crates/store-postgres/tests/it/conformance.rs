@@ -50,6 +50,10 @@ postgres_conformance!(
     event_log_retention_trims_a_prefix,
     event_log_tail_never_skips_under_concurrency,
     subscriptions_round_trip,
+    // taking access back (issue 12)
+    account_changes_bump_the_epoch,
+    tokens_list_expire_and_revoke,
+    community_members_and_admins_are_removed,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

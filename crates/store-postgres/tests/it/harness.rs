@@ -166,8 +166,33 @@ impl Store for SchemaStore {
     async fn create_token(&self, token: TokenRecord) -> StoreResult<()> {
         self.store.create_token(token).await
     }
-    async fn account_for_token(&self, token_sha256: &[u8; 32]) -> StoreResult<Option<Account>> {
-        self.store.account_for_token(token_sha256).await
+    async fn account_for_token(
+        &self,
+        token_sha256: &[u8; 32],
+        now_micros: i64,
+    ) -> StoreResult<Option<Account>> {
+        self.store.account_for_token(token_sha256, now_micros).await
+    }
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.store.accounts().await
+    }
+    async fn change_account(&self, name: &str, change: store::AccountChange) -> StoreResult<Account> {
+        self.store.change_account(name, change).await
+    }
+    async fn tokens(&self, account: &str) -> StoreResult<Vec<TokenRecord>> {
+        self.store.tokens(account).await
+    }
+    async fn find_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        self.store.find_token(id, sha256).await
+    }
+    async fn revoke_token(&self, id: &str, sha256: &[u8; 32]) -> StoreResult<Option<String>> {
+        self.store.revoke_token(id, sha256).await
+    }
+    async fn remove_community_member(&self, community: &str, organisation: &str) -> StoreResult<()> {
+        self.store.remove_community_member(community, organisation).await
+    }
+    async fn remove_community_admin(&self, community: &str, account: &str) -> StoreResult<()> {
+        self.store.remove_community_admin(community, account).await
     }
     async fn set_access(&self, account: &str, collection: &CollectionId, access: Access) -> StoreResult<()> {
         self.store.set_access(account, collection, access).await
