@@ -141,7 +141,7 @@ impl Hub {
         if !actor.is_admin {
             return Err(HubError::Forbidden);
         }
-        self.session_caller(account).await
+        self.account_caller(account).await
     }
 
     /// The subscriptions of `account` (`None`: the actor's own; hub admins may name anyone, or `"*"` for all).

@@ -19,8 +19,8 @@
 //! Migration 4 (audit log, issue 6) adds `audit_log` (the hash-chained entries, keyed by `seq`) and
 //! `audit_head`, one row holding the entry count and last hash, moved only by `audit::append`.
 //! Migration 5 (event stream, issue 13) adds `events` (the log; object events copy their version's row facts),
-//! Migration 6 (taking access back, issue 12) adds account `disabled`, `deleted` and `epoch`, token `id` and `expires`.
 //! `event_log` (one row: the last position assigned and the first retained) and `subscriptions`.
+//! Migration 6 (taking access back, issue 12) adds account `disabled`, `deleted` and `epoch`, token `id` and `expires`.
 
 use rusqlite::Connection;
 

@@ -226,6 +226,8 @@ pub async fn subscriptions_round_trip(store: &dyn Store) {
                 org: None,
                 is_admin: false,
                 role: "member".to_owned(),
+                disabled: false,
+                epoch: 0,
             })
             .await
             .expect("account");
