@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
@@ -78,6 +78,9 @@ pub(crate) struct CredentialCache {
     dummy_hash: String,
     ttl: Duration,
     entries: Mutex<HashMap<[u8; 32], Entry>>,
+    /// Credentials being verified now: concurrent sign-ins with the same credential wait for the first one's
+    /// argon2 check instead of repeating it (a client opening several connections at once costs one hash).
+    verifying: Mutex<HashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl CredentialCache {
@@ -89,7 +92,29 @@ impl CredentialCache {
             dummy_hash,
             ttl,
             entries: Mutex::new(HashMap::new()),
+            verifying: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The lock serializing the verification of one credential.
+    fn verification_lock(&self, digest: [u8; 32]) -> Arc<tokio::sync::Mutex<()>> {
+        let mut verifying = self
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(verifying.entry(digest).or_default())
+    }
+
+    /// Forgets the lock of a finished verification once nobody else waits on it.
+    fn verification_done(&self, digest: [u8; 32], lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut verifying = self
+            .verifying
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Held by the map and by `lock` only: no other task is waiting.
+        if Arc::strong_count(&lock) <= 2 {
+            verifying.remove(&digest);
+        }
     }
 
     fn digest(&self, kind: u8, parts: &[&[u8]]) -> [u8; 32] {
@@ -220,6 +245,27 @@ impl Hub {
             },
             Cached::Missing => {}
         }
+        let lock = self.credentials.verification_lock(digest);
+        let verified = {
+            let _turn = lock.lock().await;
+            match self.credentials.get(&digest) {
+                // Verified by a concurrent sign-in with the same credential while this one waited.
+                Cached::Fresh(caller) => Ok(caller),
+                _ => self.verify_password(digest, name, password, client).await,
+            }
+        };
+        self.credentials.verification_done(digest, lock);
+        verified
+    }
+
+    /// The argon2 check of a Basic credential, within the failed sign-in limits.
+    async fn verify_password(
+        &self,
+        digest: [u8; 32],
+        name: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> HubResult<Caller> {
         self.login.check(Some(name), client)?;
         let account = self.store.account(name).await?;
         // An unknown name is checked against a dummy hash, so timing does not reveal which names exist.

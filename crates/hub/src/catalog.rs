@@ -100,11 +100,18 @@ impl Hub {
         api_root: &str,
         id_or_alias: &str,
     ) -> HubResult<(Collection, Access)> {
-        let collection = self
-            .store
-            .collection(api_root, id_or_alias)
-            .await?
-            .ok_or(HubError::NotFound)?;
+        let Some(collection) = self.store.collection(api_root, id_or_alias).await? else {
+            // Counted, and looked up, exactly like a collection without rights (issue 12): neither the denial
+            // count nor the per-operation store counts on the unauthenticated `/metrics` may tell an absent
+            // collection from a hidden one.
+            if !caller.is_admin {
+                let absent = store::CollectionId::new(id_or_alias);
+                self.store.access(&caller.account, &absent).await?;
+            }
+            self.policy_denials
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(HubError::NotFound);
+        };
         let access = self.access(caller, &collection).await?;
         if !access.can_read && !access.can_write {
             self.policy_denials

@@ -83,7 +83,7 @@ impl Hub {
             held.review_id = uuid::Uuid::new_v4().to_string();
         }
         let recipients = match named {
-            Some(text) => self.named_recipients(text).await?,
+            Some(text) => self.named_recipients(caller, text).await?,
             None => self
                 .audience_names(&collection)
                 .await?

@@ -12,6 +12,8 @@
 //!   everything they posted themselves, and nothing else marked GREEN or above. Versions stored before the
 //!   policy (no recorded submitter) are likewise readable by collection readers only when CLEAR or unmarked.
 
+use std::collections::BTreeSet;
+
 use policy::model::{Consent, OrgId, Role};
 use store::{Collection, Community, Organisation};
 
@@ -66,6 +68,54 @@ fn check_name(what: &str, name: &str) -> HubResult<()> {
         )));
     }
     Ok(())
+}
+
+/// The communities `caller` may name: those its organisation is a direct member of or it administers, with
+/// every ancestor and descendant of each.
+fn nameable_communities<'d>(directory: &'d store::SharingDirectory, caller: &Caller) -> BTreeSet<&'d str> {
+    let parent_of = |name: &str| {
+        directory
+            .communities
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.parent.as_deref())
+    };
+    let mut roots: Vec<&str> = directory
+        .members
+        .iter()
+        .filter(|(_, org)| caller.org.as_deref() == Some(org.as_str()))
+        .map(|(community, _)| community.as_str())
+        .chain(
+            directory
+                .community_admins
+                .iter()
+                .filter(|(_, account)| *account == caller.account)
+                .map(|(community, _)| community.as_str()),
+        )
+        .collect();
+    let mut tree = BTreeSet::new();
+    // Ancestors (a stored tree has no cycle; the bound guards a broken one).
+    for root in roots.clone() {
+        let mut at = Some(root);
+        for _ in 0..=directory.communities.len() {
+            let Some(name) = at else { break };
+            tree.insert(name);
+            at = parent_of(name);
+        }
+    }
+    // Descendants.
+    while let Some(name) = roots.pop() {
+        for child in directory
+            .communities
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(name))
+        {
+            if tree.insert(child.name.as_str()) {
+                roots.push(child.name.as_str());
+            }
+        }
+    }
+    tree
 }
 
 /// The organisation id an account reads and posts as: its organisation, or (without one) a per-account
@@ -261,10 +311,24 @@ impl Hub {
         self.audience_names(&collection).await
     }
 
-    /// Parses and checks a recipients list: comma-separated `account:NAME`, `org:NAME` or `community:NAME`,
-    /// each of which must exist. Returns the stored (prefixed) forms.
-    pub(crate) async fn named_recipients(&self, text: &str) -> HubResult<Vec<String>> {
-        let directory = self.store.sharing_directory().await?;
+    /// Parses and checks a recipients list: comma-separated `account:NAME`, `org:NAME` or `community:NAME`.
+    /// Returns the stored (prefixed) forms.
+    ///
+    /// Who may be named (issue 12): the communities of the caller's organisation's community trees (those it is
+    /// a direct member of or administers, with their ancestors and descendants), the organisations that are
+    /// members of those, and the accounts of those organisations (the caller's own included); a hub admin may
+    /// name anything that exists. A recipient that does not exist and one the caller may not name get the same
+    /// answer, so the header enumerates nothing.
+    pub(crate) async fn named_recipients(&self, caller: &Caller, text: &str) -> HubResult<Vec<String>> {
+        let directory = self.sharing_directory().await?;
+        let tree = nameable_communities(&directory, caller);
+        let orgs: BTreeSet<&str> = directory
+            .members
+            .iter()
+            .filter(|(community, _)| tree.contains(community.as_str()))
+            .map(|(_, org)| org.as_str())
+            .chain(caller.org.as_deref())
+            .collect();
         let mut recipients = Vec::new();
         for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
             let Some((kind, name)) = item.split_once(':') else {
@@ -272,18 +336,33 @@ impl Hub {
                     "recipient {item:?} is not account:NAME, org:NAME or community:NAME"
                 )));
             };
-            let known = match kind {
-                "account" => self.store.account(name).await?.is_some(),
-                "org" => directory.organisations.iter().any(|o| o.name == name),
-                "community" => directory.communities.iter().any(|c| c.name == name),
+            let nameable = match kind {
+                "account" => match self.store.account(name).await? {
+                    Some(account) => {
+                        caller.is_admin
+                            || account.name == caller.account
+                            || account.org.as_deref().is_some_and(|org| orgs.contains(org))
+                    }
+                    None => false,
+                },
+                "org" => {
+                    directory.organisations.iter().any(|o| o.name == name)
+                        && (caller.is_admin || orgs.contains(name))
+                }
+                "community" => {
+                    directory.communities.iter().any(|c| c.name == name)
+                        && (caller.is_admin || tree.contains(name))
+                }
                 _ => {
                     return Err(HubError::BadRequest(format!(
                         "recipient kind {kind:?} is not account, org or community"
                     )));
                 }
             };
-            if !known {
-                return Err(HubError::BadRequest(format!("recipient {item:?} does not exist")));
+            if !nameable {
+                return Err(HubError::BadRequest(format!(
+                    "recipient {item:?} is not one you may name (unknown, or outside your communities)"
+                )));
             }
             recipients.push(format!("{kind}:{name}"));
         }

@@ -145,7 +145,7 @@ impl Metrics {
             self.objects_ingested.load(Ordering::Relaxed)
         );
         text.push_str(
-            "# HELP stixhub_policy_denials_total Requests answered 404 because the caller has no right on an existing collection.\n",
+            "# HELP stixhub_policy_denials_total Collection requests answered 404: no right on the collection, or no such collection (counted alike).\n",
         );
         text.push_str("# TYPE stixhub_policy_denials_total counter\n");
         let _ = writeln!(text, "stixhub_policy_denials_total {policy_denials}");

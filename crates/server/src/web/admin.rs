@@ -254,18 +254,17 @@ pub(crate) async fn act(
     };
     match outcome {
         Ok(message) => render(&state, &session, message, String::new(), token).await,
-        // A refusal is the 403 page: the same answer as the admin REST API.
-        Err(err @ (hub::HubError::Forbidden | hub::HubError::NotPermitted(_))) => Err(WebError::Hub(err)),
+        // A refusal is the 403 page and an unknown name the 404 page: the answers of the admin REST API.
+        Err(err @ (hub::HubError::Forbidden | hub::HubError::NotPermitted(_) | hub::HubError::NotFound)) => {
+            Err(WebError::Hub(err))
+        }
         Err(err) => render(&state, &session, String::new(), describe(&err), String::new()).await,
     }
 }
 
 fn describe(err: &hub::HubError) -> String {
     match err {
-        hub::HubError::NotFound => "No such organisation, community, account or collection.".to_owned(),
-        hub::HubError::BadRequest(message)
-        | hub::HubError::Conflict(message)
-        | hub::HubError::NotPermitted(message) => message.clone(),
+        hub::HubError::BadRequest(message) | hub::HubError::Conflict(message) => message.clone(),
         other => other.to_string(),
     }
 }

@@ -106,12 +106,48 @@ async fn metrics_count_policy_denials() {
     let outsider = account(&test.hub, "outsider", None).await;
     let reply = send(&test.app, get_as("/api1/collections/default/objects/", &outsider)).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    // A collection that does not exist is no denial.
-    let reply = send(&test.app, get_as("/api1/collections/missing/objects/", &outsider)).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let text = send(&test.app, plain_get("/metrics")).await.body;
     assert!(
         text.lines().any(|line| line == "stixhub_policy_denials_total 1"),
         "{text}"
+    );
+    // A collection that does not exist counts the same (issue 12: the unauthenticated /metrics must not tell
+    // an absent collection from a hidden one), and so does the store work it causes.
+    let reply = send(&test.app, get_as("/api1/collections/missing/objects/", &outsider)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let after_absent = send(&test.app, plain_get("/metrics")).await.body;
+    assert!(
+        after_absent
+            .lines()
+            .any(|line| line == "stixhub_policy_denials_total 2"),
+        "{after_absent}"
+    );
+    let reply = send(&test.app, get_as("/api1/collections/default/objects/", &outsider)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let after_hidden = send(&test.app, plain_get("/metrics")).await.body;
+    let reply = send(&test.app, get_as("/api1/collections/missing/objects/", &outsider)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let after_absent_again = send(&test.app, plain_get("/metrics")).await.body;
+    let counts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| line.starts_with("stixhub_store_operation") && line.contains("_count"))
+            .map(str::to_owned)
+            .collect()
+    };
+    // The store operations a hidden and an absent collection cost are the same ones, the same number of times.
+    let diff = |before: &str, after: &str| -> Vec<String> {
+        let before = counts(before);
+        counts(after)
+            .into_iter()
+            .filter(|line| !before.contains(line))
+            .map(|line| {
+                line.rsplit_once(' ')
+                    .map_or(line.clone(), |(name, _)| name.to_owned())
+            })
+            .collect()
+    };
+    assert_eq!(
+        diff(&after_absent, &after_hidden),
+        diff(&after_hidden, &after_absent_again)
     );
 }

@@ -257,3 +257,52 @@ fn named_recipients_receive_amber_and_red() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// Issue 12: a recipient that does not exist and one the poster may not name (an organisation, its account and
+/// a community outside the poster's community trees) get the same 400, word for word but the name echoed.
+#[test]
+fn unknown_and_unnameable_recipients_answer_alike() {
+    let data_dir = fresh_data_dir("recipients-uniform");
+    let data = data_dir.to_str().unwrap();
+    set_up(data, "none");
+    crate::sharing::stixhub(data, &["org", "create", "faraway"], "");
+    crate::sharing::stixhub(data, &["community", "create", "elsewhere"], "");
+    crate::sharing::stixhub(data, &["community", "add-member", "elsewhere", "faraway"], "");
+    crate::sharing::stixhub(
+        data,
+        &["account", "create", "far", "--password-stdin", "--org", "faraway"],
+        "pw-far\n",
+    );
+    let server = ServerProcess::start(&data_dir);
+    let answer = |recipient: &str| {
+        let (status, body) = post_to(&server, "a", &[indicator(9, None)], Some(recipient));
+        let body: Value = serde_json::from_str(&body).unwrap();
+        let text = body["description"]
+            .as_str()
+            .unwrap_or_default()
+            .replace(recipient, "X");
+        (status, text)
+    };
+    let refused = answer("account:ghost");
+    assert_eq!(refused.0, 400);
+    for hidden in [
+        "account:far",
+        "org:faraway",
+        "org:no-such-org",
+        "community:elsewhere",
+        "community:no-such-community",
+    ] {
+        assert_eq!(answer(hidden), refused, "{hidden}");
+    }
+    // Within its trees a county still names the state (an ancestor's member) and its own community.
+    for named in [
+        "account:state",
+        "org:ohio",
+        "community:ohio-state",
+        "community:ohio-counties",
+    ] {
+        assert_eq!(answer(named).0, 202, "{named}");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

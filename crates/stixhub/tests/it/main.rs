@@ -5,6 +5,7 @@
     reason = "a panic in a test is a failed assertion"
 )]
 
+mod admin_matrix;
 mod anonymity;
 mod audit;
 mod cli;
