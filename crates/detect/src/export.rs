@@ -141,6 +141,11 @@ impl Exporter {
         }
     }
 
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.options.format
+    }
+
     /// The counts so far.
     pub fn counts(&self) -> &ExportCounts {
         &self.counts

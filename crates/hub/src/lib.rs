@@ -22,6 +22,7 @@ mod delegation;
 mod error;
 mod event_read;
 mod event_tail;
+mod export;
 mod health;
 mod ingest;
 mod login_limits;
@@ -57,6 +58,7 @@ pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
+pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
 pub use crate::login_limits::{FailureBudget, LoginLimits};
 pub use crate::quota::{Quota, QuotaConfig};
 pub use crate::read::{ListKind, ListPage, ListedObject};
@@ -101,6 +103,8 @@ pub struct HubConfig {
     pub sharing_cache_ttl: Duration,
     /// The event stream: retention, the in-memory tail, polling (issue 13).
     pub events: EventsConfig,
+    /// Detection exports (issue 14): the hub's sid range.
+    pub exports: ExportConfig,
 }
 
 impl Default for HubConfig {
@@ -116,6 +120,7 @@ impl Default for HubConfig {
             quotas: QuotaConfig::default(),
             sharing_cache_ttl: Duration::from_secs(1),
             events: EventsConfig::default(),
+            exports: ExportConfig::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ mod admin_sharing;
 mod auth;
 mod connections;
 mod error;
+mod exports;
 mod limits;
 mod metrics;
 mod negotiate;
@@ -70,7 +71,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics));
-    for (path, method_router) in taxii::routes().into_iter().chain(admin::routes()) {
+    for (path, method_router) in taxii::routes()
+        .into_iter()
+        .chain(admin::routes())
+        .chain(exports::routes())
+    {
         router = route_with_and_without_slash(router, path, method_router);
     }
     router

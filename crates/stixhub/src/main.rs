@@ -50,6 +50,8 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
     Redact(cmd::redact::RedactArgs),
+    /// Detection export of a collection (Suricata, Snort, Zeek, CSV, RPZ, plain) to standard output.
+    Export(cmd::export::ExportArgs),
     /// Check a configuration file for `serve --config`.
     Config(config::ConfigArgs),
     /// Copy the SQLite store to a file, consistently, while a server may be running.
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Anonymity(args) => cmd::review::run_anonymity(&args),
         Command::Redact(args) => cmd::redact::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
+        Command::Export(args) => cmd::export::run(&args),
         Command::Config(args) => config::run(&args),
         Command::Backup(args) => cmd::backup::run_backup(&args),
         Command::Restore(args) => cmd::backup::run_restore(&args),

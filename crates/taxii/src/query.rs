@@ -172,8 +172,9 @@ fn parse_version_param(value: &str) -> Result<VersionParam, QueryError> {
     Ok(VersionParam::Pick { first, last, exact })
 }
 
-/// Decodes `%XX` escapes and `+` (a space in form encoding).
-fn percent_decode(text: &str) -> Result<String, QueryError> {
+/// Decodes `%XX` escapes and `+` (a space in form encoding) of one query name or value (also used by the
+/// server's non-TAXII routes, so every query is decoded the same way).
+pub fn percent_decode(text: &str) -> Result<String, QueryError> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut byte_idx = 0;

@@ -45,6 +45,7 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/tokens/revoke",
         "/communities/{community}/members/{org}",
         "/communities/{community}/admins/{account}",
+        "/exports/v1/{collection}/{format}",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

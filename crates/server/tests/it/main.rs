@@ -8,6 +8,7 @@
 mod access;
 mod admin;
 mod admin_sharing;
+mod exports;
 mod negotiation;
 mod objects;
 mod observability;

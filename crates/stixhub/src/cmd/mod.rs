@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod backup;
 mod demo;
+pub(crate) mod export;
 mod input;
 pub(crate) mod pattern;
 pub(crate) mod redact;
