@@ -35,7 +35,13 @@ pub(crate) async fn change_account(
         if live.is_none() {
             return Err(StoreError::NotFound(EntityKind::Account));
         }
-        for table in ["tokens", "grants", "marking_grants", "community_admins"] {
+        for table in [
+            "tokens",
+            "grants",
+            "marking_grants",
+            "community_admins",
+            "subscriptions",
+        ] {
             tx.execute(&format!("DELETE FROM {table} WHERE account = $1"), &[&name])
                 .await
                 .map_err(from_pg)?;

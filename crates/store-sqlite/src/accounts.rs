@@ -32,7 +32,13 @@ pub(crate) fn change_account(conn: &Connection, name: &str, change: &AccountChan
             params![name, hash],
         ),
         AccountChange::Delete => {
-            for table in ["tokens", "grants", "marking_grants", "community_admins"] {
+            for table in [
+                "tokens",
+                "grants",
+                "marking_grants",
+                "community_admins",
+                "subscriptions",
+            ] {
                 conn.execute(&format!("DELETE FROM {table} WHERE account = ?1"), [name])
                     .map_err(from_sqlite)?;
             }

@@ -62,6 +62,17 @@ pub async fn account_changes_bump_the_epoch(store: &dyn Store) {
     };
     store.set_access("carol", &coll, both).await.expect("grant");
     store.create_token(token(1, "carol", None)).await.expect("token");
+    let subscription = store::SubscriptionRecord {
+        id: "00000000-0000-4000-8000-00000000c0c0".to_owned(),
+        account: "carol".to_owned(),
+        name: "feed".to_owned(),
+        filter: "{}".to_owned(),
+        created_micros: 1,
+    };
+    store
+        .create_subscription(subscription)
+        .await
+        .expect("subscription");
     store
         .change_account("carol", AccountChange::Delete)
         .await
@@ -69,6 +80,13 @@ pub async fn account_changes_bump_the_epoch(store: &dyn Store) {
     assert_eq!(store.account("carol").await.expect("account"), None);
     assert_eq!(store.account_for_token(&[1; 32], 0).await.expect("token"), None);
     assert!(store.tokens("carol").await.expect("tokens").is_empty());
+    assert!(
+        store
+            .subscriptions(Some("carol".to_owned()))
+            .await
+            .expect("subscriptions")
+            .is_empty()
+    );
     assert_eq!(
         store.access("carol", &coll).await.expect("access"),
         Access::default()

@@ -167,7 +167,8 @@ pub enum AccountChange {
     Disable,
     /// Accept the account again.
     Enable,
-    /// Delete the account: its tokens, grants, marking grants and community-admin roles go with it; the name
+    /// Delete the account: its tokens, grants, marking grants, community-admin roles and event subscriptions go
+    /// with it; the name
     /// stays taken (the audit log and stored objects name it) and the account reads as absent.
     Delete,
     /// Replace the password hash (PHC string).
