@@ -342,3 +342,38 @@ fn failed_sign_ins_are_limited_per_account_and_per_address() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn marking_revocation_takes_a_custom_marking_back_on_the_running_node() {
+    const MARKING: &str = "marking-definition--7d1f0c4e-2b7a-4c41-8f3e-5b0a9c2d1e11";
+    let data = fresh_data_dir("revoke-marking");
+    let server = ServerProcess::start(&data);
+    let flags = ["--data", data.to_str().unwrap()];
+    set_up(&flags);
+    let indicator = format!(
+        r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--0d4c2f1e-0000-4000-8000-000000000077","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.77']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","object_marking_refs":["{MARKING}"]}}"#
+    );
+    let admin = crate::taxii_server::admin_basic();
+    let headers = [
+        ("Accept", TAXII),
+        ("Content-Type", TAXII),
+        ("Authorization", admin.as_str()),
+    ];
+    let envelope = format!(r#"{{"objects":[{indicator}]}}"#);
+    let path = "/api1/collections/default/objects/";
+    let (status, _, body) = http(&server.address, "POST", path, &headers, &envelope).unwrap();
+    assert_eq!(status, 202, "{body}");
+    let alice = basic("alice", "alice-password-1");
+    let sees = || {
+        let headers = [("Accept", TAXII), ("Authorization", alice.as_str())];
+        let (_, _, body) = http(&server.address, "GET", path, &headers, "").unwrap();
+        body.contains("198.51.100.77")
+    };
+    assert!(!sees(), "not cleared for the marking");
+    cli(&flags, &["marking", "grant", "alice", MARKING], "");
+    within_bound("marking grant", sees);
+    cli(&flags, &["marking", "revoke", "alice", MARKING], "");
+    within_bound("marking revocation", || !sees());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
