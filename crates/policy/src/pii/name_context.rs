@@ -105,19 +105,8 @@ pub(super) const ROLE_WORDS: &[&str] = &[
     "individuals", "included", "include", "includes", "among", "between", "replied", "against",
 ];
 /// Small words before a name that say less than a role ("sent to X", "X and Y", "on behalf of X").
-const FUNCTION_WORDS: &[&str] = &[
-    "to",
-    "from",
-    "for",
-    "of",
-    "and",
-    "including",
-    "like",
-    "alongside",
-    "behalf of",
-    "&",
-    "by",
-];
+#[rustfmt::skip]
+const FUNCTION_WORDS: &[&str] = &["to", "from", "for", "of", "including", "like", "alongside", "behalf of", "by"];
 /// Words before a name that make it an organisation's or a product's ("manufactured by Fararo Paya").
 const ORGANISATION_CUES: &[&str] = &[
     "manufactured by",
@@ -253,8 +242,13 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
     // Signatures: the run fills its line after a closing line, or follows "-- " on its own line.
     let rest_of_line = tail.trim_start_matches([',', ' ']);
     // "-- Ines" ends a pasted message, even mid-line.
-    let dashed_tail = (head.ends_with("-- ") || head.ends_with("— "))
-        && rest_of_line.trim_end_matches(['.', '"']).is_empty();
+    // " - Layla" signs a message only after the end of a sentence ("Should I open it? - Layla"), not in a title
+    // ("Campaign 4 - Godlua").
+    let signed = head
+        .strip_suffix(" - ")
+        .is_some_and(|before| before.ends_with(['.', '?', '!']));
+    let dashed_tail = (head.ends_with("-- ") || head.ends_with("— ") || signed)
+        && rest_of_line.trim_end_matches(['.', '"', '”']).is_empty();
     if dashed_tail {
         add(4.0, true);
     }
@@ -282,7 +276,7 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
     };
     if ORGANISATION_CUES.iter().any(ends_with_word) {
         add(-3.0, false);
-    } else if ROLE_WORDS.iter().any(ends_with_word) {
+    } else if ROLE_WORDS.iter().any(ends_with_word) || super::names::personal_cue_before(text, start) {
         add(2.0, false);
     } else if FUNCTION_WORDS.iter().any(ends_with_word) {
         add(1.0, false);

@@ -25,6 +25,14 @@ use super::names::{FIRST_NAMES, NOT_NAME_WORDS, SURNAMES, word_list};
 static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("data/common_words.txt")));
 
+/// Two-letter English words (the word list starts at three letters); other two-letter words may be names
+/// ("Li", "Wu", "Hà").
+const ENGLISH_TWO_LETTER: &[&str] = &[
+    "am", "an", "as", "at", "be", "by", "cc", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my",
+    "no", "of", "oh", "ok", "on", "or", "re", "so", "to", "up", "us", "we", "id", "pm", "vs", "tv", "pc",
+    "os", "ip",
+];
+
 /// Endings of coined product, company and malware names.
 const TRADE_SUFFIXES: &[&str] = &[
     "tech", "soft", "ware", "shell", "bot", "net", "sec", "labs", "systems", "cloud", "flare", "wire", "hub",
@@ -234,12 +242,18 @@ fn score_part(word: &str, first: bool) -> f32 {
         let worst = scores.iter().copied().fold(f32::MAX, f32::min);
         return if worst <= -3.0 && best < 2.5 { worst } else { best };
     }
-    if titled.chars().count() < 3
-        && !FIRST_NAMES.contains(titled.as_str())
-        && !SURNAMES.contains(titled.as_str())
-    {
-        // "To", "At", "Re": two-letter words are not in the word list and are no names unless listed.
+    if titled.chars().count() == 1 {
+        // An initial ("R. Castellano"): a little evidence, never a name alone.
+        return 1.0;
+    }
+    if ENGLISH_TWO_LETTER.contains(&titled.to_lowercase().as_str()) {
+        // "To", "At", "Re": the word list holds no two-letter words.
         return -3.0;
+    }
+    // "Siobhán", "Ciarán": the lists are written without accents.
+    let folded: String = titled.chars().map(fold).collect();
+    if folded != titled && (FIRST_NAMES.contains(folded.as_str()) || SURNAMES.contains(folded.as_str())) {
+        return score_part(&folded, first);
     }
     let listed_first = FIRST_NAMES.contains(titled.as_str());
     let listed_surname = SURNAMES.contains(titled.as_str());

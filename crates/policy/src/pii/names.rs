@@ -233,12 +233,31 @@ fn add_coordinated_names(
     out: &mut Vec<TextFinding>,
 ) {
     let mut idx = 0;
-    while idx + 1 < tokens.len() {
+    while idx < tokens.len() {
         let joined = out.iter().filter(|f| f.kind == PiiKind::Name).any(|f| {
             let gap = text.get(f.end..tokens[idx].start).unwrap_or_default();
             matches!(gap, " and " | " & " | ", and ")
         });
-        let (first, second) = (&tokens[idx], &tokens[idx + 1]);
+        let first = &tokens[idx];
+        // "Thanks to Ewa and Jonas": a listed first name alone, joined to a found name.
+        let alone = tokens
+            .get(idx + 1)
+            .is_none_or(|next| !adjacent(text, first, next) || !is_capitalised(next.text));
+        let taken = out.iter().any(|f| f.start < first.end && first.start < f.end);
+        if joined && alone && !taken && is_first_name(first.text) && accept(text, tokens, idx, idx, excluded)
+        {
+            out.push(TextFinding {
+                start: first.start,
+                end: first.end,
+                kind: PiiKind::Name,
+                confidence: 65,
+            });
+            idx += 1;
+            continue;
+        }
+        let Some(second) = tokens.get(idx + 1) else {
+            break;
+        };
         let pair =
             is_surname_like(first.text) && is_surname_like(second.text) && adjacent(text, first, second);
         let taken = out.iter().any(|f| f.start < second.end && first.start < f.end);
@@ -350,6 +369,9 @@ const PARTICLES: &[&str] = &[
 /// each capitalised; `Mc`/`Mac`/`O'` may be followed by a second capital). "McTavish", "O'Riordan",
 /// "Abernathy-Cole"; not "ManageEngine", "NOBELIUM" or "iPhone".
 pub(super) fn name_shaped(word: &str) -> bool {
+    if word.chars().count() == 1 {
+        return word.chars().all(char::is_uppercase);
+    }
     word.split(['-', '\'', '’']).enumerate().all(|(idx, part)| {
         let rest = part
             .strip_prefix("Mc")
@@ -361,7 +383,9 @@ pub(super) fn name_shaped(word: &str) -> bool {
         let mut chars = rest.chars();
         let capital = chars.next().is_some_and(char::is_uppercase);
         let lower = chars.all(|c| c.is_lowercase() || matches!(c, '\u{300}'..='\u{36f}'));
-        (capital && lower && (part.chars().count() >= 2 || idx > 0)) || (idx == 0 && part == "al")
+        // "O'Riordan", "D'Angelo": a one-letter first part before an apostrophe.
+        (capital && lower && (part.chars().count() >= 2 || idx > 0 || word.contains(['\'', '’'])))
+            || (idx == 0 && part == "al")
     })
 }
 
@@ -381,8 +405,14 @@ fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
     }
     // Only spaces between the words: "Dr. Emeka" is a title and a name, "Pittsburgh. Maria" two sentences.
     let spaced = |a: &Token<'_>, b: &Token<'_>| {
-        text.get(a.end..b.start)
-            .is_some_and(|gap| !gap.is_empty() && gap.chars().all(|c| c == ' ' || c == '\u{a0}'))
+        let gap = text.get(a.end..b.start).unwrap_or_default();
+        // After an initial ("R. Castellano") the full stop belongs to the name.
+        let gap = if a.text.chars().count() == 1 {
+            gap.strip_prefix('.').unwrap_or(gap)
+        } else {
+            gap
+        };
+        !gap.is_empty() && gap.chars().all(|c| c == ' ' || c == '\u{a0}')
     };
     let mut last = idx;
     let mut n_words = 1;
@@ -441,9 +471,11 @@ fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
     let context = name_context::evidence(text, token.start, tokens[last].end);
     let total = words_score + context.score;
     if scores.len() == 1 {
-        return context
-            .strong
-            .then_some((last, if scores[0] >= 2.5 { 75 } else { 60 }));
+        // A single word: a strong cue (greeting, signature, header), or a listed first name after a role
+        // ("per Dmitri", "our engineer Rajesh will…").
+        let listed_with_role = scores[0] >= 4.0 && context.score >= 2.0;
+        let confidence = if scores[0] >= 2.5 { 75 } else { 60 };
+        return (context.strong || listed_with_role).then_some((last, confidence));
     }
     let confidence = match total {
         t if context.score >= 2.0 && t >= 5.0 => 85,
@@ -501,7 +533,7 @@ pub(super) fn name_before_bracket(head: &str) -> Option<(usize, usize)> {
     name_like.then_some((tokens[first].start, last.end))
 }
 
-fn personal_cue_before(text: &str, start: usize) -> bool {
+pub(super) fn personal_cue_before(text: &str, start: usize) -> bool {
     let before = cues::before(text, start, 40);
     let stripped = before.trim_end_matches([' ', ':', ',', '-', '(']);
     let spaced = before.trim_end_matches([' ', '(']);
@@ -521,8 +553,12 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
     if excluded.iter().any(|(s, e)| start < *e && *s < end) {
         return false;
     }
+    // "Tyler Technologies" is a company; "Agnieszka Nowak. Please …" is a name before a new sentence.
     if let Some(next) = tokens.get(last + 1)
         && adjacent(text, &tokens[last], next)
+        && !text
+            .get(tokens[last].end..next.start)
+            .is_some_and(|gap| gap.starts_with('.') && tokens[last].text.chars().count() > 1)
         && NOT_NAME_WORDS.contains(next.text)
         && is_capitalised(next.text)
     {

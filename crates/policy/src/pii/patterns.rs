@@ -242,7 +242,23 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         if organisation_line && !strong_personal {
             continue;
         }
+        // A contact label right before the number ("Tel. +49 …", "M: 0412 …") lists a contact, whatever the
+        // sentence said before it.
+        let labelled = [
+            "tel",
+            "tel.",
+            "tel:",
+            "t:",
+            "m:",
+            "mobile:",
+            "phone:",
+            "telefon",
+            "téléphone",
+        ]
+        .iter()
+        .any(|label| before.trim_end().ends_with(label));
         let confidence = match cues::contact_verdict(&before, &after, &PHONE_CUES) {
+            CueVerdict::Threat if labelled => base,
             CueVerdict::Threat => continue,
             CueVerdict::Personal => base.saturating_add(15).min(95),
             CueVerdict::Neutral => base,
