@@ -64,7 +64,7 @@ const ABBREVIATIONS: &[&str] = &[
     "tel", "no", "nr", "ext", "ph", "mob", "fax", "dr", "mr", "mrs", "ms", "mme", "st", "lt", "col", "sgt",
     "det", "capt", "cpl", "prof", "rev", "hon", "gen", "maj", "insp", "supt", "ing", "dott", "sr", "sra",
     "jr", "co", "inc", "ltd", "corp", "dept", "approx", "ca", "vs", "etc", "e.g", "i.e", "ul", "av", "apt",
-    "ste",
+    "ste", "attn",
 ];
 
 /// Whether the `.` at byte `dot` of `window` ends an abbreviation or an initial rather than a sentence.

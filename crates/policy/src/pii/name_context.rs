@@ -238,6 +238,17 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
     if coordinated_after || coordinated_before {
         add(1.0, false);
     }
+    // A list of people: "A B; C D; E F" (semicolons rarely separate anything else capitalised; commas do, as in
+    // the author lists of citations).
+    let pair_follows = |rest: &str| {
+        let mut words = rest.split(' ');
+        let both = words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
+            && words.next().is_some_and(|w| w.starts_with(char::is_uppercase));
+        both
+    };
+    if tail.strip_prefix("; ").is_some_and(pair_follows) || head.ends_with("; ") {
+        add(1.5, false);
+    }
 
     // Signatures: the run fills its line after a closing line, or follows "-- " on its own line.
     let rest_of_line = tail.trim_start_matches([',', ' ']);
@@ -266,7 +277,8 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
 
     // Roles and cues before; apposition, verbs and possessives after.
     let before = cues::before(text, start, 40);
-    let trimmed = before.trim_end_matches([' ', ',', '(', '-', '—', '"']);
+    // Labels of exports count like words: "user=Henrike Albers", "attn. Halvard Moe".
+    let trimmed = before.trim_end_matches([' ', ',', '(', '-', '—', '"', '=', '.']);
     let ends_with_word = |word: &&str| {
         trimmed.ends_with(*word)
             && trimmed

@@ -560,7 +560,7 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
             .get(tokens[last].end..next.start)
             .is_some_and(|gap| gap.starts_with('.') && tokens[last].text.chars().count() > 1)
         && NOT_NAME_WORDS.contains(next.text)
-        && is_capitalised(next.text)
+        && (is_capitalised(next.text) || title_case(next.text).is_some())
     {
         return false;
     }

@@ -78,6 +78,14 @@ static ADDRESS_UNIT_FIRST: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?:Flat|Apartment|Apt\.?|Unit)\s+\d{1,5}[A-Z]?,\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){1,4}",
     )
 });
+/// Any capitalised street name, a house number, a postcode and a town ("Storgata 12, 0155 Oslo", "Odos Ermou 25,
+/// 10563 Athens"): kept only when the first word is no English word ("Windows 10, 2004 Update").
+static ADDRESS_NAMED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(concat!(
+        r"(?-u:\b)\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?\s+\d{1,4}[a-zA-Z]?",
+        r",\s*(?:\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2})\s+\p{Lu}[\p{L}-]+",
+    ))
+});
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
         r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
@@ -416,7 +424,16 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
         .find_iter(text)
         .chain(ADDRESS_POSTCODE.find_iter(text))
         .chain(ADDRESS_UNIT_FIRST.find_iter(text));
-    for found in ADDRESS.find_iter(text).chain(PO_BOX.find_iter(text)).chain(intl) {
+    let named = ADDRESS_NAMED_NUMBER.find_iter(text).filter(|found| {
+        let first = found.as_str().split_whitespace().next().unwrap_or_default();
+        !super::name_model::is_common_word(&first.to_lowercase())
+    });
+    for found in ADDRESS
+        .find_iter(text)
+        .chain(PO_BOX.find_iter(text))
+        .chain(intl)
+        .chain(named)
+    {
         let matched = found.as_str();
         let start = found.start();
         if text
