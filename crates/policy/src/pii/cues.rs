@@ -101,10 +101,9 @@ fn sentence_break_first(window: &str) -> Option<usize> {
 pub(super) fn distance_from_end(window: &str, cues: &[&str]) -> Option<usize> {
     cues.iter()
         .filter_map(|cue| {
-            window
-                .match_indices(cue)
-                .filter(|(idx, _)| starts_word(window, *idx))
-                .map(|(idx, _)| window.len() - (idx + cue.len()))
+            occurrences(window, cue)
+                .filter(|idx| starts_word(window, *idx))
+                .map(|idx| window.len() - (idx + cue.len()))
                 .min()
         })
         .min()
@@ -113,13 +112,18 @@ pub(super) fn distance_from_end(window: &str, cues: &[&str]) -> Option<usize> {
 /// How far from the start of `window` the nearest whole-word occurrence of any cue starts.
 pub(super) fn distance_from_start(window: &str, cues: &[&str]) -> Option<usize> {
     cues.iter()
-        .filter_map(|cue| {
-            window
-                .match_indices(cue)
-                .find(|(idx, _)| starts_word(window, *idx))
-                .map(|(idx, _)| idx)
-        })
+        .filter_map(|cue| occurrences(window, cue).find(|idx| starts_word(window, *idx)))
         .min()
+}
+
+/// Byte offsets where `cue` occurs in `window`. Windows are a few dozen bytes and cue lists long: a plain scan
+/// for the first byte beats setting up a substring searcher per cue.
+fn occurrences<'w>(window: &'w str, cue: &'w str) -> impl Iterator<Item = usize> + 'w {
+    let (haystack, needle) = (window.as_bytes(), cue.as_bytes());
+    let first = needle.first().copied();
+    (0..(haystack.len() + 1).saturating_sub(needle.len())).filter(move |idx| {
+        Some(haystack[*idx]) == first && haystack.get(*idx..*idx + needle.len()) == Some(needle)
+    })
 }
 
 fn starts_word(window: &str, idx: usize) -> bool {

@@ -242,9 +242,8 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
     // the author lists of citations).
     let pair_follows = |rest: &str| {
         let mut words = rest.split(' ');
-        let both = words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
-            && words.next().is_some_and(|w| w.starts_with(char::is_uppercase));
-        both
+        words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
+            && words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
     };
     if tail.strip_prefix("; ").is_some_and(pair_follows) || head.ends_with("; ") {
         add(1.5, false);

@@ -323,8 +323,10 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
     if !is_capitalised(token.text) && title_case(token.text).is_none() && !is_initial(tokens, text, idx) {
         return None;
     }
-    let cue_before = personal_cue_before(text, token.start);
-    if cue_before && is_surname_like(token.text) && adjacent_next(idx) {
+    // The cue look-up costs more than the word tests: only when a word test passed.
+    let cue_cell = std::cell::OnceCell::new();
+    let cue_before = || *cue_cell.get_or_init(|| personal_cue_before(text, token.start));
+    if is_surname_like(token.text) && adjacent_next(idx) && cue_before() {
         let next = tokens.get(idx + 1).map_or("", |t| t.text);
         // A Title Case heading ("Configure User Mapping Using …") is no name: one of the words must be listed.
         let listed = is_listed_surname(next) || is_first_name(token.text) || is_listed_surname(token.text);
@@ -344,14 +346,14 @@ fn candidate_at(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
     }
     if is_initial(tokens, text, idx) && adjacent_next(idx) {
         let next = tokens.get(idx + 1).map_or("", |t| t.text);
-        if is_listed_surname(next) || (cue_before && is_surname_like(next)) {
+        if is_listed_surname(next) || (is_surname_like(next) && cue_before()) {
             return Some((idx + 1, 75));
         }
     }
     if let Some(found) = modelled_run(text, tokens, idx) {
         return Some(found);
     }
-    (cue_before && FIRST_NAMES.contains(token.text)).then_some((idx, 55))
+    (FIRST_NAMES.contains(token.text) && cue_before()).then_some((idx, 55))
 }
 
 /// Words that start a place name ("San Antonio", "Fort Worth"): the capitalised words after them are no name.
@@ -474,7 +476,12 @@ fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Option<(usize, 
         // A single word: a strong cue (greeting, signature, header), or a listed first name after a role
         // ("per Dmitri", "our engineer Rajesh will…").
         let listed_with_role = scores[0] >= 4.0 && context.score >= 2.0;
-        let confidence = if scores[0] >= 2.5 { 75 } else { 60 };
+        // A lone first name stays unsure (review) unless a greeting, signature or header frames it.
+        let confidence = if context.strong && scores[0] >= 2.5 {
+            75
+        } else {
+            60
+        };
         return (context.strong || listed_with_role).then_some((last, confidence));
     }
     let confidence = match total {

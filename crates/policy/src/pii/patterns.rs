@@ -86,6 +86,15 @@ static ADDRESS_NAMED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r",\s*(?:\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2})\s+\p{Lu}[\p{L}-]+",
     ))
 });
+/// The three shapes above in one pass.
+static ADDRESS_ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    compiled(&format!(
+        "(?:{})|(?:{})|(?:{})",
+        ADDRESS_STREET_FIRST.as_str(),
+        ADDRESS_POSTCODE.as_str(),
+        ADDRESS_UNIT_FIRST.as_str()
+    ))
+});
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
         r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
@@ -420,10 +429,7 @@ pub(super) fn find_cards(text: &str, out: &mut Vec<TextFinding>) {
 }
 
 pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
-    let intl = ADDRESS_STREET_FIRST
-        .find_iter(text)
-        .chain(ADDRESS_POSTCODE.find_iter(text))
-        .chain(ADDRESS_UNIT_FIRST.find_iter(text));
+    let intl = ADDRESS_ELSEWHERE.find_iter(text);
     let named = ADDRESS_NAMED_NUMBER.find_iter(text).filter(|found| {
         let first = found.as_str().split_whitespace().next().unwrap_or_default();
         !super::name_model::is_common_word(&first.to_lowercase())
