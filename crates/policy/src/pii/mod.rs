@@ -28,6 +28,7 @@ mod cues;
 mod emails;
 mod name_context;
 mod name_model;
+mod name_runs;
 mod names;
 pub mod object;
 mod patterns;
