@@ -15,9 +15,9 @@
 //!   area, group and serial. Phone numbers need a phone shape (3-3-4 with separators, or `+` and a country code),
 //!   and never sit inside an IP address, version number, CVE id, hash or date.
 //! - **Names** need a listed first name followed by a surname-like word, a title (`Dr.`, `Officer`), a
-//!   personal cue ("reported by", "contact"), or enough evidence (`name_runs`) from the name model (`name_model`: lists,
-//!   English words, a letter-trigram model) and the context (`name_context`: e-mail headers, signatures,
-//!   greetings, roles, apposition, verbs). Threat-actor, malware and company names that look like personal
+//!   personal cue ("reported by", "contact"), or enough evidence (`name_runs`) from the name model
+//!   (`name_model`: lists, English words, a letter-trigram model) and the context (`name_context`: e-mail
+//!   headers, signatures, greetings, roles, apposition, verbs). Threat-actor, malware and company names that look like personal
 //!   names ("Fancy Bear", "Agent Tesla", "Charles Schwab"), names after threat cues ("alias", "indicted") and text
 //!   inside ATT&CK `(Citation: …)` markers are kept.
 //!
