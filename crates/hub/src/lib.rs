@@ -2,8 +2,9 @@
 //! and statuses. Async, transport-agnostic: no axum, no SQL, no HTTP status codes.
 //!
 //! Invariants:
-//! - Every object read leaves through `Hub::release_to_caller` (in `read`), the one gate where the
-//!   sharing policy (issue 6, `sharing`) filters per object version. Nothing else hands stored objects out.
+//! - Every object read leaves through `Hub::scan_released` (in `released`), the one reader of released rows,
+//!   where the sharing policy (issue 6, `release`) filters per object version. Nothing else hands stored
+//!   objects out.
 //! - A status says an object was stored only after the store committed it.
 //! - Every write, delete, admin action and collection read is recorded in the audit log (`audit`): writes and
 //!   admin actions before the use case returns, reads through a buffer flushed in batches.
@@ -29,6 +30,7 @@ mod login_limits;
 mod quota;
 mod read;
 mod release;
+mod released;
 mod review;
 mod search;
 mod sharing;
@@ -73,6 +75,9 @@ pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 pub use events::{Filter as EventFilter, FilterError as EventFilterError};
 pub use store::{Review, ReviewState};
 
+/// The default byte budget of a TAXII page (`HubConfig::max_page_bytes`).
+pub const DEFAULT_MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Result of every use case.
 pub type HubResult<T> = Result<T, HubError>;
 
@@ -85,6 +90,9 @@ pub struct HubConfig {
     pub default_page_size: usize,
     /// The largest page served, whatever `limit` asks.
     pub max_page_size: usize,
+    /// The most bytes of objects one TAXII page carries (a page always carries at least one object, however
+    /// large); `more` and `next` stay exact when a page ends at this budget.
+    pub max_page_bytes: usize,
     /// How long a verified password stays cached (standards §5 trap 17). Whatever this is, the account behind a
     /// cached credential is re-read at least every `auth::ACCOUNT_STALENESS` (1 s), so a disabled, deleted or
     /// re-passworded account or a revoked token is refused on every node within that time.
@@ -113,6 +121,7 @@ impl Default for HubConfig {
             title: "stixhub".to_owned(),
             default_page_size: 1000,
             max_page_size: 10_000,
+            max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
             credential_cache_ttl: Duration::from_secs(60),
             login_limits: LoginLimits::default(),
             status_retention: Duration::from_secs(48 * 3600),

@@ -1,7 +1,8 @@
 //! Reading objects: the four TAXII list GETs and DELETE, with filters, cursors and the release gate.
 //!
-//! Invariant: every stored object handed out passes `Hub::release_to_caller`, where issue 6's sharing policy
-//! decides per object version (hidden versions are dropped before paging; see there).
+//! Invariant: every stored object handed out passes `Hub::scan_released` (in `released`), where issue 6's
+//! sharing policy decides per object version (hidden versions are dropped before paging; see there). Pages are
+//! bounded in versions (`limit`) and in bytes (`HubConfig::max_page_bytes`).
 
 use std::collections::BTreeSet;
 
@@ -10,6 +11,7 @@ use taxii::query::{ListParams, VersionParam};
 
 use crate::catalog::Need;
 use crate::release::SharingView;
+use crate::released::Visit;
 use crate::{Caller, Hub, HubError, HubResult, cursor};
 
 /// Which list endpoint is being served.
@@ -215,42 +217,30 @@ impl Hub {
             .await
     }
 
-    /// The release gate: the one place every stored object passes before a caller sees it. Each version is
-    /// decided by the sharing policy (`policy::gate`, see `sharing`) for the reader resolved once per request.
+    /// One page of released versions (`Hub::scan_released`, the one reader of released rows): at most `limit`
+    /// versions and at most `HubConfig::max_page_bytes` bytes of objects (but always at least one version).
     ///
-    /// Hidden versions are dropped **before** paging: pages are read from the store until `limit + 1`
-    /// released versions or the end, so `more` is true only when a released version follows, and the page
-    /// (hence `next`, which is the position of its last released version, and the Date-Added headers) is made
-    /// of released versions only. Resuming after that position re-examines the hidden versions that followed
-    /// it, so nothing is repeated or skipped.
-    async fn release_to_caller(&self, view: &SharingView, mut query: ObjectQuery) -> HubResult<Page> {
+    /// The page is made of released versions only, so `more` (true only when a released version follows),
+    /// `next` (the position of the page's last version) and the Date-Added headers say nothing about hidden
+    /// ones. Resuming after that position re-examines the hidden versions that followed it, so nothing is
+    /// repeated or skipped.
+    async fn release_to_caller(&self, view: &SharingView, query: ObjectQuery) -> HubResult<Page> {
         let limit = query.limit.max(1);
-        let mut released = Vec::with_capacity(limit.min(1024) + 1);
-        let mut fetch = limit + 1;
-        loop {
-            query.limit = fetch;
-            let page = self.store.query_objects(query.clone()).await?;
-            if let Some(last) = page.records.last() {
-                query.after = Some(last.position());
-            }
-            let republish = self.republish_facts(view, &page.records).await?;
-            for stored in page.records {
-                let facts = republish.get(&stored.date_added);
-                if let Some(stored) = self.release_one(view, stored, facts)? {
-                    released.push(stored);
-                    if released.len() > limit {
-                        break;
-                    }
+        let byte_budget = self.config.max_page_bytes;
+        let mut released = Vec::with_capacity(limit.min(1024));
+        let mut bytes = 0usize;
+        let more = self
+            .scan_released(view, query, limit + 1, |stored| {
+                let size = stored.raw.as_ref().map_or(0, String::len);
+                if released.len() == limit || (!released.is_empty() && bytes + size > byte_budget) {
+                    // A released version follows the page: `more` is exact.
+                    return Ok(Visit::Stop);
                 }
-            }
-            if released.len() > limit || !page.more {
-                break;
-            }
-            // Mostly hidden so far: read bigger pages (bounded by the largest page served).
-            fetch = (fetch * 2).min(self.config.max_page_size.max(limit) + 1);
-        }
-        let more = released.len() > limit;
-        released.truncate(limit);
+                bytes += size;
+                released.push(stored);
+                Ok(Visit::Continue)
+            })
+            .await?;
         Ok(Page {
             records: released,
             more,

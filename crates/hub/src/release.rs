@@ -53,11 +53,13 @@ struct SubmitterIds {
     account_id: AccountId,
 }
 
-/// Per version to republish: who created it and which of its references the same organisation submitted.
+/// Per version to republish: who created it, which of the ids it mentions the same organisation submitted,
+/// and the names that identify the submitter.
 #[derive(Debug, Default)]
 pub(crate) struct RepublishFacts {
     created_by: Option<String>,
     submitted_refs: BTreeSet<String>,
+    names: Vec<String>,
 }
 
 impl SharingView {
@@ -167,7 +169,7 @@ impl Hub {
     /// The public id of an object `org` submits: the id it is republished under, for types that are.
     pub(crate) fn public_id(&self, org: &str, id: &str) -> Option<String> {
         let id = StixId::parse(id).ok()?;
-        policy::anonymity::is_republished_type(id.object_type()).then(|| {
+        policy::anonymity::is_republished_id(&id).then(|| {
             republished_id(&self.hub_identity, &OrgId::new(org), &id)
                 .as_str()
                 .to_owned()
@@ -230,8 +232,10 @@ impl Hub {
         Ok(all)
     }
 
-    /// For the versions of a page served republished to this reader: their creator and the references the
-    /// same organisation submitted (one store lookup per submitting organisation).
+    /// For the versions of a page served republished to this reader: their creator, the ids they mention that
+    /// the same organisation submitted anywhere in the hub, and the names of the submitter (organisation,
+    /// submitting account, the names of its identity objects). A few store lookups per submitting
+    /// organisation, on the republishing path only.
     pub(crate) async fn republish_facts(
         &self,
         view: &SharingView,
@@ -250,8 +254,9 @@ impl Hub {
             let Ok(value) = serde_json::from_str::<Value>(raw) else {
                 continue;
             };
-            let mut refs = BTreeSet::new();
-            collect_refs(&value, &mut refs);
+            let mut mentioned = Vec::new();
+            policy::anonymity::copy::ids_in_value(&value, &mut mentioned);
+            let refs: BTreeSet<String> = mentioned.into_iter().map(str::to_owned).collect();
             refs_by_org
                 .entry(org.clone())
                 .or_default()
@@ -260,31 +265,113 @@ impl Hub {
                 .get("created_by_ref")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            parsed.push((stored.date_added, org.clone(), created_by, refs));
+            parsed.push((
+                stored.date_added,
+                org.clone(),
+                stored.sharing.submitter.clone(),
+                created_by,
+                refs,
+            ));
         }
-        let mut submitted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut submitted: BTreeMap<String, (BTreeSet<String>, Vec<String>)> = BTreeMap::new();
         for (org, refs) in refs_by_org {
-            let found = self
-                .store
-                .ids_submitted_by(&view.store_collection, &org, refs.into_iter().collect())
-                .await?;
-            submitted.insert(org, found.into_iter().collect());
+            let found = self.ids_submitted_anywhere(view, &org, refs).await?;
+            let names = self.identity_names(view, &org, &found).await?;
+            submitted.insert(org, (found, names));
         }
-        for (date_added, org, created_by, refs) in parsed {
-            let by_org = submitted.get(&org);
+        for (date_added, org, account, created_by, refs) in parsed {
+            let (by_org, identity_names) = submitted
+                .get(&org)
+                .map(|(ids, names)| (Some(ids), names.as_slice()))
+                .unwrap_or((None, &[]));
             let submitted_refs = refs
                 .into_iter()
                 .filter(|r| by_org.is_some_and(|ids| ids.contains(r)))
                 .collect();
+            let mut names = vec![org, account];
+            names.extend(identity_names.iter().cloned());
             facts.insert(
                 date_added,
                 RepublishFacts {
                     created_by,
                     submitted_refs,
+                    names,
                 },
             );
         }
         Ok(facts)
+    }
+
+    /// Which of `ids` `org` submitted to any collection of the hub (this collection first: most references
+    /// stay inside one).
+    async fn ids_submitted_anywhere(
+        &self,
+        view: &SharingView,
+        org: &str,
+        ids: BTreeSet<String>,
+    ) -> HubResult<BTreeSet<String>> {
+        let mut found: BTreeSet<String> = self
+            .store
+            .ids_submitted_by(&view.store_collection, org, ids.iter().cloned().collect())
+            .await?
+            .into_iter()
+            .collect();
+        let mut rest: Vec<String> = ids.into_iter().filter(|id| !found.contains(id)).collect();
+        if rest.is_empty() {
+            return Ok(found);
+        }
+        for root in self.store.api_roots().await? {
+            for collection in self.store.collections(&root.name).await? {
+                if rest.is_empty() || collection.id == view.store_collection {
+                    continue;
+                }
+                let here = self
+                    .store
+                    .ids_submitted_by(&collection.id, org, rest.clone())
+                    .await?;
+                rest.retain(|id| !here.contains(id));
+                found.extend(here);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The `name`s of the identity objects among `ids` stored in this collection by `org`.
+    async fn identity_names(
+        &self,
+        view: &SharingView,
+        org: &str,
+        ids: &BTreeSet<String>,
+    ) -> HubResult<Vec<String>> {
+        let identities: Vec<String> = ids
+            .iter()
+            .filter(|id| id.starts_with("identity--"))
+            .cloned()
+            .collect();
+        if identities.is_empty() {
+            return Ok(Vec::new());
+        }
+        let page = self
+            .store
+            .query_objects(store::ObjectQuery {
+                collection: view.store_collection.clone(),
+                ids: identities,
+                types: Vec::new(),
+                added_after: None,
+                spec_versions: Vec::new(),
+                versions: store::VersionSelector::All,
+                after: None,
+                limit: self.config.max_page_size,
+                projection: store::Projection::Full,
+            })
+            .await?;
+        Ok(page
+            .records
+            .iter()
+            .filter(|stored| stored.sharing.submitter_org.as_deref() == Some(org))
+            .filter_map(|stored| serde_json::from_str::<Value>(stored.raw.as_deref()?).ok())
+            .filter_map(|value| value.get("name")?.as_str().map(str::to_owned))
+            .collect())
     }
 
     /// The release gate for one stored version: `None` when hidden (or not served under a wanted id);
@@ -336,6 +423,7 @@ impl Hub {
             org: submitter_org,
             identity_id: republish.and_then(|facts| facts.created_by.as_deref()),
             consent: view.consent_of(&stored),
+            names: republish.map_or(&[], |facts| facts.names.as_slice()),
         };
         let object = gate::StoredObject {
             raw_json: stored.raw.as_deref().unwrap_or(""),
@@ -399,34 +487,6 @@ fn recipients_of(stored: &[String]) -> Recipients {
         }
     }
     recipients
-}
-
-/// Every `*_ref` / `*_refs` string in `value`.
-fn collect_refs(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(members) => {
-            for (key, member) in members {
-                if key.ends_with("_ref") {
-                    if let Some(text) = member.as_str() {
-                        out.insert(text.to_owned());
-                    }
-                } else if key.ends_with("_refs") {
-                    out.extend(
-                        member
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned),
-                    );
-                } else {
-                    collect_refs(member, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
-        _ => {}
-    }
 }
 
 /// The hub's identity for the policy gate, derived from a store secret.

@@ -2,12 +2,14 @@
 //! collection's counts by type and TLP, its most recent additions, and the relationships of one object.
 //!
 //! Invariants:
-//! - Every row examined passes the release gate (`Hub::release_one`) before it is filtered, counted or shown,
-//!   so these use cases can reveal nothing TAXII would not; hidden rows are skipped silently.
-//! - Every call does a bounded amount of work (`SCAN_BUDGET` rows, `COUNT_BUDGET` for counts): a search for a
-//!   rare string stops after the budget and hands back a `next` cursor that resumes the scan where it stopped,
-//!   so a page costs about the same whatever the collection's size. Answers say whether they are complete.
-//! - `next` cursors are the TAXII ones (`cursor`): keyed, bound to the collection and the canonical filters.
+//! - Every row is read through `Hub::scan_released` (the one reader of released rows, shared with TAXII), so
+//!   these use cases filter, count and show released versions only, in the form the caller is served them,
+//!   and reveal nothing TAXII would not: hidden rows are neither counted nor shown, and never a position.
+//! - Every call does a bounded amount of work over released rows (`SCAN_BUDGET` rows, `COUNT_BUDGET` for
+//!   counts and recent additions): a search for a rare string stops after the budget and hands back a `next`
+//!   cursor that resumes after the last released row it examined. Answers say whether they are complete.
+//! - `next` cursors are the TAXII ones (`cursor`): authenticated (HMAC keyed by a store secret) over the
+//!   position, the collection and the canonical filters.
 //! - Every call that hands out objects is recorded in the audit log as a read (`ui.search`, `ui.recent`,
 //!   `ui.relationships`), like the TAXII reads.
 
@@ -18,7 +20,7 @@ use stix::markings::{TlpLevel, predefined_tlp};
 use store::{ObjectQuery, Projection, StoredObject, VersionSelector};
 
 use crate::catalog::Need;
-use crate::release::{RepublishFacts, SharingView};
+use crate::released::Visit;
 use crate::{Caller, Hub, HubResult, cursor, now_micros};
 
 /// Rows one search request may examine before it answers with what it found and a cursor.
@@ -141,7 +143,7 @@ impl Hub {
         let view = self.sharing_view(caller, &collection).await?;
         let scope = format!("{api_root}|{}|search", collection.id);
         let filters = search_filters(query);
-        let mut after = match &query.next {
+        let after = match &query.next {
             Some(next) => Some(cursor::decode(&self.cursor_key, &scope, &filters, next)?),
             None => None,
         };
@@ -149,11 +151,11 @@ impl Hub {
         let needle = query.text.trim().to_lowercase();
         let mut hits = Vec::new();
         let mut n_scanned = 0;
-        let mut exhausted = false;
-        while hits.len() < limit && n_scanned < SCAN_BUDGET {
-            let page = self
-                .store
-                .query_objects(ObjectQuery {
+        let mut last = None;
+        let stopped = self
+            .scan_released(
+                &view,
+                ObjectQuery {
                     collection: collection.id.clone(),
                     ids: Vec::new(),
                     types: query.types.clone(),
@@ -163,30 +165,25 @@ impl Hub {
                     after,
                     limit: SCAN_CHUNK,
                     projection: Projection::Full,
-                })
-                .await?;
-            let n_rows = page.records.len();
-            let republish = self.republish_facts(&view, &page.records).await?;
-            for (row_idx, stored) in page.records.into_iter().enumerate() {
-                n_scanned += 1;
-                after = Some(stored.position());
-                let facts = republish.get(&stored.date_added);
-                if let Some(hit) = self.matching_hit(&view, stored, facts, query.tlp, &needle)? {
-                    hits.push(hit);
-                }
-                if hits.len() >= limit || n_scanned >= SCAN_BUDGET {
-                    exhausted = row_idx + 1 == n_rows && !page.more;
-                    break;
-                }
-                exhausted = row_idx + 1 == n_rows && !page.more;
-            }
-            if n_rows == 0 || exhausted {
-                exhausted = true;
-                break;
-            }
-        }
-        let next = match (exhausted, after) {
-            (false, Some(position)) => Some(cursor::encode(&self.cursor_key, &scope, &filters, position)),
+                },
+                SCAN_CHUNK,
+                |released| {
+                    n_scanned += 1;
+                    last = Some(released.position());
+                    if let Some(hit) = matching_hit(released, query.tlp, &needle) {
+                        hits.push(hit);
+                    }
+                    Ok(if hits.len() >= limit || n_scanned >= SCAN_BUDGET {
+                        Visit::Stop
+                    } else {
+                        Visit::Continue
+                    })
+                },
+            )
+            .await?;
+        // The cursor resumes after the last *released* row examined: it carries no hidden position.
+        let next = match (stopped, last) {
+            (true, Some(position)) => Some(cursor::encode(&self.cursor_key, &scope, &filters, position)),
             _ => None,
         };
         self.audit_ui_read(caller, api_root, &collection, "ui.search", hits.len())
@@ -199,7 +196,7 @@ impl Hub {
     }
 
     /// Counts a collection's visible objects (newest versions) by type and TLP, over at most `COUNT_BUDGET`
-    /// rows read without their bytes.
+    /// released rows.
     pub async fn collection_counts(
         &self,
         caller: &Caller,
@@ -211,52 +208,32 @@ impl Hub {
             .await?;
         let view = self.sharing_view(caller, &collection).await?;
         let mut counts = CollectionCounts::default();
-        let mut after = None;
-        let mut n_scanned = 0;
-        loop {
-            let page = self
-                .store
-                .query_objects(ObjectQuery {
-                    collection: collection.id.clone(),
-                    ids: Vec::new(),
-                    types: Vec::new(),
-                    added_after: None,
-                    spec_versions: Vec::new(),
-                    versions: VersionSelector::last(),
-                    after,
-                    limit: (COUNT_BUDGET - n_scanned).min(self.config.max_page_size),
-                    projection: Projection::Manifest,
-                })
-                .await?;
-            n_scanned += page.records.len();
-            if let Some(last) = page.records.last() {
-                after = Some(last.position());
-            }
-            let republish = self.republish_facts(&view, &page.records).await?;
-            for stored in page.records {
-                let facts = republish.get(&stored.date_added);
-                let Some(stored) = self.release_one(&view, stored, facts)? else {
-                    continue;
-                };
-                let tlp = tlp_of_markings(stored.sharing.markings.iter().map(String::as_str));
-                *counts.by_type.entry(stored.object_type).or_default() += 1;
-                *counts.by_tlp.entry(tlp).or_default() += 1;
-                counts.total += 1;
-            }
-            if !page.more {
-                counts.complete = true;
-                break;
-            }
-            if n_scanned >= COUNT_BUDGET {
-                break;
-            }
-        }
+        let stopped = self
+            .scan_released(
+                &view,
+                whole_collection(&collection, VersionSelector::last(), Projection::Manifest),
+                self.config.max_page_size,
+                |released| {
+                    if counts.total as usize >= COUNT_BUDGET {
+                        return Ok(Visit::Stop);
+                    }
+                    let tlp = tlp_of_markings(released.sharing.markings.iter().map(String::as_str));
+                    *counts.by_type.entry(released.object_type).or_default() += 1;
+                    *counts.by_tlp.entry(tlp).or_default() += 1;
+                    counts.total += 1;
+                    Ok(Visit::Continue)
+                },
+            )
+            .await?;
+        counts.complete = !stopped;
         Ok(counts)
     }
 
-    /// The object versions most recently added to a collection that the caller may see: among the last
-    /// `n_recent` additions, newest first. The newest rows are found by bisecting `added_after` (the store
-    /// pages oldest first), so the cost is about 50 tiny queries whatever the collection's size.
+    /// The object versions most recently added to a collection that the caller may see: the last `n_recent`
+    /// released versions, newest first. The store pages oldest first, so the start of the tail is found by
+    /// bisecting `added_after` (about 50 tiny queries whatever the collection's size) for a tail of `n_recent`
+    /// rows, grown fourfold while hidden rows leave fewer than `n_recent` released in it, up to `COUNT_BUDGET`
+    /// rows.
     pub async fn recent_additions(
         &self,
         caller: &Caller,
@@ -269,52 +246,60 @@ impl Hub {
             .await?;
         let view = self.sharing_view(caller, &collection).await?;
         let n_recent = n_recent.clamp(1, 1000);
-        let query_after = |added_after: Option<i64>, limit: usize, projection: Projection| ObjectQuery {
-            collection: collection.id.clone(),
-            ids: Vec::new(),
-            types: Vec::new(),
-            added_after,
-            spec_versions: Vec::new(),
-            versions: VersionSelector::All,
-            after: None,
-            limit,
-            projection,
-        };
-        // Invariant of the bisection: at least `n_recent` rows follow `low` (or `low` is None: the start),
-        // fewer follow `high`.
-        let (mut low, mut high) = (None::<i64>, now_micros().saturating_add(1));
-        let mut floor = 0i64;
-        while high - floor > 1 {
-            let middle = floor + (high - floor) / 2;
-            let page = self
-                .store
-                .query_objects(query_after(Some(middle), n_recent, Projection::Manifest))
-                .await?;
-            if page.records.len() >= n_recent {
-                (low, floor) = (Some(middle), middle);
-            } else {
-                high = middle;
-            }
-        }
-        let page = self
-            .store
-            .query_objects(query_after(low, n_recent + 1, Projection::Full))
+        let mut tail = n_recent;
+        let mut newest = std::collections::VecDeque::with_capacity(n_recent + 1);
+        loop {
+            let start = self.tail_start(&collection, tail).await?;
+            newest.clear();
+            let mut query = whole_collection(&collection, VersionSelector::All, Projection::Full);
+            query.added_after = start;
+            self.scan_released(&view, query, tail + 1, |released| {
+                newest.push_back(released);
+                if newest.len() > n_recent {
+                    newest.pop_front();
+                }
+                Ok(Visit::Continue)
+            })
             .await?;
-        let republish = self.republish_facts(&view, &page.records).await?;
-        let mut hits = Vec::new();
-        for stored in page.records.into_iter().rev().take(n_recent) {
-            let facts = republish.get(&stored.date_added);
-            if let Some(hit) = self.matching_hit(&view, stored, facts, None, "")? {
-                hits.push(hit);
+            if newest.len() >= n_recent || start.is_none() || tail >= COUNT_BUDGET {
+                break;
             }
+            tail = (tail * 4).min(COUNT_BUDGET);
         }
+        let hits: Vec<SearchHit> = newest
+            .into_iter()
+            .rev()
+            .filter_map(|released| matching_hit(released, None, ""))
+            .collect();
         self.audit_ui_read(caller, api_root, &collection, "ui.recent", hits.len())
             .await?;
         Ok(hits)
     }
 
-    /// The relationships and sightings in a collection that point at or from `object_id`, among at most
-    /// `SCAN_BUDGET` of them.
+    /// The `added_after` instant after which at least `tail` rows of the collection follow (`None`: the whole
+    /// collection has fewer), by bisection. Internal: the instant is never shown to a caller.
+    async fn tail_start(&self, collection: &store::Collection, tail: usize) -> HubResult<Option<i64>> {
+        // Invariant of the bisection: at least `tail` rows follow `floor` (or floor is the start), fewer
+        // follow `high`.
+        let (mut low, mut high) = (None::<i64>, now_micros().saturating_add(1));
+        let mut floor = 0i64;
+        while high - floor > 1 {
+            let middle = floor + (high - floor) / 2;
+            let mut query = whole_collection(collection, VersionSelector::All, Projection::Manifest);
+            query.added_after = Some(middle);
+            query.limit = tail;
+            let page = self.store.query_objects(query).await?;
+            if page.records.len() >= tail {
+                (low, floor) = (Some(middle), middle);
+            } else {
+                high = middle;
+            }
+        }
+        Ok(low)
+    }
+
+    /// The relationships and sightings in a collection that point at or from `object_id` (the id the caller
+    /// knows it by), among at most `SCAN_BUDGET` released ones.
     pub async fn relationships(
         &self,
         caller: &Caller,
@@ -327,49 +312,23 @@ impl Hub {
             .await?;
         let view = self.sharing_view(caller, &collection).await?;
         let mut found = Relationships::default();
-        let mut after = None;
+        let mut query = whole_collection(&collection, VersionSelector::last(), Projection::Full);
+        query.types = vec!["relationship".to_owned(), "sighting".to_owned()];
         let mut n_scanned = 0;
-        loop {
-            let page = self
-                .store
-                .query_objects(ObjectQuery {
-                    collection: collection.id.clone(),
-                    ids: Vec::new(),
-                    types: vec!["relationship".to_owned(), "sighting".to_owned()],
-                    added_after: None,
-                    spec_versions: Vec::new(),
-                    versions: VersionSelector::last(),
-                    after,
-                    limit: SCAN_CHUNK,
-                    projection: Projection::Full,
-                })
-                .await?;
-            n_scanned += page.records.len();
-            if let Some(last) = page.records.last() {
-                after = Some(last.position());
-            }
-            let mentioning: Vec<StoredObject> = page
-                .records
-                .into_iter()
-                // Cheap test on the bytes first; most relationships do not mention the object.
-                .filter(|stored| stored.raw.as_deref().is_some_and(|raw| raw.contains(object_id)))
-                .collect();
-            let republish = self.republish_facts(&view, &mentioning).await?;
-            for stored in mentioning {
-                let facts = republish.get(&stored.date_added);
-                let Some(stored) = self.release_one(&view, stored, facts)? else {
-                    continue;
-                };
-                links_of(&stored, object_id, &mut found.links);
-            }
-            if !page.more {
-                found.complete = true;
-                break;
-            }
-            if n_scanned >= SCAN_BUDGET {
-                break;
-            }
-        }
+        let stopped = self
+            .scan_released(&view, query, SCAN_CHUNK, |released| {
+                if n_scanned >= SCAN_BUDGET {
+                    return Ok(Visit::Stop);
+                }
+                n_scanned += 1;
+                // Cheap test on the served bytes first; most relationships do not mention the object.
+                if released.raw.as_deref().is_some_and(|raw| raw.contains(object_id)) {
+                    links_of(&released, object_id, &mut found.links);
+                }
+                Ok(Visit::Continue)
+            })
+            .await?;
+        found.complete = !stopped;
         self.audit_ui_read(
             caller,
             api_root,
@@ -395,81 +354,89 @@ impl Hub {
         details["endpoint"] = endpoint.into();
         self.audit_read(caller, n_objects as u64, details).await
     }
+}
 
-    /// The released form of `stored` as a hit, if it passes the TLP and text filters.
-    fn matching_hit(
-        &self,
-        view: &SharingView,
-        stored: StoredObject,
-        republish: Option<&RepublishFacts>,
-        tlp: Option<TlpFilter>,
-        needle: &str,
-    ) -> HubResult<Option<SearchHit>> {
-        let level = tlp_of_markings(stored.sharing.markings.iter().map(String::as_str));
-        let wanted = match tlp {
-            None => true,
-            Some(TlpFilter::Unmarked) => level.is_none(),
-            Some(TlpFilter::Level(wanted)) => level == Some(wanted),
-        };
-        if !wanted {
-            return Ok(None);
-        }
-        // A needle without escapable characters appears verbatim in the JSON text when it appears in a
-        // field, so most rows are rejected before parsing.
-        let plain_needle =
-            !needle.is_empty() && needle.chars().all(|c| c.is_ascii() && c != '"' && c != '\\');
-        if plain_needle
-            && !stored
-                .raw
-                .as_deref()
-                .is_some_and(|raw| contains_ignoring_ascii_case(raw, needle))
-        {
-            return Ok(None);
-        }
-        let Some(stored) = self.release_one(view, stored, republish)? else {
-            return Ok(None);
-        };
-        let value: Value = stored
+/// A query over a whole collection (the scan sets the page size).
+fn whole_collection(
+    collection: &store::Collection,
+    versions: VersionSelector,
+    projection: Projection,
+) -> ObjectQuery {
+    ObjectQuery {
+        collection: collection.id.clone(),
+        ids: Vec::new(),
+        types: Vec::new(),
+        added_after: None,
+        spec_versions: Vec::new(),
+        versions,
+        after: None,
+        limit: SCAN_CHUNK,
+        projection,
+    }
+}
+
+/// A released version as a hit, if it passes the TLP and text filters.
+fn matching_hit(released: StoredObject, tlp: Option<TlpFilter>, needle: &str) -> Option<SearchHit> {
+    let level = tlp_of_markings(released.sharing.markings.iter().map(String::as_str));
+    let wanted = match tlp {
+        None => true,
+        Some(TlpFilter::Unmarked) => level.is_none(),
+        Some(TlpFilter::Level(wanted)) => level == Some(wanted),
+    };
+    if !wanted {
+        return None;
+    }
+    // A needle without escapable characters appears verbatim in the JSON text when it appears in a field,
+    // so most rows are rejected before parsing.
+    let plain_needle = !needle.is_empty() && needle.chars().all(|c| c.is_ascii() && c != '"' && c != '\\');
+    if plain_needle
+        && !released
             .raw
             .as_deref()
-            .and_then(|raw| serde_json::from_str(raw).ok())
-            .unwrap_or(Value::Null);
-        let text = |key: &str| value.get(key).and_then(Value::as_str);
-        if !needle.is_empty() {
-            let found = stored.id.to_lowercase().contains(needle)
-                || ["name", "description", "pattern", "value"]
-                    .iter()
-                    .filter_map(|key| text(key))
-                    .any(|field| field.to_lowercase().contains(needle));
-            if !found {
-                return Ok(None);
-            }
-        }
-        // Relationships and sightings have no name: their kind and ends identify them in a list.
-        let link = match (text("relationship_type"), text("sighting_of_ref")) {
-            (Some(kind), _) => Some(format!(
-                "{} {kind} {}",
-                text("source_ref").unwrap_or("?"),
-                text("target_ref").unwrap_or("?")
-            )),
-            (None, Some(sighted)) => Some(format!("sighting of {sighted}")),
-            (None, None) => None,
-        };
-        let summary = text("pattern")
-            .or_else(|| text("value"))
-            .map(str::to_owned)
-            .or(link)
-            .or_else(|| text("description").map(str::to_owned))
-            .map(|s| s.chars().take(160).collect());
-        Ok(Some(SearchHit {
-            name: text("name").map(str::to_owned),
-            summary,
-            tlp: level,
-            id: stored.id,
-            object_type: stored.object_type,
-            date_added: stored.date_added,
-        }))
+            .is_some_and(|raw| contains_ignoring_ascii_case(raw, needle))
+    {
+        return None;
     }
+    let value: Value = released
+        .raw
+        .as_deref()
+        .and_then(|raw| serde_json::from_str(raw).ok())
+        .unwrap_or(Value::Null);
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    if !needle.is_empty() {
+        let found = released.id.to_lowercase().contains(needle)
+            || ["name", "description", "pattern", "value"]
+                .iter()
+                .filter_map(|key| text(key))
+                .any(|field| field.to_lowercase().contains(needle));
+        if !found {
+            return None;
+        }
+    }
+    // Relationships and sightings have no name: their kind and ends identify them in a list.
+    let link = match (text("relationship_type"), text("sighting_of_ref")) {
+        (Some(kind), _) => Some(format!(
+            "{} {kind} {}",
+            text("source_ref").unwrap_or("?"),
+            text("target_ref").unwrap_or("?")
+        )),
+        (None, Some(sighted)) => Some(format!("sighting of {sighted}")),
+        (None, None) => None,
+    };
+    let summary = text("pattern")
+        .or_else(|| text("value"))
+        .map(str::to_owned)
+        .or(link)
+        .or_else(|| text("description").map(str::to_owned))
+        .map(|s| s.chars().take(160).collect());
+    Some(SearchHit {
+        name: text("name").map(str::to_owned),
+        summary,
+        tlp: level,
+        id: released.id,
+        object_type: released.object_type,
+        date_added: released.date_added,
+    })
 }
 
 /// The filters that define a search's result set, canonically (cursors are bound to them).

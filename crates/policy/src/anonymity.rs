@@ -1,8 +1,8 @@
 //! Anonymity by consent: the hub as publisher of record (AIS style).
 //!
 //! When a submitter's consent does not reveal it to a reader ([`disclosure`]), the reader is served the
-//! submission republished by the hub ([`republish`]): a new id, `created_by_ref` = the hub identity, and every
-//! `*_ref`/`*_refs` value that names another republished object, or the submitter's own identity, rewritten.
+//! submission republished by the hub ([`republish`]): a new id, `created_by_ref` = the hub identity, and the
+//! copy rewritten by the rules of [`copy`] (what it keeps, rewrites and drops; `crates/policy/README.md`).
 //!
 //! Invariants:
 //! - **Deterministic ids.** The new id is `<type>--UUIDv5(hub namespace, "<submitter org>\0<original id>")`, so
@@ -14,17 +14,25 @@
 //! - **Observables are not republished.** SCOs carry no `created_by_ref` and have content-derived ids that other
 //!   producers compute too; they pass unchanged, and so do references inside them.
 //! - **The submitter's own identity object is withheld,** and references to it point at the hub identity.
-//! - A marking- or extension-definition created by the submitter is refused
-//!   ([`PolicyError::SubmitterOwnedDefinition`]): these are never versioned and other objects and grants refer to
-//!   their ids, so the hub holds them for review.
+//! - **Definitions are republished like SDOs.** A marking- or extension-definition the submitter posted gets a
+//!   hub-minted id too (its id was minted by the submitter and is often published beside its name), and the
+//!   same organisation's objects that use it are rewritten to that id (`extensions` keys, marking references),
+//!   so they stay interpretable. Only the definitions whose ids are fixed by a standard or by stixhub
+//!   ([`is_public_definition`]: the TLP markings, the TLP 2.0 extension, the redaction extension) keep theirs.
+//!   Republishing never fails on a well-formed object: a definition can never break a read.
 //!
 //! The returned mapping (original → new) is private: the hub keeps it for hub admins and the submitter.
 
+pub mod copy;
+
 use serde_json::Value;
 use stix::id::StixId;
+use stix::markings::{TLP2_EXTENSION_ID, predefined_tlp};
 use stix::object::object_kind;
 use stix::vocab::ObjectFamily;
 use uuid::Uuid;
+
+use crate::granular::REDACTION_EXTENSION_ID;
 
 use crate::error::PolicyError;
 use crate::model::{Consent, OrgId, Reader};
@@ -47,6 +55,9 @@ pub struct Submitter<'a> {
     pub identity_id: Option<&'a str>,
     /// What it consents to reveal.
     pub consent: Consent,
+    /// Text that names the submitter (its organisation's name, its identities' names, its accounts): removed
+    /// from every string of a republished copy (`copy::scrub_names`).
+    pub names: &'a [String],
 }
 
 /// How a reader stands towards a submitter, for disclosure.
@@ -117,7 +128,8 @@ pub fn republished_id(hub: &HubIdentity, submitter_org: &OrgId, original: &StixI
     )
 }
 
-/// Whether objects of this type are republished under a new id (SDOs, SROs, language-content).
+/// Whether objects of this type are republished under a new id (SDOs, SROs, language-content). Definitions
+/// are decided by id: see [`is_republished_id`].
 pub fn is_republished_type(object_type: &str) -> bool {
     match object_kind(object_type) {
         ObjectFamily::Domain | ObjectFamily::Relationship => true,
@@ -126,9 +138,23 @@ pub fn is_republished_type(object_type: &str) -> bool {
     }
 }
 
-/// Republishes `object` with the hub as publisher of record. `is_republished(id)` says whether another object
-/// (one the object refers to) is republished for the same submitter, so references to it are rewritten; the
-/// object's own id need not be in it.
+/// Whether a definition id is fixed by a standard or by stixhub, so it names nobody and is never rewritten.
+pub fn is_public_definition(id: &str) -> bool {
+    predefined_tlp(id).is_some() || id == TLP2_EXTENSION_ID || id == REDACTION_EXTENSION_ID
+}
+
+/// Whether an object with this id is served under a hub-minted id when its submitter is not revealed: SDOs,
+/// SROs, language-content, and marking- and extension-definitions other than the public ones.
+pub fn is_republished_id(id: &StixId) -> bool {
+    let object_type = id.object_type();
+    is_republished_type(object_type)
+        || (matches!(object_type, "marking-definition" | "extension-definition")
+            && !is_public_definition(id.as_str()))
+}
+
+/// Republishes `object` with the hub as publisher of record. `is_republished(id)` says whether an id the
+/// object mentions (a reference, an `extensions` key, an id in text) belongs to another object the same
+/// organisation submitted, so it is rewritten to its republished id; the object's own id need not be in it.
 pub fn republish(
     object: &Value,
     hub: &HubIdentity,
@@ -146,15 +172,7 @@ pub fn republish(
             mapping: Vec::new(),
         });
     }
-    let object_type = id.object_type();
-    let created_by = object.get("created_by_ref").and_then(Value::as_str);
-    if !is_republished_type(object_type) {
-        let owned_definition = matches!(object_kind(object_type), ObjectFamily::Meta)
-            && created_by.is_some()
-            && created_by == submitter.identity_id;
-        if owned_definition {
-            return Err(PolicyError::SubmitterOwnedDefinition(id_text.to_owned()));
-        }
+    if !is_republished_id(&id) {
         return Ok(Republished {
             object: Some(object.clone()),
             mapping: Vec::new(),
@@ -162,12 +180,12 @@ pub fn republish(
     }
     let mut copy = object.clone();
     let mut mapping = Vec::new();
-    let rewrite = Rewrite {
+    let rewrite = copy::Rewrite {
         hub,
         submitter,
         is_republished: &is_republished,
     };
-    rewrite.references(&mut copy, &mut mapping);
+    rewrite.object(&mut copy, id.object_type(), &mut mapping)?;
     let new_id = republished_id(hub, submitter.org, &id);
     let members = copy
         .as_object_mut()
@@ -184,53 +202,4 @@ pub fn republish(
         object: Some(copy),
         mapping,
     })
-}
-
-struct Rewrite<'a, F> {
-    hub: &'a HubIdentity,
-    submitter: &'a Submitter<'a>,
-    is_republished: &'a F,
-}
-
-impl<F: Fn(&str) -> bool> Rewrite<'_, F> {
-    fn references(&self, value: &mut Value, mapping: &mut Vec<IdMapping>) {
-        match value {
-            Value::Object(members) => {
-                for (key, member) in members.iter_mut() {
-                    if key.ends_with("_ref") {
-                        self.one(member, mapping);
-                    } else if key.ends_with("_refs") {
-                        for item in member.as_array_mut().into_iter().flatten() {
-                            self.one(item, mapping);
-                        }
-                    } else {
-                        self.references(member, mapping);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|item| self.references(item, mapping)),
-            _ => {}
-        }
-    }
-
-    fn one(&self, value: &mut Value, mapping: &mut Vec<IdMapping>) {
-        let Some(text) = value.as_str() else { return };
-        if Some(text) == self.submitter.identity_id {
-            *value = Value::from(self.hub.identity_id.as_str());
-            return;
-        }
-        if !(self.is_republished)(text) {
-            return;
-        }
-        let Ok(original) = StixId::parse(text) else { return };
-        if !is_republished_type(original.object_type()) {
-            return;
-        }
-        let republished = republished_id(self.hub, self.submitter.org, &original);
-        *value = Value::from(republished.as_str());
-        mapping.push(IdMapping {
-            original,
-            republished,
-        });
-    }
 }

@@ -25,10 +25,6 @@ pub enum PolicyError {
     /// The object is not a STIX object this transform can handle (no `id`, not a JSON object, …).
     #[error("malformed object: {0}")]
     MalformedObject(&'static str),
-    /// A marking- or extension-definition created by an anonymous submitter: it cannot be republished without
-    /// breaking every reference to it, nor served without revealing the submitter, so it is held for review.
-    #[error("{0} is a definition created by the anonymous submitter")]
-    SubmitterOwnedDefinition(String),
     /// The actor may not take this administrative action; the reason is fixed text, safe to show the actor.
     #[error("not permitted: {0}")]
     NotPermitted(&'static str),

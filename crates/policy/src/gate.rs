@@ -103,7 +103,7 @@ pub fn served_id(reader: &Reader, object: &StoredObject<'_>, hub: &HubIdentity) 
     {
         return None;
     }
-    let id_is_republished = crate::anonymity::is_republished_type(object.id.object_type());
+    let id_is_republished = crate::anonymity::is_republished_id(object.id);
     Some(if republishes && id_is_republished {
         republished_id(hub, object.submitter.org, object.id)
     } else {

@@ -103,6 +103,31 @@ impl TypeSpec {
     }
 }
 
+/// The common properties of STIX objects other than `type` and `id` (§3.2).
+pub const COMMON_OBJECT_PROPERTIES: [&str; 13] = [
+    "spec_version",
+    "created_by_ref",
+    "created",
+    "modified",
+    "revoked",
+    "labels",
+    "confidence",
+    "lang",
+    "external_references",
+    "object_marking_refs",
+    "granular_markings",
+    "extensions",
+    "defanged",
+];
+
+/// Whether STIX 2.1 defines `property` on objects of `type_name` (`type`, `id`, the common properties, the
+/// type's own); anything else is a custom property.
+pub fn defines_property(type_name: &str, property: &str) -> bool {
+    matches!(property, "type" | "id")
+        || COMMON_OBJECT_PROPERTIES.contains(&property)
+        || type_spec(type_name).is_some_and(|spec| spec.property(property).is_some())
+}
+
 /// The format a hash value must have for a hash algorithm of the hash-algorithm-ov (§10.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashFormat {

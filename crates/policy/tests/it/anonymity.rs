@@ -38,6 +38,7 @@ fn submitter(org: &OrgId) -> Submitter<'_> {
         org,
         identity_id: Some(SUBMITTER_IDENTITY),
         consent: Consent::None,
+        names: &[],
     }
 }
 
@@ -129,6 +130,7 @@ fn references_to_republished_objects_and_the_submitter_are_rewritten() {
         "type": "relationship", "spec_version": "2.1", "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad",
         "created_by_ref": SUBMITTER_IDENTITY, "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
         "relationship_type": "indicates", "source_ref": INDICATOR, "target_ref": OTHER,
+        "description": format!("Seen by {SUBMITTER_IDENTITY} next to {MALWARE}."),
         "x_custom": {"seen_by_refs": [SUBMITTER_IDENTITY, MALWARE]}
     });
     let out = republish(&relationship, &hub(), &submitter(&org), |id| {
@@ -141,9 +143,10 @@ fn references_to_republished_objects_and_the_submitter_are_rewritten() {
     assert_eq!(object["source_ref"], indicator_id.as_str());
     assert_eq!(object["target_ref"], OTHER);
     assert_eq!(
-        object["x_custom"]["seen_by_refs"],
-        json!([hub().identity_id, malware_id.as_str()])
+        object["description"],
+        format!("Seen by {} next to {malware_id}.", hub().identity_id)
     );
+    assert!(object.get("x_custom").is_none(), "custom properties are dropped");
     let originals: Vec<&str> = out.mapping.iter().map(|m| m.original.as_str()).collect();
     assert_eq!(
         originals,
@@ -173,17 +176,74 @@ fn observables_pass_unchanged_and_the_submitter_identity_is_withheld() {
 }
 
 #[test]
-fn definitions_created_by_the_submitter_are_refused() {
+fn definitions_of_the_submitter_are_republished_and_uses_of_them_rewritten() {
     let org = OrgId::new("franklin");
+    const MARKING: &str = "marking-definition--c4b3a2f1-e0d9-4c8b-a7f6-e5d4c3b2a190";
+    const EXTENSION: &str = "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e";
     let definition = json!({"type": "marking-definition", "spec_version": "2.1",
-        "id": "marking-definition--c4b3a2f1-e0d9-4c8b-a7f6-e5d4c3b2a190", "created_by_ref": SUBMITTER_IDENTITY,
+        "id": MARKING, "created_by_ref": SUBMITTER_IDENTITY,
         "created": "2024-01-10T08:00:00.000Z", "definition_type": "statement", "definition": {"statement": "x"}});
-    assert!(matches!(
-        republish(&definition, &hub(), &submitter(&org), |_| false),
-        Err(PolicyError::SubmitterOwnedDefinition(_))
-    ));
+    let out = republish(&definition, &hub(), &submitter(&org), |_| false).unwrap();
+    let copy = out.object.unwrap();
+    let new_marking = republished_id(&hub(), &org, &StixId::parse(MARKING).unwrap());
+    assert_eq!(copy["id"], new_marking.as_str());
+    assert_eq!(copy["created_by_ref"], hub().identity_id);
+
+    let mut uses = indicator("2026-01-01T00:00:00.000Z");
+    uses["object_marking_refs"] = json!([MARKING, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]);
+    uses["extensions"] = json!({EXTENSION: {"extension_type": "property-extension", "rank": 3}});
+    let copy = republish(&uses, &hub(), &submitter(&org), |id| id == MARKING || id == EXTENSION)
+        .unwrap()
+        .object
+        .unwrap();
+    let new_extension = republished_id(&hub(), &org, &StixId::parse(EXTENSION).unwrap());
+    assert_eq!(
+        copy["object_marking_refs"],
+        json!([new_marking.as_str(), "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"])
+    );
+    assert_eq!(copy["extensions"][new_extension.as_str()]["rank"], 3);
+
+    // Definitions whose ids a standard fixes keep them.
+    let tlp = json!({"type": "marking-definition", "spec_version": "2.1",
+        "id": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "created_by_ref": SUBMITTER_IDENTITY});
+    assert_eq!(
+        republish(&tlp, &hub(), &submitter(&org), |_| true).unwrap().object,
+        Some(tlp)
+    );
     assert!(matches!(
         republish(&json!({"type": "indicator"}), &hub(), &submitter(&org), |_| false),
         Err(PolicyError::MalformedObject(_))
     ));
+}
+
+#[test]
+fn custom_properties_private_references_and_names_are_removed() {
+    let org = OrgId::new("franklin");
+    let names = ["Franklin County Sheriff".to_owned(), "franklin".to_owned()];
+    let submitter = Submitter {
+        names: &names,
+        ..submitter(&org)
+    };
+    let mut object = indicator("2026-01-01T00:00:00.000Z");
+    object["description"] = json!("Seen by the FRANKLIN COUNTY SHERIFF desk (franklin-it).");
+    object["x_franklin_ticket"] = json!("FC-1");
+    object["ticket"] = json!("FC-2");
+    object["external_references"] = json!([
+        {"source_name": "mitre-attack", "external_id": "T1566", "description": "by Franklin"},
+        {"source_name": "franklin-tickets", "external_id": "FC-3"},
+        {"source_name": "capec", "description": "no id"}
+    ]);
+    let copy = republish(&object, &hub(), &submitter, |_| false).unwrap().object.unwrap();
+    assert_eq!(
+        copy["description"],
+        "Seen by the [REDACTED:submitter] desk ([REDACTED:submitter]-it)."
+    );
+    assert!(copy.get("x_franklin_ticket").is_none() && copy.get("ticket").is_none());
+    assert_eq!(
+        copy["external_references"],
+        json!([{"source_name": "mitre-attack", "external_id": "T1566"}])
+    );
+    object["external_references"] = json!([{"source_name": "franklin-tickets", "external_id": "FC-3"}]);
+    let copy = republish(&object, &hub(), &submitter, |_| false).unwrap().object.unwrap();
+    assert!(copy.get("external_references").is_none(), "an emptied list goes");
 }

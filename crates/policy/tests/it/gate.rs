@@ -67,6 +67,7 @@ fn served_to(account: &str) -> (Served, Option<StixId>) {
             org: &org,
             identity_id: Some(FRANKLIN_IDENTITY),
             consent: Consent::None,
+            names: &[],
         },
     };
     let reader = reader(&directory, account);

@@ -7,6 +7,7 @@
 
 mod admin;
 mod anonymity;
+mod anonymity_prop;
 mod audit;
 mod clearance;
 mod clearance_prop;

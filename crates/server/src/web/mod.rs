@@ -4,7 +4,7 @@
 //!
 //! Invariants:
 //! - Every page reads and writes through the hub's use cases with the signed-in `Caller`, exactly as TAXII
-//!   does, so the one policy gate (`Hub::release_to_caller`) decides what a page may show. No access rule is
+//!   does, so the one policy gate (`Hub::scan_released`) decides what a page may show. No access rule is
 //!   implemented here.
 //! - Something a caller may not see is answered with the same 404 page as something that does not exist.
 //! - Every POST carries a CSRF token (`session::check_csrf`).
@@ -196,6 +196,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/ui/c/{api_root}/{collection}/objects/{object_id}/",
             get(pages::object),
+        )
+        .route(
+            "/ui/c/{api_root}/{collection}/objects/{object_id}/raw",
+            get(pages::object_raw),
         )
         .route(
             "/ui/contribute",

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::web::session::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::web::view::{
     Badge, BrowsePage, CollectionCard, DashboardPage, HitRow, Layout, LinkRow, LoginPage, ObjectPage,
-    TYPE_OPTIONS, VersionRow, collection_href, object_href, object_json_html,
+    OBJECT_PAGE_MAX_BYTES, TYPE_OPTIONS, VersionRow, collection_href, object_href, object_json_html,
 };
 use crate::web::{WebError, html, page};
 
@@ -380,6 +380,13 @@ pub(crate) async fn object(
     let object_type = object_id
         .split_once("--")
         .map_or_else(String::new, |(t, _)| t.to_owned());
+    let too_large = (raw.len() > OBJECT_PAGE_MAX_BYTES).then(|| {
+        format!(
+            "This {object_type} is {} bytes of JSON with {} top-level properties: too large to show here.",
+            raw.len(),
+            value.as_object().map_or(0, serde_json::Map::len)
+        )
+    });
     let title = value
         .get("name")
         .and_then(serde_json::Value::as_str)
@@ -388,7 +395,16 @@ pub(crate) async fn object(
         layout: layout(&session, title),
         collection_title: resource.title.clone(),
         collection_href: collection_href(&api_root, &resource.id),
-        json_html: object_json_html(&raw, &api_root, &resource.id),
+        json_html: if too_large.is_none() {
+            object_json_html(&raw, &api_root, &resource.id)
+        } else {
+            String::new()
+        },
+        too_large,
+        download_href: format!(
+            "{}raw",
+            object_href(&api_root, &resource.id, &object_id)
+        ),
         id: object_id,
         object_type,
         badges,
@@ -397,6 +413,37 @@ pub(crate) async fn object(
         links_complete: relationships.complete,
         media_type: "application/stix+json;version=2.1",
     })
+}
+
+/// The newest version of an object as the caller is served it, as a JSON download: the same gate as the
+/// object page (hidden and absent are the same 404).
+pub(crate) async fn object_raw(
+    State(state): State<AppState>,
+    Path((api_root, collection, object_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let session = session::current(&state, &headers).await?;
+    let caller = &session.caller;
+    let resource = state.hub.collection(caller, &api_root, &collection).await?;
+    let params = ListParams::parse(None).map_err(|err| WebError::BadRequest(err.to_string()))?;
+    let newest = state
+        .hub
+        .list(caller, &api_root, &resource.id, ListKind::Object(object_id), &params)
+        .await?;
+    let raw = newest
+        .records
+        .into_iter()
+        .last()
+        .and_then(|record| record.raw)
+        .ok_or(WebError::Hub(hub::HubError::NotFound))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/stix+json;version=2.1"),
+            (header::CONTENT_DISPOSITION, "attachment"),
+        ],
+        raw,
+    )
+        .into_response())
 }
 
 /// `YYYY-MM-DD` (an HTML date input) as µs since the epoch at 00:00 UTC.

@@ -169,6 +169,9 @@ pub(crate) struct ObjectPage {
     pub(crate) object_type: String,
     pub(crate) badges: Vec<Badge>,
     pub(crate) json_html: String,
+    /// Set instead of `json_html` when the object is larger than [`OBJECT_PAGE_MAX_BYTES`].
+    pub(crate) too_large: Option<String>,
+    pub(crate) download_href: String,
     pub(crate) versions: Vec<VersionRow>,
     pub(crate) links: Vec<LinkRow>,
     pub(crate) links_complete: bool,
@@ -246,6 +249,15 @@ pub(crate) fn escape_html(text: &str, out: &mut String) {
     }
 }
 
+/// The largest object (bytes as served) the object page renders; a larger one gets a summary and a download
+/// link instead. With indentation capped at [`MAX_INDENT_DEPTH`] and HTML escaping at most 6 bytes a byte, the
+/// rendered JSON stays under a few MB whatever the object's shape.
+pub(crate) const OBJECT_PAGE_MAX_BYTES: usize = 256 * 1024;
+
+/// Nesting levels indented on the object page; deeper levels are printed compactly on their parent's line,
+/// so whitespace grows linearly with the object (re-indenting every level made a 2 MB object 245 MB of HTML).
+pub(crate) const MAX_INDENT_DEPTH: usize = 8;
+
 /// The object's JSON, indented, as HTML, with every string that is a STIX id linked to that object's page.
 /// `raw` is the object as served (valid JSON); its property order and values are kept as they are.
 pub(crate) fn object_json_html(raw: &str, api_root: &str, collection: &str) -> String {
@@ -280,8 +292,10 @@ fn indent_json(raw: &str) -> String {
     let mut in_string = false;
     let mut escaped = false;
     let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
+        if depth <= MAX_INDENT_DEPTH {
+            out.push('\n');
+            out.push_str(&"  ".repeat(depth));
+        }
     };
     let mut chars = raw.trim().chars().peekable();
     while let Some(c) = chars.next() {

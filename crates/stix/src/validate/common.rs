@@ -19,22 +19,7 @@ use crate::validate::property::{
 use crate::validate::{StixObjectView, markings};
 use crate::vocab::{self, ObjectFamily, RefTarget};
 
-/// The common properties of STIX objects other than `type` and `id` (§3.2).
-pub(crate) const COMMON_OBJECT_PROPERTIES: [&str; 13] = [
-    "spec_version",
-    "created_by_ref",
-    "created",
-    "modified",
-    "revoked",
-    "labels",
-    "confidence",
-    "lang",
-    "external_references",
-    "object_marking_refs",
-    "granular_markings",
-    "extensions",
-    "defanged",
-];
+pub(crate) use crate::vocab::COMMON_OBJECT_PROPERTIES;
 
 const MAX_KEPT_INSTANTS: usize = 4;
 

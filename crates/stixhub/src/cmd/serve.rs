@@ -58,6 +58,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     let store = config.store_args().open().await?;
     let hub_config = HubConfig {
         quotas: config.operations.quotas.clone(),
+        max_page_bytes: config.operations.max_page_bytes,
         ..HubConfig::default()
     };
     let hub = Arc::new(Hub::new(store, hub_config).await.context("starting the hub")?);

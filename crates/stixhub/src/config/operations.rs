@@ -52,6 +52,10 @@ pub(crate) struct LimitFlags {
     /// Requests an idle account may send at once [default: 2 × --rate-limit, at least 1].
     #[arg(long, value_name = "N", requires = "rate_limit")]
     pub(crate) rate_burst: Option<u64>,
+    /// Bytes of objects one TAXII page carries at most; a page always carries at least one object, and
+    /// `more`/`next` stay exact [default: 16777216].
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_page_bytes: Option<u64>,
 }
 
 /// The production settings, resolved.
@@ -63,6 +67,8 @@ pub(crate) struct Operations {
     pub(crate) limits: server::Limits,
     /// Storage quotas per organisation.
     pub(crate) quotas: hub::QuotaConfig,
+    /// The byte budget of a TAXII page (`hub::HubConfig::max_page_bytes`).
+    pub(crate) max_page_bytes: usize,
 }
 
 /// Resolves `[tls]`, `[limits]` and `[quotas]` with their flags.
@@ -78,6 +84,7 @@ pub(crate) fn resolve(
         tls: resolve_tls(tls.cloned().unwrap_or_default(), tls_flags, errors),
         limits: resolve_limits(&limits.cloned().unwrap_or_default(), limit_flags, errors),
         quotas: resolve_quotas(quotas, errors),
+        max_page_bytes: resolve_page_bytes(limits, limit_flags, errors),
     }
 }
 
@@ -233,6 +240,25 @@ fn resolve_limits(file: &RawLimits, flags: &LimitFlags, errors: &mut Vec<ConfigE
     }
 }
 
+fn resolve_page_bytes(file: Option<&RawLimits>, flags: &LimitFlags, errors: &mut Vec<ConfigError>) -> usize {
+    let value = flags
+        .max_page_bytes
+        .map(|n| (n, Source::Flag))
+        .or(file.and_then(|f| f.max_page_bytes).map(|n| (n, Source::File)));
+    match value {
+        None => hub::DEFAULT_MAX_PAGE_BYTES,
+        Some((0, source)) => {
+            errors.push(problem(
+                "limits.max_page_bytes",
+                source,
+                "0 is not a byte budget (a page needs at least one byte)".to_owned(),
+            ));
+            hub::DEFAULT_MAX_PAGE_BYTES
+        }
+        Some((n, _)) => usize::try_from(n).unwrap_or(usize::MAX),
+    }
+}
+
 fn resolve_quotas(file: Option<&RawQuotas>, errors: &mut Vec<ConfigError>) -> hub::QuotaConfig {
     let mut quotas = hub::QuotaConfig::default();
     let Some(file) = file else {
@@ -292,14 +318,15 @@ pub(crate) fn to_toml(operations: &Operations) -> String {
     }
     let limits = &operations.limits;
     let defaults = server::Limits::default();
-    if *limits != defaults {
+    if *limits != defaults || operations.max_page_bytes != hub::DEFAULT_MAX_PAGE_BYTES {
         let _ = writeln!(
             text,
-            "\n[limits]\nmax_connections = {}\nmax_in_flight = {}\nmax_waiting = {}\nadmission_timeout_ms = {}",
+            "\n[limits]\nmax_connections = {}\nmax_in_flight = {}\nmax_waiting = {}\nadmission_timeout_ms = {}\nmax_page_bytes = {}",
             limits.max_connections,
             limits.max_in_flight,
             limits.max_waiting,
-            limits.admission_timeout.as_millis()
+            limits.admission_timeout.as_millis(),
+            operations.max_page_bytes
         );
         if let Some(rate) = limits.account_rate {
             let _ = writeln!(

@@ -60,6 +60,8 @@ pub(crate) struct RawLimits {
     pub(crate) account_rate: Option<f64>,
     /// Token bucket size per account.
     pub(crate) account_burst: Option<u64>,
+    /// Bytes of objects one TAXII page carries at most (at least one object).
+    pub(crate) max_page_bytes: Option<u64>,
 }
 
 /// `[quotas]`: the default quota of every organisation, and `[quotas.organisations.NAME]` overrides.

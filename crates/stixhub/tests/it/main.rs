@@ -17,6 +17,7 @@ mod operations;
 mod overload;
 mod pattern_cli;
 mod pattern_oracle;
+mod read_gate;
 mod revocation;
 mod revocation_postgres;
 mod sharing;
