@@ -11,6 +11,9 @@
 //!   that cannot take the log makes reads fail rather than go unlogged). Up to one period of read entries is
 //!   lost if the process is killed (SIGKILL, power loss).
 //!
+//! Keyed chain (issue 12): with `HubConfig::audit_keys`, every entry this hub appends is hashed with the current
+//! key (`policy::audit::chain_hash`); `introduce_audit_key` appends the `audit.key` entry from which it applies.
+//!
 //! Invariant: appends are a compare-and-swap on the store's head (`Store::append_audit`). This process keeps
 //! the head it last wrote under one async mutex (so its own appends never race each other); when another
 //! process (a second `serve` node, the admin CLI) moved the head, the store answers `Conflict` and the
@@ -18,8 +21,9 @@
 //!
 //! Action names and their `details` (documented in docs/audit.md): `objects.write`, `objects.read`,
 //! `objects.delete`, `collection.create`, `account.create`, `token.create`, `grant`, `org.create`,
-//! `community.create`, `community.add-member`, `collection.share`; the transparency report also counts
-//! `objects.redacted`, `review.pending`, `review.approve` and `review.reject`.
+//! `community.create`, `community.add-member`, `collection.share`, `review.list`, `review.read`,
+//! `anonymity.read`, `audit.key`; the transparency report also counts `objects.redacted`, `review.pending`,
+//! `review.approve` and `review.reject`.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,6 +106,16 @@ impl Hub {
         self.append_pending(vec![entry]).await
     }
 
+    /// Appends the `audit.key` entry from which the current key of `HubConfig::audit_keys` hashes the chain
+    /// (after the binary created or rotated the key file). Does nothing on an unkeyed hub.
+    pub async fn introduce_audit_key(&self, actor: &str) -> HubResult<()> {
+        let Some(key) = self.config.audit_keys.last() else {
+            return Ok(());
+        };
+        let details = json!({ "key_id": policy::audit::key_id(key) });
+        self.audit(actor, policy::audit::KEY_ACTION, 0, details).await
+    }
+
     /// Records a collection read: buffered, appended by the flusher (see the module documentation).
     pub(crate) async fn audit_read(&self, caller: &Caller, n_objects: u64, details: Value) -> HubResult<()> {
         let entry = pending_entry(&caller.account, "objects.read", n_objects, details);
@@ -170,14 +184,15 @@ impl Hub {
                 Some(head) => head,
                 None => self.store.audit_head().await?,
             };
+            let key = self.config.audit_keys.last().copied();
             let records = if entries.len() > AUDIT_CHAIN_INLINE {
                 // Canonicalising and hashing a big batch takes milliseconds: off the async threads.
                 let batch = entries.clone();
-                tokio::task::spawn_blocking(move || chain(head, &batch))
+                tokio::task::spawn_blocking(move || chain(head, &batch, key.as_ref()))
                     .await
                     .map_err(|err| HubError::Internal(format!("audit hashing task failed: {err}")))?
             } else {
-                chain(head, &entries)
+                chain(head, &entries, key.as_ref())
             };
             match self.store.append_audit(head, records).await {
                 Ok(new_head) => {
@@ -213,8 +228,12 @@ fn pending_entry(actor: &str, action: &str, n_objects: u64, details: Value) -> P
     }
 }
 
-/// The stored records of `entries` chained after `head`.
-fn chain(head: AuditHead, entries: &[PendingEntry]) -> Vec<AuditRecord> {
+/// The stored records of `entries` chained after `head`, keyed with `key` when the hub holds one.
+fn chain(
+    head: AuditHead,
+    entries: &[PendingEntry],
+    key: Option<&policy::audit::ChainKey>,
+) -> Vec<AuditRecord> {
     let mut previous = head.last_hash;
     entries
         .iter()
@@ -228,7 +247,7 @@ fn chain(head: AuditHead, entries: &[PendingEntry]) -> Vec<AuditRecord> {
                 n_objects: pending.n_objects,
                 details: pending.details.clone(),
             };
-            let hash = policy::audit::entry_hash(&previous, &entry);
+            let hash = policy::audit::chain_hash(key, &previous, &entry);
             previous = hash;
             AuditRecord {
                 seq,

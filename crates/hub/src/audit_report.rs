@@ -164,7 +164,7 @@ impl Hub {
     pub async fn verify_audit(&self) -> HubResult<AuditVerification> {
         self.flush_audit().await?;
         let head = self.store.audit_head().await?;
-        let mut previous = policy::audit::GENESIS_HASH;
+        let mut verifier = policy::audit::ChainVerifier::new(&self.config.audit_keys);
         let mut n_entries = 0u64;
         let mut last: Option<AuditRecord> = None;
         let mut broken = None;
@@ -172,11 +172,10 @@ impl Hub {
             let page = self.store.audit_entries(n_entries, AUDIT_READ_PAGE).await?;
             let n_read = page.len();
             for record in page {
-                if let Some(found) = check_record(&previous, n_entries, &record) {
+                if let Some(found) = check_record(&mut verifier, n_entries, &record) {
                     broken = Some(found);
                     break 'pages;
                 }
-                previous = record.hash;
                 n_entries += 1;
                 last = Some(record);
             }
@@ -186,6 +185,15 @@ impl Hub {
         }
         if broken.is_none() {
             broken = check_head(&head, n_entries, last.as_ref());
+        }
+        if broken.is_none()
+            && let Err(reason) = verifier.finish()
+        {
+            broken = Some(AuditBreak {
+                seq: n_entries,
+                reason,
+                entry: None,
+            });
         }
         Ok(AuditVerification {
             n_entries,
@@ -292,7 +300,11 @@ fn log_entry(record: &AuditRecord) -> AuditLogEntry {
 }
 
 /// The break at `record`, expected at position `expected_seq` after an entry whose hash is `previous`.
-fn check_record(previous: &[u8; 32], expected_seq: u64, record: &AuditRecord) -> Option<AuditBreak> {
+fn check_record(
+    verifier: &mut policy::audit::ChainVerifier<'_>,
+    expected_seq: u64,
+    record: &AuditRecord,
+) -> Option<AuditBreak> {
     let entry = Some(log_entry(record));
     if record.seq != expected_seq {
         return Some(AuditBreak {
@@ -322,17 +334,11 @@ fn check_record(previous: &[u8; 32], expected_seq: u64, record: &AuditRecord) ->
         },
         hash: record.hash,
     };
-    policy::audit::verify_from(previous, std::slice::from_ref(&chained))
-        .err()
-        .map(|err| AuditBreak {
-            seq: record.seq,
-            reason: format!(
-                "its hash does not match the chain (expected {}, stored {}): it or an entry before it was \
-                 altered",
-                err.expected, err.found
-            ),
-            entry,
-        })
+    verifier.next(&chained).err().map(|reason| AuditBreak {
+        seq: record.seq,
+        reason,
+        entry,
+    })
 }
 
 /// The break between the last entry read and the head, if any.

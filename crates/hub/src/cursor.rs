@@ -55,7 +55,11 @@ pub(crate) fn decode(key: &[u8; 32], scope: &str, filters: &str, cursor: &str) -
     let position: i64 = position.parse().map_err(|_| invalid())?;
     let found: Vec<u8> = (0..found.len())
         .step_by(2)
-        .map(|i| found.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .map(|i| {
+            found
+                .get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
         .collect::<Option<_>>()
         .ok_or_else(invalid)?;
     if found.len() != 16 {
@@ -84,7 +88,8 @@ mod tests {
         assert!(decode(&key, "s", "g", &cursor).is_err());
         assert!(decode(&key, "t", "f", &cursor).is_err());
         assert!(decode(&[8u8; 32], "s", "f", &cursor).is_err());
-        let plain = String::from_utf8(URL_SAFE_NO_PAD.decode(&cursor).unwrap_or_default()).unwrap_or_default();
+        let plain =
+            String::from_utf8(URL_SAFE_NO_PAD.decode(&cursor).unwrap_or_default()).unwrap_or_default();
         let forged = URL_SAFE_NO_PAD.encode(plain.replacen("42", "41", 1));
         assert!(decode(&key, "s", "f", &forged).is_err());
         let v1 = URL_SAFE_NO_PAD.encode("v1.42.00000000000000000000000000000000");

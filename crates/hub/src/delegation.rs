@@ -311,6 +311,6 @@ impl Hub {
     ) -> HubResult<Vec<(String, String)>> {
         self.authorize(caller, AdminAction::ReadAnonymityMapping { org })
             .await?;
-        self.republished_ids(collection, org).await
+        self.republished_ids(caller, collection, org).await
     }
 }

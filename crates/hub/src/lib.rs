@@ -105,6 +105,9 @@ pub struct HubConfig {
     pub default_max_content_length: u64,
     /// Storage quotas per organisation (issue 8); none by default.
     pub quotas: QuotaConfig,
+    /// The audit chain's keys (issue 12), oldest first, the last one current; empty: the chain is unkeyed.
+    /// They live outside the store (the binary reads a key file), so a rewrite of the store cannot forge it.
+    pub audit_keys: Vec<policy::audit::ChainKey>,
     /// How long the sharing directory (organisations, communities, audiences, grants) is reused between
     /// requests. Changes made through this hub invalidate it at once; changes made by another node or by the
     /// command line are seen within this time.
@@ -130,6 +133,7 @@ impl Default for HubConfig {
             sharing_cache_ttl: Duration::from_secs(1),
             events: EventsConfig::default(),
             exports: ExportConfig::default(),
+            audit_keys: Vec::new(),
         }
     }
 }

@@ -178,8 +178,14 @@ impl Hub {
 
     /// The private anonymity mapping of what `org` submitted to `collection` (id or alias, any API root):
     /// `(original id, public id)` for every object of a republished type, ordered by original id. Callers
-    /// check `AdminAction::ReadAnonymityMapping` first.
-    pub async fn republished_ids(&self, collection: &str, org: &str) -> HubResult<Vec<(String, String)>> {
+    /// check `AdminAction::ReadAnonymityMapping` first. The read is recorded in the audit log
+    /// (`anonymity.read`, actor `reader`) before the mapping is returned.
+    pub async fn republished_ids(
+        &self,
+        reader: &Caller,
+        collection: &str,
+        org: &str,
+    ) -> HubResult<Vec<(String, String)>> {
         let collection = self
             .store
             .find_collection(collection)
@@ -211,6 +217,13 @@ impl Hub {
                 _ => break,
             }
         }
+        let details = serde_json::json!({
+            "collection": collection.id.as_str(),
+            "organisation": org,
+            "org": reader.org,
+        });
+        self.audit(&reader.account, "anonymity.read", mapping.len() as u64, details)
+            .await?;
         Ok(mapping.into_iter().collect())
     }
 

@@ -7,6 +7,7 @@
 //! in its collection (or not) and settles the posting's status, atomically in the store.
 
 use policy::pii::object::{redact_object, threat_context};
+use serde_json::json;
 use stix::object::StixObject;
 use store::{NewObject, Review, ReviewDecision, ReviewOutcome, ReviewState};
 
@@ -27,8 +28,25 @@ pub enum Verdict {
 }
 
 impl Hub {
-    /// The reviews awaiting a decision that `caller` may decide, oldest first.
+    /// The reviews awaiting a decision that `caller` may decide, oldest first. They hold the original text, so
+    /// a listing that shows any is recorded in the audit log (`review.list`) before it is returned.
     pub async fn pending_reviews(&self, caller: &Caller) -> HubResult<Vec<Review>> {
+        let reviews = self.reviewable(caller).await?;
+        if !reviews.is_empty() {
+            let ids: Vec<&str> = reviews.iter().map(|review| review.id.as_str()).collect();
+            let details = json!({ "org": caller.org, "reviews": ids });
+            self.audit(&caller.account, "review.list", reviews.len() as u64, details)
+                .await?;
+        }
+        Ok(reviews)
+    }
+
+    /// How many reviews await `caller`'s decision (shows no text, so not audited).
+    pub async fn pending_review_count(&self, caller: &Caller) -> HubResult<usize> {
+        Ok(self.reviewable(caller).await?.len())
+    }
+
+    async fn reviewable(&self, caller: &Caller) -> HubResult<Vec<Review>> {
         self.authorize(caller, crate::AdminAction::Review).await?;
         let all = self.store.reviews(ReviewState::Pending, MAX_LISTED).await?;
         Ok(all
@@ -37,8 +55,16 @@ impl Hub {
             .collect())
     }
 
-    /// One review `caller` may decide (any state); `NotFound` otherwise.
+    /// One review `caller` may decide (any state); `NotFound` otherwise. It holds the original text: the read
+    /// is recorded in the audit log (`review.read`) before it is returned.
     pub async fn review(&self, caller: &Caller, review_id: &str) -> HubResult<Review> {
+        let review = self.review_for(caller, review_id).await?;
+        let details = json!({ "review": review.id, "org": review.submitter_org });
+        self.audit(&caller.account, "review.read", 1, details).await?;
+        Ok(review)
+    }
+
+    async fn review_for(&self, caller: &Caller, review_id: &str) -> HubResult<Review> {
         self.authorize(caller, crate::AdminAction::Review).await?;
         let review = self.store.review(review_id).await?.ok_or(HubError::NotFound)?;
         if !may_review(caller, &review) {
@@ -54,7 +80,7 @@ impl Hub {
         review_id: &str,
         verdict: Verdict,
     ) -> HubResult<Review> {
-        let review = self.review(caller, review_id).await?;
+        let review = self.review_for(caller, review_id).await?;
         if review.state != ReviewState::Pending {
             return Err(HubError::Conflict(format!(
                 "review {review_id} is already {}",

@@ -5,14 +5,128 @@
 //! zero bytes. Altering, inserting or removing any entry breaks the hash of that entry or the next; to catch a
 //! truncated tail too, the hub keeps the head hash (and count) apart from the log and compares it.
 //!
+//! **Keyed chain** (issue 12): from the entry whose action is [`KEY_ACTION`] on, each hash is
+//! `HMAC-SHA-256(key, previous hash ‖ canonical entry)` with the key that entry names by [`key_id`] (the key
+//! itself lives outside the database). Whoever rewrites the whole table and its head without the key cannot
+//! produce keyed hashes, and cannot drop the key entry either: a verifier holding a key requires one
+//! ([`ChainVerifier`]). Entries before the first key entry keep their unkeyed hashes, so a log begun before
+//! keys existed still verifies, and the first keyed hash covers them through the previous hash.
+//!
 //! Invariant: the canonical form depends only on the entry's values, never on map order or whitespace, so an
 //! entry read back from any store hashes to the same bytes.
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// The previous hash of the first entry.
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
+
+/// The action of the entry from which a key hashes the chain; its `details` are `{"key_id": …}`.
+pub const KEY_ACTION: &str = "audit.key";
+
+/// A chain key (32 random bytes, kept outside the database).
+pub type ChainKey = [u8; 32];
+
+/// The public name of a key: the first 8 bytes of `HMAC-SHA-256(key, "stixhub audit key id")`, in hex. It
+/// tells which key hashes the entries that follow, and reveals nothing that helps forge them.
+pub fn key_id(key: &ChainKey) -> String {
+    hex(&keyed_digest(key, &[b"stixhub audit key id"])[..8])
+}
+
+fn keyed_digest(key: &ChainKey, parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length: a 32-byte key never fails.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// The hash of `entry` after `previous`: keyed with `key` when the chain is keyed at this entry.
+pub fn chain_hash(key: Option<&ChainKey>, previous: &[u8; 32], entry: &AuditEntry) -> [u8; 32] {
+    match key {
+        None => entry_hash(previous, entry),
+        Some(key) => keyed_digest(key, &[previous, canonical_entry(entry).as_bytes()]),
+    }
+}
+
+/// The entry that makes `key` hash the chain from itself on.
+pub fn key_entry(seq: u64, actor: &str, at: &str, key: &ChainKey) -> AuditEntry {
+    AuditEntry {
+        seq,
+        actor: actor.to_owned(),
+        action: KEY_ACTION.to_owned(),
+        at: at.to_owned(),
+        n_objects: 0,
+        details: serde_json::json!({ "key_id": key_id(key) }),
+    }
+}
+
+/// Checks a log entry by entry, following the keys it names.
+#[derive(Debug)]
+pub struct ChainVerifier<'a> {
+    keys: &'a [ChainKey],
+    current: Option<&'a ChainKey>,
+    previous: [u8; 32],
+}
+
+impl<'a> ChainVerifier<'a> {
+    /// A verifier from the start of a log, holding every key the log may name (old ones after a rotation).
+    pub fn new(keys: &'a [ChainKey]) -> ChainVerifier<'a> {
+        ChainVerifier {
+            keys,
+            current: None,
+            previous: GENESIS_HASH,
+        }
+    }
+
+    /// Checks the next entry; `Err(reason)` when its stored hash is not what the chain requires.
+    pub fn next(&mut self, chained: &ChainedEntry) -> Result<(), String> {
+        if chained.entry.action == KEY_ACTION {
+            let named = chained.entry.details.get("key_id").and_then(Value::as_str);
+            let key = self.keys.iter().find(|key| Some(key_id(key).as_str()) == named);
+            match key {
+                Some(key) => self.current = Some(key),
+                None => {
+                    return Err(format!(
+                        "it names audit key {} which this hub does not hold (a forged key entry, or a missing key file)",
+                        named.unwrap_or("(none)")
+                    ));
+                }
+            }
+        }
+        let expected = chain_hash(self.current, &self.previous, &chained.entry);
+        if expected != chained.hash {
+            return Err(format!(
+                "its hash does not match the chain (expected {}, stored {}): it or an entry before it was altered{}",
+                hex(&expected),
+                hex(&chained.hash),
+                if self.current.is_some() {
+                    ", or rewritten without the key"
+                } else {
+                    ""
+                }
+            ));
+        }
+        self.previous = chained.hash;
+        Ok(())
+    }
+
+    /// After the last entry: `Err(reason)` when the verifier holds keys but the log never named one (a log
+    /// rewritten from scratch without the key).
+    pub fn finish(&self) -> Result<(), String> {
+        if !self.keys.is_empty() && self.current.is_none() {
+            return Err(
+                "the log has no keyed entries though this hub holds an audit key: it was rewritten without the key"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
 
 /// One audited event: who did what, when, to how many objects.
 #[derive(Debug, Clone, PartialEq)]

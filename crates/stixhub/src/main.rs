@@ -27,7 +27,7 @@ enum Command {
     /// Check patterns and match them against observations.
     Pattern(cmd::pattern::PatternArgs),
     /// Serve TAXII 2.1 (and the admin API) over a store.
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// Manage collections.
     Collection(cmd::admin::CollectionArgs),
     /// Manage accounts.

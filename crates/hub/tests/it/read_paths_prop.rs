@@ -210,7 +210,11 @@ pub(crate) async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMa
     }
     let mut public = BTreeMap::new();
     for i in 0..model.orgs.len() {
-        public.extend(hub.republished_ids("default", &org_name(i)).await.unwrap());
+        public.extend(
+            hub.republished_ids(&hub::Caller::operator(), "default", &org_name(i))
+                .await
+                .unwrap(),
+        );
     }
     (hub, public)
 }

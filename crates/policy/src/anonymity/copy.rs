@@ -183,8 +183,9 @@ fn for_each_id(text: &str, mut visit: impl FnMut(usize, usize) -> bool) {
         }
         // A type name starts with a letter; every suffix of the run that does is a candidate type (an id
         // glued to a word, `xindicator--…`, is still that id).
-        for candidate in start..dashes {
-            if bytes[candidate].is_ascii_lowercase() && visit(candidate, end) {
+        let starts = (start..dashes).filter(|&at| bytes[at].is_ascii_lowercase());
+        for candidate in starts {
+            if visit(candidate, end) {
                 break;
             }
         }

@@ -190,16 +190,24 @@ fn definitions_of_the_submitter_are_republished_and_uses_of_them_rewritten() {
     assert_eq!(copy["created_by_ref"], hub().identity_id);
 
     let mut uses = indicator("2026-01-01T00:00:00.000Z");
-    uses["object_marking_refs"] = json!([MARKING, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]);
+    uses["object_marking_refs"] = json!([
+        MARKING,
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+    ]);
     uses["extensions"] = json!({EXTENSION: {"extension_type": "property-extension", "rank": 3}});
-    let copy = republish(&uses, &hub(), &submitter(&org), |id| id == MARKING || id == EXTENSION)
-        .unwrap()
-        .object
-        .unwrap();
+    let copy = republish(&uses, &hub(), &submitter(&org), |id| {
+        id == MARKING || id == EXTENSION
+    })
+    .unwrap()
+    .object
+    .unwrap();
     let new_extension = republished_id(&hub(), &org, &StixId::parse(EXTENSION).unwrap());
     assert_eq!(
         copy["object_marking_refs"],
-        json!([new_marking.as_str(), "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"])
+        json!([
+            new_marking.as_str(),
+            "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+        ])
     );
     assert_eq!(copy["extensions"][new_extension.as_str()]["rank"], 3);
 
@@ -207,7 +215,9 @@ fn definitions_of_the_submitter_are_republished_and_uses_of_them_rewritten() {
     let tlp = json!({"type": "marking-definition", "spec_version": "2.1",
         "id": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "created_by_ref": SUBMITTER_IDENTITY});
     assert_eq!(
-        republish(&tlp, &hub(), &submitter(&org), |_| true).unwrap().object,
+        republish(&tlp, &hub(), &submitter(&org), |_| true)
+            .unwrap()
+            .object,
         Some(tlp)
     );
     assert!(matches!(
@@ -233,7 +243,10 @@ fn custom_properties_private_references_and_names_are_removed() {
         {"source_name": "franklin-tickets", "external_id": "FC-3"},
         {"source_name": "capec", "description": "no id"}
     ]);
-    let copy = republish(&object, &hub(), &submitter, |_| false).unwrap().object.unwrap();
+    let copy = republish(&object, &hub(), &submitter, |_| false)
+        .unwrap()
+        .object
+        .unwrap();
     assert_eq!(
         copy["description"],
         "Seen by the [REDACTED:submitter] desk ([REDACTED:submitter]-it)."
@@ -244,6 +257,9 @@ fn custom_properties_private_references_and_names_are_removed() {
         json!([{"source_name": "mitre-attack", "external_id": "T1566"}])
     );
     object["external_references"] = json!([{"source_name": "franklin-tickets", "external_id": "FC-3"}]);
-    let copy = republish(&object, &hub(), &submitter, |_| false).unwrap().object.unwrap();
+    let copy = republish(&object, &hub(), &submitter, |_| false)
+        .unwrap()
+        .object
+        .unwrap();
     assert!(copy.get("external_references").is_none(), "an emptied list goes");
 }

@@ -22,7 +22,11 @@ struct Secrets {
 }
 
 fn uuid() -> impl Strategy<Value = String> {
-    any::<u128>().prop_map(|n| uuid::Builder::from_random_bytes(n.to_le_bytes()).into_uuid().to_string())
+    any::<u128>().prop_map(|n| {
+        uuid::Builder::from_random_bytes(n.to_le_bytes())
+            .into_uuid()
+            .to_string()
+    })
 }
 
 fn secrets() -> impl Strategy<Value = Secrets> {
@@ -38,11 +42,16 @@ fn secrets() -> impl Strategy<Value = Secrets> {
             account,
             identity_name,
             identity_id: format!("identity--{identity}"),
-            owned: ["indicator", "malware", "marking-definition", "extension-definition"]
-                .iter()
-                .zip(owned)
-                .map(|(kind, uuid)| format!("{kind}--{uuid}"))
-                .collect(),
+            owned: [
+                "indicator",
+                "malware",
+                "marking-definition",
+                "extension-definition",
+            ]
+            .iter()
+            .zip(owned)
+            .map(|(kind, uuid)| format!("{kind}--{uuid}"))
+            .collect(),
         })
 }
 

@@ -16,8 +16,9 @@ use taxii::timestamp::format_date_added;
 use crate::AppState;
 use crate::web::session::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::web::view::{
-    Badge, BrowsePage, CollectionCard, DashboardPage, HitRow, Layout, LinkRow, LoginPage, ObjectPage,
-    OBJECT_PAGE_MAX_BYTES, TYPE_OPTIONS, VersionRow, collection_href, object_href, object_json_html,
+    Badge, BrowsePage, CollectionCard, DashboardPage, HitRow, Layout, LinkRow, LoginPage,
+    OBJECT_PAGE_MAX_BYTES, ObjectPage, TYPE_OPTIONS, VersionRow, collection_href, object_href,
+    object_json_html,
 };
 use crate::web::{WebError, html, page};
 
@@ -207,8 +208,8 @@ pub(crate) async fn dashboard(
         count_budget: hub::COUNT_BUDGET,
         // Items awaiting this user's review (empty for those who may not review).
         // Only reviewers have a queue (the hub refuses everyone else).
-        n_reviews: match state.hub.pending_reviews(&session.caller).await {
-            Ok(reviews) => reviews.len(),
+        n_reviews: match state.hub.pending_review_count(&session.caller).await {
+            Ok(n) => n,
             Err(hub::HubError::Forbidden | hub::HubError::NotPermitted(_)) => 0,
             Err(err) => return Err(err.into()),
         },
@@ -401,10 +402,7 @@ pub(crate) async fn object(
             String::new()
         },
         too_large,
-        download_href: format!(
-            "{}raw",
-            object_href(&api_root, &resource.id, &object_id)
-        ),
+        download_href: format!("{}raw", object_href(&api_root, &resource.id, &object_id)),
         id: object_id,
         object_type,
         badges,
@@ -428,7 +426,13 @@ pub(crate) async fn object_raw(
     let params = ListParams::parse(None).map_err(|err| WebError::BadRequest(err.to_string()))?;
     let newest = state
         .hub
-        .list(caller, &api_root, &resource.id, ListKind::Object(object_id), &params)
+        .list(
+            caller,
+            &api_root,
+            &resource.id,
+            ListKind::Object(object_id),
+            &params,
+        )
         .await?;
     let raw = newest
         .records

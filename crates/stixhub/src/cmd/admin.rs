@@ -136,6 +136,28 @@ struct TokenCreateArgs {
     store: StoreArgs,
 }
 
+/// Opens the hub over `store` with the audit chain's `keys`, appending the key entry first when the key is new
+/// (before any other entry, so every entry after it is keyed).
+pub(crate) async fn open_hub(
+    store: &StoreArgs,
+    keys: crate::cmd::audit_key::AuditKeys,
+    config: HubConfig,
+) -> anyhow::Result<Hub> {
+    let config = HubConfig {
+        audit_keys: keys.keys,
+        ..config
+    };
+    let hub = Hub::new(store.open().await?, config)
+        .await
+        .context("opening the hub")?;
+    if keys.introduced {
+        hub.introduce_audit_key(hub::HUB_ACTOR)
+            .await
+            .context("recording the audit key in the log")?;
+    }
+    Ok(hub)
+}
+
 pub(crate) fn with_hub<T>(
     store: &StoreArgs,
     work: impl AsyncFnOnce(&Hub) -> anyhow::Result<T>,
@@ -144,10 +166,9 @@ pub(crate) fn with_hub<T>(
         .enable_all()
         .build()
         .context("starting tokio")?;
+    let keys = crate::cmd::audit_key::load_or_create(store)?;
     runtime.block_on(async {
-        let hub = Hub::new(store.open().await?, HubConfig::default())
-            .await
-            .context("opening the hub")?;
+        let hub = open_hub(store, keys, HubConfig::default()).await?;
         let bootstrap = hub
             .bootstrap(std::env::var(crate::config::env::ADMIN_PASSWORD).ok())
             .await?;

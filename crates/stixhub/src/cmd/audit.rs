@@ -28,6 +28,15 @@ enum AuditCommand {
     Report(AuditReportArgs),
     /// Print entries as stored, one JSON object a line.
     List(AuditListArgs),
+    /// Add a fresh key to the audit key file and key the chain with it from a new `audit.key` entry on (the
+    /// old keys stay in the file: older entries were hashed with them).
+    RotateKey(AuditRotateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditRotateArgs {
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,7 +74,32 @@ pub(crate) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         AuditCommand::Verify(verify) => run_verify(verify),
         AuditCommand::Report(report) => run_report(report),
         AuditCommand::List(list) => run_list(list),
+        AuditCommand::RotateKey(rotate) => run_rotate(rotate),
     }
+}
+
+fn run_rotate(args: &AuditRotateArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    let keys = crate::cmd::audit_key::rotate(&args.store)?;
+    let key_id = keys.keys.last().map(policy::audit::key_id).unwrap_or_default();
+    runtime.block_on(async {
+        let config = hub::HubConfig {
+            audit_keys: keys.keys,
+            ..hub::HubConfig::default()
+        };
+        let hub = hub::Hub::new(args.store.open().await?, config)
+            .await
+            .context("opening the hub")?;
+        hub.introduce_audit_key(hub::OPERATOR_ACTOR)
+            .await
+            .context("recording the new audit key in the log")?;
+        anyhow::Ok(())
+    })?;
+    writeln!(std::io::stdout().lock(), "audit key {key_id} is current")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_verify(args: &AuditVerifyArgs) -> anyhow::Result<ExitCode> {

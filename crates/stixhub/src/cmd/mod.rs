@@ -3,6 +3,7 @@
 pub(crate) mod access;
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod audit_key;
 pub(crate) mod backup;
 mod demo;
 pub(crate) mod export;

@@ -219,7 +219,7 @@ pub(crate) fn run_anonymity(args: &AnonymityArgs) -> anyhow::Result<ExitCode> {
         store,
     } = &args.command;
     let mapping = with_hub(store, async |hub| {
-        hub.republished_ids(collection, org)
+        hub.republished_ids(&hub::Caller::operator(), collection, org)
             .await
             .with_context(|| format!("reading collection {collection}"))
     })?;

@@ -55,13 +55,18 @@ pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
-    let store = config.store_args().open().await?;
+    let store_args = config.store_args();
+    let keys = crate::cmd::audit_key::load_or_create(&store_args)?;
     let hub_config = HubConfig {
         quotas: config.operations.quotas.clone(),
         max_page_bytes: config.operations.max_page_bytes,
         ..HubConfig::default()
     };
-    let hub = Arc::new(Hub::new(store, hub_config).await.context("starting the hub")?);
+    let hub = Arc::new(
+        crate::cmd::admin::open_hub(&store_args, keys, hub_config)
+            .await
+            .context("starting the hub")?,
+    );
     let admin_password = std::env::var(env::ADMIN_PASSWORD).ok();
     let bootstrap = hub
         .bootstrap(admin_password)

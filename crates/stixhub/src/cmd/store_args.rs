@@ -20,6 +20,10 @@ pub(crate) struct StoreArgs {
     /// A PostgreSQL URL (postgres://USER@HOST:PORT/DB) instead of the embedded store.
     #[arg(long, value_name = "URL")]
     pub(crate) database: Option<String>,
+    /// The audit chain's key file [default: STIXHUB_AUDIT_KEY_FILE, else DIR/audit.key for an SQLite store;
+    /// a PostgreSQL store has none unless given] (docs/audit.md).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit_key_file: Option<PathBuf>,
 }
 
 impl StoreArgs {

@@ -16,6 +16,8 @@ pub(crate) const LOG: &str = "STIXHUB_LOG";
 pub(crate) const LOG_FORMAT: &str = "STIXHUB_LOG_FORMAT";
 /// The password of the `admin` account created on first start (otherwise one is generated and printed).
 pub(crate) const ADMIN_PASSWORD: &str = "STIXHUB_ADMIN_PASSWORD";
+/// The audit chain's key file, when `--audit-key-file` is not given (docs/audit.md).
+pub(crate) const AUDIT_KEY_FILE: &str = "STIXHUB_AUDIT_KEY_FILE";
 /// When set, commands print their peak resident set size on stderr (tests and benchmarks).
 pub(crate) const REPORT_PEAK_RSS: &str = "STIXHUB_REPORT_PEAK_RSS";
 

@@ -321,12 +321,11 @@ pub(crate) fn to_toml(operations: &Operations) -> String {
     if *limits != defaults || operations.max_page_bytes != hub::DEFAULT_MAX_PAGE_BYTES {
         let _ = writeln!(
             text,
-            "\n[limits]\nmax_connections = {}\nmax_in_flight = {}\nmax_waiting = {}\nadmission_timeout_ms = {}\nmax_page_bytes = {}",
+            "\n[limits]\nmax_connections = {}\nmax_in_flight = {}\nmax_waiting = {}\nadmission_timeout_ms = {}",
             limits.max_connections,
             limits.max_in_flight,
             limits.max_waiting,
-            limits.admission_timeout.as_millis(),
-            operations.max_page_bytes
+            limits.admission_timeout.as_millis()
         );
         if let Some(rate) = limits.account_rate {
             let _ = writeln!(
@@ -335,6 +334,7 @@ pub(crate) fn to_toml(operations: &Operations) -> String {
                 rate.per_second, rate.burst
             );
         }
+        let _ = writeln!(text, "max_page_bytes = {}", operations.max_page_bytes);
     }
     let quotas = &operations.quotas;
     if *quotas != hub::QuotaConfig::default() {

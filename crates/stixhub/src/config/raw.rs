@@ -28,6 +28,8 @@ pub(crate) struct RawConfig {
     pub(crate) limits: Option<RawLimits>,
     /// `[quotas]`: storage per organisation.
     pub(crate) quotas: Option<RawQuotas>,
+    /// The audit chain's key file (every PostgreSQL node the same).
+    pub(crate) audit_key_file: Option<String>,
 }
 
 /// `[tls]`, as `serve --tls-*`.

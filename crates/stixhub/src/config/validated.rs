@@ -31,6 +31,8 @@ pub(crate) struct Config {
     pub(crate) log_level: String,
     /// TLS, limits and quotas (issue 8).
     pub(crate) operations: crate::config::operations::Operations,
+    /// The audit chain's key file (`audit_key_file`; docs/audit.md).
+    pub(crate) audit_key_file: Option<PathBuf>,
 }
 
 /// Where the hub keeps its data.
@@ -160,6 +162,7 @@ impl Config {
                 log_format,
                 log_level,
                 operations,
+                audit_key_file: raw.audit_key_file.map(PathBuf::from),
             })
         } else {
             Err(ConfigErrors(errors))
@@ -172,10 +175,12 @@ impl Config {
             StoreLocation::Sqlite(data) => StoreArgs {
                 data: data.clone(),
                 database: None,
+                audit_key_file: self.audit_key_file.clone(),
             },
             StoreLocation::Postgres(url) => StoreArgs {
                 data: PathBuf::from(DEFAULT_DATA),
                 database: Some(url.clone()),
+                audit_key_file: self.audit_key_file.clone(),
             },
         }
     }
@@ -200,6 +205,12 @@ impl Config {
             quote(log_format),
             quote(&self.log_level)
         ));
+        if let Some(path) = &self.audit_key_file {
+            text.push_str(&format!(
+                "audit_key_file = {}\n",
+                quote(&path.display().to_string())
+            ));
+        }
         text.push_str(&crate::config::operations::to_toml(&self.operations));
         text
     }

@@ -8,6 +8,7 @@
 mod admin_matrix;
 mod anonymity;
 mod audit;
+mod audit_keyed;
 mod cli;
 mod config_cli;
 mod demo;

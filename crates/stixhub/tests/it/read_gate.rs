@@ -20,7 +20,8 @@ const EXTENSION: &str = "extension-definition--6b0e5f4c-0000-4000-8000-000000000
 const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
 const OBJECTS: &str = "/api1/collections/ohio/objects/";
 
-fn post(server: &ServerProcess, account: &str, objects: &[String]) -> Value {
+/// Posts `objects` to collection `ohio` as `account`; asserts 202 and returns the status.
+pub(crate) fn post(server: &ServerProcess, account: &str, objects: &[String]) -> Value {
     let auth = basic(account);
     let headers = [
         ("Accept", TAXII),
@@ -120,7 +121,14 @@ fn an_anonymous_countys_extension_definition_breaks_no_read_and_names_nobody() {
     let (ids, body, _) = state.ids(OBJECTS);
     assert_eq!(ids.len(), 2, "the identity is withheld: {body}");
     let text = body.to_string();
-    for secret in [EXTENSION, COUNTY_IDENTITY, &id(2), "County A", "county-a", "x_county"] {
+    for secret in [
+        EXTENSION,
+        COUNTY_IDENTITY,
+        &id(2),
+        "County A",
+        "county-a",
+        "x_county",
+    ] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     let served_definition = &body["objects"][0];
@@ -175,7 +183,10 @@ fn a_version_a_granular_marking_withholds_is_listed_nowhere() {
             let (ids, body, _) = client(reader).ids(path);
             assert_eq!(ids, vec![id(1)], "{reader} {path}: {body}");
         }
-        for path in [format!("{OBJECTS}{}/", id(3)), format!("{OBJECTS}{}/versions/", id(3))] {
+        for path in [
+            format!("{OBJECTS}{}/", id(3)),
+            format!("{OBJECTS}{}/versions/", id(3)),
+        ] {
             assert_eq!(client(reader).get(&path).0, 404, "{reader} {path}");
         }
     }
@@ -222,7 +233,11 @@ fn hidden_rows_show_in_no_count_recent_list_or_cursor_and_cursors_cannot_be_forg
     let next = body["next"].as_str().unwrap();
     let plain = String::from_utf8(URL_SAFE_NO_PAD.decode(next).unwrap()).unwrap();
     let mut parts = plain.splitn(3, '.');
-    let (version, position, tag) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let (version, position, tag) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
     let position: i64 = position.parse().unwrap();
     let forged = URL_SAFE_NO_PAD.encode(format!("{version}.{}.{tag}", position + 1));
     assert_eq!(state.get(&format!("{OBJECTS}?limit=1&next={forged}")).0, 400);
@@ -277,7 +292,11 @@ fn large_objects_render_bounded_and_taxii_pages_are_bounded_in_bytes() {
             .iter()
             .map(|o| o.to_string().len())
             .sum();
-        assert!(ids.len() == 1 || bytes <= 2000, "{} objects, {bytes} bytes", ids.len());
+        assert!(
+            ids.len() == 1 || bytes <= 2000,
+            "{} objects, {bytes} bytes",
+            ids.len()
+        );
         seen.extend(ids);
         match body["next"].as_str() {
             Some(next) => {
