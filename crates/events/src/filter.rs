@@ -174,8 +174,7 @@ impl Filter {
         {
             return false;
         }
-        let needs_bytes = !self.labels.is_empty() || self.vocabularies.values().any(|v| !v.is_empty());
-        if !needs_bytes {
+        if !self.needs_bytes() {
             return true;
         }
         let Some(object) = candidate.object else {
@@ -187,6 +186,12 @@ impl Filter {
         self.vocabularies
             .iter()
             .all(|(property, wanted)| wanted.is_empty() || any_of(object, property, wanted))
+    }
+
+    /// Whether matching looks into the object's bytes (`labels` or a vocabulary is set): without that, a caller
+    /// need not parse the object to match it.
+    pub fn needs_bytes(&self) -> bool {
+        !self.labels.is_empty() || self.vocabularies.values().any(|v| !v.is_empty())
     }
 
     /// Whether an object at `tlp` is delivered thin to this subscriber.

@@ -221,48 +221,56 @@ impl Hub {
         let Some(served) = self.release_one(view, stored, republish.get(&record_date(record)))? else {
             return Ok(None);
         };
-        let object: Option<Value> = match &served.raw {
-            Some(raw) => Some(
+        // Parsed only when the filter looks into the bytes: the frame embeds the served bytes as they are.
+        let parsed: Option<Value> = match (&served.raw, reader.filter.needs_bytes()) {
+            (Some(raw), true) => Some(
                 serde_json::from_str(raw)
                     .map_err(|err| HubError::Internal(format!("a stored object is not JSON: {err}")))?,
             ),
-            None => None,
+            _ => None,
         };
         let candidate = Candidate {
             collection: collection_id.as_deref(),
             object_type: Some(served.object_type.as_str()),
             tlp,
-            object: object.as_ref(),
+            object: parsed.as_ref(),
         };
         if !reader.filter.matches(&candidate) {
             return Ok(None);
         }
-        let mut data = json!({
-            "seq": record.seq,
-            "kind": record.kind,
-            "collection": collection.id.as_str(),
-        });
-        let thin = deleted || reader.filter.delivers_thin(tlp) || object.is_none();
-        if thin {
-            data["id"] = served.id.as_str().into();
-            data["type"] = served.object_type.as_str().into();
-            if let Some(version) = &served.version {
-                data["version"] = version.as_str().into();
+        let thin = deleted || reader.filter.delivers_thin(tlp) || served.raw.is_none();
+        let json = match (&served.raw, thin) {
+            (Some(raw), false) => format!(
+                r#"{{"seq":{},"kind":{},"collection":{},"object":{raw}}}"#,
+                record.seq,
+                Value::from(record.kind.as_str()),
+                Value::from(collection.id.as_str()),
+            ),
+            _ => {
+                let mut data = json!({
+                    "seq": record.seq,
+                    "kind": record.kind,
+                    "collection": collection.id.as_str(),
+                    "id": served.id,
+                    "type": served.object_type,
+                });
+                if let Some(version) = &served.version {
+                    data["version"] = version.as_str().into();
+                }
+                if !deleted {
+                    data["link"] = format!(
+                        "/{}/collections/{}/objects/{}/",
+                        collection.api_root, collection.id, served.id
+                    )
+                    .into();
+                }
+                data.to_string()
             }
-            if !deleted {
-                data["link"] = format!(
-                    "/{}/collections/{}/objects/{}/",
-                    collection.api_root, collection.id, served.id
-                )
-                .into();
-            }
-        } else if let Some(object) = object {
-            data["object"] = object;
-        }
+        };
         Ok(Some(DeliveredEvent {
             seq: record.seq,
             kind: record.kind.clone(),
-            json: data.to_string(),
+            json,
         }))
     }
 

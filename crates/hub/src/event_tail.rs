@@ -74,6 +74,8 @@ pub(crate) struct EventTail {
     refreshing: tokio::sync::Mutex<()>,
     bus: RwLock<Option<Arc<dyn EventBus>>>,
     started: AtomicBool,
+    /// Whether `Hub::start_event_tail` spawned the tail task.
+    running: AtomicBool,
     /// The oldest position the store still holds, as last read.
     log_first: AtomicU64,
 }
@@ -87,6 +89,7 @@ impl Default for EventTail {
             refreshing: tokio::sync::Mutex::new(()),
             bus: RwLock::new(None),
             started: AtomicBool::new(false),
+            running: AtomicBool::new(false),
             log_first: AtomicU64::new(1),
         }
     }
@@ -158,6 +161,13 @@ impl Hub {
             .map(|bus| bus.connected())
     }
 
+    /// A name for this hub's event bus channel, the same on every node of one store (from a store secret, so
+    /// hubs on different stores sharing one NATS server never wake each other).
+    pub async fn event_bus_name(&self) -> HubResult<String> {
+        let secret = self.store.secret("event-bus").await?;
+        Ok(secret[..8].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// Wakes this node's tail (another node announced new events, or a local write committed some).
     pub fn wake_events(&self) {
         self.event_tail.wake.notify_one();
@@ -226,6 +236,13 @@ impl Hub {
             }
         }
         Ok(last)
+    }
+
+    /// Spawns `run_event_tail` on the current runtime, once per hub.
+    pub fn start_event_tail(self: &Arc<Hub>) {
+        if !self.event_tail.running.swap(true, Ordering::AcqRel) {
+            tokio::spawn(Arc::clone(self).run_event_tail());
+        }
     }
 
     /// Runs this node's tail until the hub is dropped: refreshes on every wake-up and at least every

@@ -116,6 +116,13 @@ impl Hub {
                 "name: at most 200 characters, no control characters".to_owned(),
             ));
         }
+        let mut filter = filter;
+        for entry in &mut filter.collections {
+            // An alias names the collection by its id from here on.
+            if let Some(collection) = self.store.find_collection(entry).await? {
+                *entry = collection.id.as_str().to_owned();
+            }
+        }
         self.check_event_filter(&owner, &filter).await?;
         let filter_json = serde_json::to_string(&filter)
             .map_err(|err| HubError::Internal(format!("filter not serialisable: {err}")))?;

@@ -7,6 +7,7 @@
 //! JSON line. Correctness is checked on the way: every POST must report all objects
 //! stored, the walk must return exactly N distinct objects, every `match[id]` exactly its object.
 
+mod events;
 mod http;
 mod soak;
 mod web;
@@ -24,8 +25,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::http::Connection;
 
-const PASSWORD: &str = "loadgen-admin";
-const OBJECTS: &str = "/api1/collections/default/objects/";
+pub(crate) const PASSWORD: &str = "loadgen-admin";
+pub(crate) const OBJECTS: &str = "/api1/collections/default/objects/";
 
 struct Options {
     server_bin: PathBuf,
@@ -40,6 +41,8 @@ struct Options {
     web_runs: u64,
     /// `loadgen soak …`: the soak run instead of the phases above.
     soak: Option<soak::SoakOptions>,
+    /// `loadgen events …`: the event stream benchmark instead (issue 13).
+    events: Option<events::EventOptions>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -54,12 +57,17 @@ fn options() -> anyhow::Result<Options> {
         database: None,
         web_runs: 0,
         soak: None,
+        events: None,
     };
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("soak") {
         args.next();
         options.soak = Some(soak::SoakOptions::default());
         options.n_objects = 20_000;
+    } else if args.peek().map(String::as_str) == Some("events") {
+        args.next();
+        options.events = Some(events::EventOptions::default());
+        options.batch = 100;
     }
     while let Some(flag) = args.next() {
         let value = args.next().with_context(|| format!("{flag} needs a value"))?;
@@ -88,11 +96,28 @@ fn options() -> anyhow::Result<Options> {
                     _ => soak.clients = number()?,
                 }
             }
+            "--subscribers" | "--rate" | "--seconds" | "--nodes" | "--nats" | "--throughput"
+                if options.events.is_some() =>
+            {
+                let events = options.events.as_mut().context("events options")?;
+                match flag.as_str() {
+                    "--subscribers" => events.subscribers = number()?,
+                    "--rate" => events.rate = number()?,
+                    "--seconds" => events.seconds = number()?,
+                    "--nodes" => events.nodes = number()?,
+                    "--throughput" => events.throughput_objects = number()?,
+                    _ => events.nats = Some(value),
+                }
+            }
             _ => bail!(
-                "usage: loadgen [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C]] \
+                "usage: loadgen [events [--subscribers S] [--rate R] [--seconds T] [--nodes N --nats URL] [--throughput N]] \
+                 [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C]] \
                  [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL] [--web R]"
             ),
         }
+    }
+    if let Some(events) = options.events.as_mut() {
+        events.batch = options.batch.min(1000);
     }
     let n_objects = options.n_objects;
     if let Some(soak) = options.soak.as_mut() {
@@ -101,7 +126,7 @@ fn options() -> anyhow::Result<Options> {
     Ok(options)
 }
 
-fn object_id(n: u64) -> String {
+pub(crate) fn object_id(n: u64) -> String {
     format!(
         "indicator--{:08x}-{:04x}-4000-8000-{:012x}",
         n >> 16,
@@ -120,7 +145,7 @@ fn indicator(n: u64) -> String {
     )
 }
 
-fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     if sorted_ms.is_empty() {
         return 0.0;
     }
@@ -143,6 +168,24 @@ fn rss_mib(pid: u32) -> (f64, f64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let options = options()?;
+    if let Some(event_options) = &options.events {
+        let authorization = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("admin:{PASSWORD}"))
+        );
+        let summary = events::run(
+            &options.server_bin,
+            &options.data_dir,
+            options.database.as_deref(),
+            &authorization,
+            event_options,
+        )
+        .await?;
+        let _ = std::fs::remove_dir_all(&options.data_dir);
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, format!("{summary}\n").as_bytes())?;
+        return Ok(());
+    }
     let mut command = tokio::process::Command::new(&options.server_bin);
     command.args(["serve", "--listen", "127.0.0.1:0"]);
     match &options.database {

@@ -18,9 +18,11 @@ mod auth;
 mod connections;
 mod error;
 mod exports;
+mod event_stream;
 mod limits;
 mod metrics;
 mod negotiate;
+mod subscriptions_api;
 mod taxii;
 mod tls;
 mod web;
@@ -75,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .into_iter()
         .chain(admin::routes())
         .chain(exports::routes())
+        .chain(subscriptions_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }
@@ -114,10 +117,15 @@ async fn healthz() -> impl IntoResponse {
 /// `GET /readyz`: 200 when the store answers a cheap read, 503 otherwise (load balancers take the node out).
 async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     match state.hub.check_ready().await {
+        // The event bus is not needed to serve (the log is polled without it): reported, never "not ready".
         Ok(()) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
-            "{\"status\":\"ready\"}",
+            match state.hub.event_bus_connected() {
+                None => "{\"status\":\"ready\"}",
+                Some(true) => "{\"status\":\"ready\",\"event_bus\":\"connected\"}",
+                Some(false) => "{\"status\":\"ready\",\"event_bus\":\"disconnected\"}",
+            },
         ),
         Err(err) => {
             tracing::warn!(error = %err, "not ready: the store does not answer");

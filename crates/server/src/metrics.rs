@@ -193,7 +193,9 @@ pub(crate) async fn observe(State(state): State<AppState>, mut request: Request,
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(state.hub.policy_denials()) + &render_operations(&state),
+        state.metrics.render(state.hub.policy_denials())
+            + &render_operations(&state)
+            + &render_events(&state),
     )
 }
 
@@ -327,4 +329,76 @@ fn escape_label(value: &str) -> String {
 /// The guarded value, also after a panic elsewhere poisoned the lock (counters stay usable).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Event stream metrics (issue 13), as aggregates only: no subscription, account or collection label, so an
+/// unauthenticated scraper learns nothing about who subscribes to what (per-subscription figures are in
+/// `/admin/v1/events/stats`).
+fn render_events(state: &AppState) -> String {
+    let hub = &state.hub;
+    let latest = hub.latest_event();
+    let stats = hub.subscription_stats();
+    let open: Vec<&hub::SubscriptionStats> = stats.iter().filter(|s| s.streams > 0).collect();
+    let max_lag = open
+        .iter()
+        .map(|s| latest.saturating_sub(s.delivered_seq))
+        .max()
+        .unwrap_or(0);
+    let mut gauges = vec![
+        (
+            "stixhub_events_latest_seq",
+            "The newest event position this node has read from the log.",
+            latest as f64,
+        ),
+        (
+            "stixhub_events_oldest_seq",
+            "The oldest event position the log retains.",
+            hub.oldest_event() as f64,
+        ),
+        (
+            "stixhub_events_streams",
+            "Event streams (SSE) open on this node.",
+            open.iter().map(|s| s.streams).sum::<u64>() as f64,
+        ),
+        (
+            "stixhub_events_subscriptions_streaming",
+            "Subscriptions (and ad-hoc accounts) with an open stream on this node.",
+            open.len() as f64,
+        ),
+        (
+            "stixhub_events_max_lag",
+            "The largest lag (newest position minus newest delivered) of an open stream on this node.",
+            max_lag as f64,
+        ),
+    ];
+    if let Some(connected) = hub.event_bus_connected() {
+        gauges.push((
+            "stixhub_events_bus_connected",
+            "1 when the cross-node event bus (NATS) is connected.",
+            if connected { 1.0 } else { 0.0 },
+        ));
+    }
+    let mut text = String::new();
+    for (name, help, value) in gauges {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    }
+    let counters = [
+        (
+            "stixhub_events_deliveries_total",
+            "Events delivered on streams of this node.",
+            stats.iter().map(|s| s.deliveries).sum::<u64>(),
+        ),
+        (
+            "stixhub_events_delivery_failures_total",
+            "Streams that broke with events still to deliver, on this node.",
+            stats.iter().map(|s| s.failures).sum::<u64>(),
+        ),
+    ];
+    for (name, help, value) in counters {
+        let _ = writeln!(
+            text,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    }
+    text
 }

@@ -4,6 +4,7 @@
 //! module under `cmd/`, with its clap arguments beside its code. Exit codes follow `docs/interface.md`:
 //! commands that judge input return 0 (good), 1 (bad input) or 2 (could not read or run).
 
+mod bus;
 mod cmd;
 mod config;
 mod logging;
@@ -46,6 +47,8 @@ enum Command {
     Marking(cmd::review::MarkingArgs),
     /// The private anonymity mapping of an organisation's submissions.
     Anonymity(cmd::review::AnonymityArgs),
+    /// Manage an account's event subscriptions (saved filters of the event stream).
+    Subscription(cmd::subscription::SubscriptionArgs),
     /// Check the audit log's hash chain, list it, or report transparency counts per organisation.
     Audit(cmd::audit::AuditArgs),
     /// Print a STIX document as the hub would store it after PII redaction; findings on stderr.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Marking(args) => cmd::review::run_marking(&args),
         Command::Anonymity(args) => cmd::review::run_anonymity(&args),
         Command::Redact(args) => cmd::redact::run(&args),
+        Command::Subscription(args) => cmd::subscription::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Export(args) => cmd::export::run(&args),
         Command::Config(args) => config::run(&args),

@@ -11,6 +11,7 @@
 //! - Every response carries `Server-Timing: app;dur=…` (server time in ms), which the benchmark reads.
 
 mod admin;
+mod alerts;
 mod audit;
 mod contribute;
 mod pages;
@@ -38,6 +39,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024 * 1024;
 
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 const SCRIPT: &str = include_str!("../../templates/static/app.js");
+const ALERTS_SCRIPT: &str = include_str!("../../templates/static/alerts.js");
 
 /// Web-specific state shared by every request.
 #[derive(Debug, Default)]
@@ -215,6 +217,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))
+        .route("/ui/static/alerts.js", get(alerts_script))
+        .route("/ui/alerts", get(alerts::alerts))
+        .route("/ui/events", get(alerts::events))
+        .route("/ui/subscriptions", get(alerts::subscriptions).post(alerts::act))
         .layer(axum::middleware::from_fn(server_timing))
 }
 
@@ -224,6 +230,10 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     static_asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn alerts_script() -> Response {
+    static_asset("text/javascript; charset=utf-8", ALERTS_SCRIPT)
 }
 
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {

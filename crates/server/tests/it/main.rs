@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod admin_sharing;
 mod exports;
+mod events;
 mod negotiation;
 mod objects;
 mod observability;

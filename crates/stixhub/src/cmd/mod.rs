@@ -15,5 +15,6 @@ mod scan;
 pub(crate) mod serve;
 pub(crate) mod sharing;
 pub(crate) mod store_args;
+pub(crate) mod subscription;
 pub(crate) mod transfer;
 pub(crate) mod validate;

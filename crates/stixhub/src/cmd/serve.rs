@@ -60,6 +60,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     let hub_config = HubConfig {
         quotas: config.operations.quotas.clone(),
         max_page_bytes: config.operations.max_page_bytes,
+        events: config.events.hub.clone(),
         ..HubConfig::default()
     };
     let hub = Arc::new(
@@ -94,6 +95,12 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         let hub = Arc::clone(&hub);
         async move { hub.run_audit_flusher(hub::AUDIT_FLUSH_PERIOD).await }
     });
+    // The event stream: this node's tail of the log, and NATS wake-ups between nodes when configured.
+    let bus = match &config.events.nats {
+        Some(url) => Some(crate::bus::start(url, Arc::clone(&hub)).await?),
+        None => None,
+    };
+    hub.start_event_tail();
     let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone());
     match tls {
         Some(tls) => {
@@ -112,6 +119,9 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         }
     }
     purger.abort();
+    if let Some(bus) = bus {
+        bus.abort();
+    }
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

@@ -14,6 +14,8 @@ pub(crate) const DATABASE: &str = "STIXHUB_DATABASE";
 pub(crate) const LOG: &str = "STIXHUB_LOG";
 /// Overrides `log_format`.
 pub(crate) const LOG_FORMAT: &str = "STIXHUB_LOG_FORMAT";
+/// Overrides `bus.nats`: the NATS server that carries cross-node event wake-ups (issue 13).
+pub(crate) const NATS_URL: &str = "STIXHUB_NATS_URL";
 /// The password of the `admin` account created on first start (otherwise one is generated and printed).
 pub(crate) const ADMIN_PASSWORD: &str = "STIXHUB_ADMIN_PASSWORD";
 /// The audit chain's key file, when `--audit-key-file` is not given (docs/audit.md).
@@ -22,8 +24,9 @@ pub(crate) const AUDIT_KEY_FILE: &str = "STIXHUB_AUDIT_KEY_FILE";
 pub(crate) const REPORT_PEAK_RSS: &str = "STIXHUB_REPORT_PEAK_RSS";
 
 /// The variables that override configuration keys, with their keys.
-pub(crate) const OVERRIDES: [(&str, &str); 5] = [
+pub(crate) const OVERRIDES: [(&str, &str); 6] = [
     (LISTEN, "listen"),
+    (NATS_URL, "bus.nats"),
     (DATA, "data"),
     (DATABASE, "database"),
     (LOG, "log_level"),

@@ -5,6 +5,7 @@
 //! flags into typed values. Precedence, highest first: flags, environment, file, defaults.
 
 pub(crate) mod env;
+pub(crate) mod events;
 pub(crate) mod operations;
 pub(crate) mod raw;
 pub(crate) mod validated;

@@ -30,6 +30,28 @@ pub(crate) struct RawConfig {
     pub(crate) quotas: Option<RawQuotas>,
     /// The audit chain's key file (every PostgreSQL node the same).
     pub(crate) audit_key_file: Option<String>,
+    /// `[bus]`: cross-node event wake-ups (issue 13).
+    pub(crate) bus: Option<RawBus>,
+    /// `[events]`: the event log's retention (issue 13).
+    pub(crate) events: Option<RawEvents>,
+}
+
+/// `[bus]`: the NATS server carrying "new events" wake-ups between nodes.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBus {
+    /// `nats://host:port`.
+    pub(crate) nats: Option<String>,
+}
+
+/// `[events]`: how long the event log keeps events.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEvents {
+    /// Events older than this many days are removed.
+    pub(crate) retention_days: Option<u64>,
+    /// At most this many of the newest events are kept.
+    pub(crate) retention_count: Option<u64>,
 }
 
 /// `[tls]`, as `serve --tls-*`.

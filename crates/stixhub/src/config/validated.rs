@@ -33,6 +33,8 @@ pub(crate) struct Config {
     pub(crate) operations: crate::config::operations::Operations,
     /// The audit chain's key file (`audit_key_file`; docs/audit.md).
     pub(crate) audit_key_file: Option<PathBuf>,
+    /// The event stream: NATS and retention (issue 13).
+    pub(crate) events: crate::config::events::EventSettings,
 }
 
 /// Where the hub keeps its data.
@@ -155,6 +157,8 @@ impl Config {
             &flags.limits,
             &mut errors,
         );
+        let events =
+            crate::config::events::resolve(raw.bus.as_ref(), raw.events.as_ref(), environment, &mut errors);
         if errors.is_empty() {
             Ok(Config {
                 listen,
@@ -163,6 +167,7 @@ impl Config {
                 log_level,
                 operations,
                 audit_key_file: raw.audit_key_file.map(PathBuf::from),
+                events,
             })
         } else {
             Err(ConfigErrors(errors))
@@ -212,6 +217,7 @@ impl Config {
             ));
         }
         text.push_str(&crate::config::operations::to_toml(&self.operations));
+        text.push_str(&crate::config::events::to_toml(&self.events));
         text
     }
 }

@@ -12,6 +12,7 @@ mod audit_keyed;
 mod cli;
 mod config_cli;
 mod demo;
+mod events_nodes;
 mod fault_disk;
 mod fault_postgres;
 mod operations;

@@ -24,14 +24,20 @@ impl ServerProcess {
 
     /// Starts `stixhub serve --listen 127.0.0.1:0` with the given store flags (`--data DIR` or
     /// `--database URL`) and waits for its `listening on` line; panics with what it printed if it never does.
+    pub(crate) fn start_with_store_flags(store_flags: &[&OsStr]) -> ServerProcess {
+        ServerProcess::start_with_env(store_flags, &[])
+    }
+
+    /// `start_with_store_flags` with extra environment variables.
     #[allow(
         clippy::zombie_processes,
         reason = "the child moves into ServerProcess, whose Drop waits for it"
     )]
-    pub(crate) fn start_with_store_flags(store_flags: &[&OsStr]) -> ServerProcess {
+    pub(crate) fn start_with_env(store_flags: &[&OsStr], env: &[(&str, &str)]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(store_flags)
+            .envs(env.iter().copied())
             .env("STIXHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
