@@ -8,8 +8,8 @@
 mod access;
 mod admin;
 mod admin_sharing;
-mod exports;
 mod events;
+mod exports;
 mod negotiation;
 mod objects;
 mod observability;

@@ -63,17 +63,22 @@ pub(crate) fn resolve(
     settings
 }
 
-/// The keys as TOML (for `config check`).
+/// The keys as TOML (for `config check`), only those not at their defaults.
 pub(crate) fn to_toml(settings: &EventSettings) -> String {
     let mut text = String::new();
     if let Some(url) = &settings.nats {
         let _ = writeln!(text, "\n[bus]\nnats = {url:?}");
     }
-    let _ = writeln!(
-        text,
-        "\n[events]\nretention_days = {}\nretention_count = {}",
-        settings.hub.retention_age.as_secs() / 86_400,
-        settings.hub.retention_count
-    );
+    let defaults = hub::EventsConfig::default();
+    if settings.hub.retention_age != defaults.retention_age
+        || settings.hub.retention_count != defaults.retention_count
+    {
+        let _ = writeln!(
+            text,
+            "\n[events]\nretention_days = {}\nretention_count = {}",
+            settings.hub.retention_age.as_secs() / 86_400,
+            settings.hub.retention_count
+        );
+    }
     text
 }
