@@ -400,6 +400,90 @@ impl Store for TimedStore {
             .await
     }
 
+    async fn create_webhook(&self, endpoint: store::WebhookEndpoint) -> StoreResult<()> {
+        self.timed("create_webhook", self.inner.create_webhook(endpoint))
+            .await
+    }
+
+    async fn webhooks(&self, account: Option<&str>) -> StoreResult<Vec<store::WebhookEndpoint>> {
+        self.timed("webhooks", self.inner.webhooks(account)).await
+    }
+
+    async fn webhook(&self, id: &str) -> StoreResult<Option<store::WebhookEndpoint>> {
+        self.timed("webhook", self.inner.webhook(id)).await
+    }
+
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
+        self.timed("delete_webhook", self.inner.delete_webhook(id)).await
+    }
+
+    async fn set_webhook_secrets(&self, id: &str, secrets: Vec<store::WebhookSecret>) -> StoreResult<()> {
+        self.timed("set_webhook_secrets", self.inner.set_webhook_secrets(id, secrets))
+            .await
+    }
+
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<String>) -> StoreResult<()> {
+        self.timed(
+            "set_webhook_enabled",
+            self.inner.set_webhook_enabled(id, enabled, reason),
+        )
+        .await
+    }
+
+    async fn acquire_webhook_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now_micros: i64,
+        until_micros: i64,
+    ) -> StoreResult<Option<u64>> {
+        self.timed(
+            "acquire_webhook_lease",
+            self.inner
+                .acquire_webhook_lease(id, owner, now_micros, until_micros),
+        )
+        .await
+    }
+
+    async fn record_webhook_progress(&self, progress: store::WebhookProgress) -> StoreResult<()> {
+        self.timed(
+            "record_webhook_progress",
+            self.inner.record_webhook_progress(progress),
+        )
+        .await
+    }
+
+    async fn due_webhook_deliveries(
+        &self,
+        id: &str,
+        now_micros: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<store::WebhookDelivery>> {
+        self.timed(
+            "due_webhook_deliveries",
+            self.inner.due_webhook_deliveries(id, now_micros, limit),
+        )
+        .await
+    }
+
+    async fn webhook_dead_letters(&self, id: &str, limit: usize) -> StoreResult<Vec<store::WebhookDelivery>> {
+        self.timed("webhook_dead_letters", self.inner.webhook_dead_letters(id, limit))
+            .await
+    }
+
+    async fn replay_webhook_dead_letters(
+        &self,
+        id: &str,
+        seqs: Vec<u64>,
+        now_micros: i64,
+    ) -> StoreResult<u64> {
+        self.timed(
+            "replay_webhook_dead_letters",
+            self.inner.replay_webhook_dead_letters(id, seqs, now_micros),
+        )
+        .await
+    }
+
     fn gauges(&self) -> Vec<store::Gauge> {
         self.inner.gauges()
     }

@@ -22,6 +22,7 @@ mod review;
 mod schema;
 mod sharing;
 mod status;
+mod webhook;
 
 use std::fmt;
 use std::time::Duration;
@@ -392,6 +393,68 @@ impl Store for PostgresStore {
             objects: u64::try_from(objects).unwrap_or(0),
             bytes: u64::try_from(bytes).unwrap_or(0),
         })
+    }
+
+    // ----- webhooks (issue 13) -----
+
+    async fn create_webhook(&self, endpoint: store::WebhookEndpoint) -> StoreResult<()> {
+        webhook::create(&self.client().await?, &endpoint).await
+    }
+
+    async fn webhooks(&self, account: Option<&str>) -> StoreResult<Vec<store::WebhookEndpoint>> {
+        webhook::list(&self.client().await?, account).await
+    }
+
+    async fn webhook(&self, id: &str) -> StoreResult<Option<store::WebhookEndpoint>> {
+        webhook::get(&self.client().await?, id).await
+    }
+
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
+        webhook::delete(&mut self.client().await?, id).await
+    }
+
+    async fn set_webhook_secrets(&self, id: &str, secrets: Vec<store::WebhookSecret>) -> StoreResult<()> {
+        webhook::set_secrets(&self.client().await?, id, &secrets).await
+    }
+
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<String>) -> StoreResult<()> {
+        webhook::set_enabled(&self.client().await?, id, enabled, reason.as_deref()).await
+    }
+
+    async fn acquire_webhook_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now_micros: i64,
+        until_micros: i64,
+    ) -> StoreResult<Option<u64>> {
+        webhook::acquire_lease(&self.client().await?, id, owner, now_micros, until_micros).await
+    }
+
+    async fn record_webhook_progress(&self, progress: store::WebhookProgress) -> StoreResult<()> {
+        webhook::record(&mut self.client().await?, &progress).await
+    }
+
+    async fn due_webhook_deliveries(
+        &self,
+        id: &str,
+        now_micros: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<store::WebhookDelivery>> {
+        webhook::due(&self.client().await?, id, now_micros, limit).await
+    }
+
+    async fn webhook_dead_letters(&self, id: &str, limit: usize) -> StoreResult<Vec<store::WebhookDelivery>> {
+        webhook::dead_letters(&self.client().await?, id, limit).await
+    }
+
+    async fn replay_webhook_dead_letters(
+        &self,
+        id: &str,
+        seqs: Vec<u64>,
+        now_micros: i64,
+    ) -> StoreResult<u64> {
+        webhook::replay(&self.client().await?, id, &seqs, now_micros).await
     }
 
     fn gauges(&self) -> Vec<store::Gauge> {

@@ -11,6 +11,8 @@
 //!
 //! Migration 5 (event stream, issue 13) adds `events`, `event_log` (one row: the last position assigned and the
 //! first retained; its row lock assigns positions in commit order, see `events`) and `subscriptions`.
+//! Migration 7 (webhooks, issue 13) adds `webhooks` (endpoints with their lease columns) and
+//! `webhook_deliveries` (retries and dead letters, one row per endpoint and event position).
 //!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
@@ -32,7 +34,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 6;
+pub(crate) const SCHEMA_VERSION: i32 = 7;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -239,6 +241,37 @@ ALTER TABLE tokens ADD COLUMN expires bigint;
 UPDATE tokens SET id = substr(md5(random()::text || encode(sha256, 'hex')), 1, 16);
 CREATE UNIQUE INDEX tokens_id ON tokens (id);
 CREATE INDEX tokens_account ON tokens (account);
+"#,
+    // Migration 7: webhook endpoints with their lease columns, and their retries and dead letters (issue 13).
+    r#"
+CREATE TABLE webhooks (
+    seq bigserial PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    account text NOT NULL,
+    url text NOT NULL,
+    secrets text NOT NULL,
+    collections text NOT NULL,
+    types text NOT NULL,
+    enabled boolean NOT NULL,
+    disabled_reason text,
+    position bigint NOT NULL,
+    created_micros bigint NOT NULL,
+    delivered bigint NOT NULL,
+    failed_attempts bigint NOT NULL,
+    lease_owner text,
+    lease_until bigint NOT NULL DEFAULT 0,
+    lease_gen bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX webhooks_account ON webhooks (account, seq);
+CREATE TABLE webhook_deliveries (
+    endpoint text NOT NULL,
+    seq bigint NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_micros bigint NOT NULL,
+    last_error text NOT NULL,
+    dead boolean NOT NULL,
+    PRIMARY KEY (endpoint, seq)
+);
 "#,
 ];
 

@@ -19,6 +19,7 @@ mod review;
 mod schema;
 mod sharing;
 mod status;
+mod webhook;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -463,6 +464,91 @@ impl Store for SqliteStore {
         let organisation = organisation.to_owned();
         self.readers
             .read(move |conn| operations::organisation_usage(conn, &organisation))
+            .await
+    }
+
+    // ----- webhooks (issue 13) -----
+
+    async fn create_webhook(&self, endpoint: store::WebhookEndpoint) -> StoreResult<()> {
+        self.write_done(move |conn| webhook::create(conn, &endpoint))
+            .await
+    }
+
+    async fn webhooks(&self, account: Option<&str>) -> StoreResult<Vec<store::WebhookEndpoint>> {
+        let account = account.map(str::to_owned);
+        self.readers
+            .read(move |conn| webhook::list(conn, account.as_deref()))
+            .await
+    }
+
+    async fn webhook(&self, id: &str) -> StoreResult<Option<store::WebhookEndpoint>> {
+        let id = id.to_owned();
+        self.readers.read(move |conn| webhook::get(conn, &id)).await
+    }
+
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        Ok(self.write_count(move |conn| webhook::delete(conn, &id)).await? > 0)
+    }
+
+    async fn set_webhook_secrets(&self, id: &str, secrets: Vec<store::WebhookSecret>) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.write_done(move |conn| webhook::set_secrets(conn, &id, &secrets))
+            .await
+    }
+
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<String>) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.write_done(move |conn| webhook::set_enabled(conn, &id, enabled, reason.as_deref()))
+            .await
+    }
+
+    async fn acquire_webhook_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now_micros: i64,
+        until_micros: i64,
+    ) -> StoreResult<Option<u64>> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        let generation = self
+            .write_count(move |conn| webhook::acquire_lease(conn, &id, &owner, now_micros, until_micros))
+            .await?;
+        Ok((generation > 0).then_some(generation))
+    }
+
+    async fn record_webhook_progress(&self, progress: store::WebhookProgress) -> StoreResult<()> {
+        self.write_done(move |conn| webhook::record(conn, &progress))
+            .await
+    }
+
+    async fn due_webhook_deliveries(
+        &self,
+        id: &str,
+        now_micros: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<store::WebhookDelivery>> {
+        let id = id.to_owned();
+        self.readers
+            .read(move |conn| webhook::due(conn, &id, now_micros, limit))
+            .await
+    }
+
+    async fn webhook_dead_letters(&self, id: &str, limit: usize) -> StoreResult<Vec<store::WebhookDelivery>> {
+        let id = id.to_owned();
+        self.readers
+            .read(move |conn| webhook::dead_letters(conn, &id, limit))
+            .await
+    }
+
+    async fn replay_webhook_dead_letters(
+        &self,
+        id: &str,
+        seqs: Vec<u64>,
+        now_micros: i64,
+    ) -> StoreResult<u64> {
+        let id = id.to_owned();
+        self.write_count(move |conn| webhook::replay(conn, &id, &seqs, now_micros))
             .await
     }
 

@@ -21,11 +21,13 @@
 //! Migration 5 (event stream, issue 13) adds `events` (the log; object events copy their version's row facts),
 //! `event_log` (one row: the last position assigned and the first retained) and `subscriptions`.
 //! Migration 6 (taking access back, issue 12) adds account `disabled`, `deleted` and `epoch`, token `id` and `expires`.
+//! Migration 7 (webhooks, issue 13) adds `webhooks` (endpoints with their lease columns) and
+//! `webhook_deliveries` (retries and dead letters, one row per endpoint and event position).
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 6;
+pub(crate) const SCHEMA_VERSION: i64 = 7;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -218,6 +220,36 @@ ALTER TABLE tokens ADD COLUMN expires INTEGER;
 UPDATE tokens SET id = lower(hex(randomblob(8)));
 CREATE UNIQUE INDEX tokens_id ON tokens (id);
 CREATE INDEX tokens_account ON tokens (account);
+"#,
+    r#"
+CREATE TABLE webhooks (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secrets TEXT NOT NULL,
+    collections TEXT NOT NULL,
+    types TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    disabled_reason TEXT,
+    position INTEGER NOT NULL,
+    created_micros INTEGER NOT NULL,
+    delivered INTEGER NOT NULL,
+    failed_attempts INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    lease_gen INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhooks_account ON webhooks (account, seq);
+CREATE TABLE webhook_deliveries (
+    endpoint TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_micros INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    dead INTEGER NOT NULL,
+    PRIMARY KEY (endpoint, seq)
+) WITHOUT ROWID;
 "#,
 ];
 

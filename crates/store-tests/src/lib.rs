@@ -17,6 +17,7 @@ mod review;
 mod revocation;
 mod sharing;
 mod versions;
+mod webhook;
 
 pub use crate::access::{
     accounts_tokens_and_grants, collections_and_api_roots, secrets_are_stable, statuses_persist,
@@ -41,6 +42,9 @@ pub use crate::sharing::{
     accounts_keep_organisation_and_role, objects_keep_their_sharing_facts, sharing_directory_round_trips,
 };
 pub use crate::versions::{version_selection_after_added_after, version_selection_first_last_all_exact};
+pub use crate::webhook::{
+    webhook_deliveries_retry_die_and_replay, webhook_lease_is_a_fenced_compare_and_swap, webhooks_round_trip,
+};
 
 /// Generates one `#[tokio::test]` per conformance check, each on a store from `$factory`.
 #[macro_export]
@@ -77,7 +81,10 @@ macro_rules! conformance_suite {
             subscriptions_round_trip,
             account_changes_bump_the_epoch,
             tokens_list_expire_and_revoke,
-            community_members_and_admins_are_removed
+            community_members_and_admins_are_removed,
+            webhooks_round_trip,
+            webhook_lease_is_a_fenced_compare_and_swap,
+            webhook_deliveries_retry_die_and_replay
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -22,6 +22,8 @@ pub enum EntityKind {
     Community,
     /// A PII review.
     Review,
+    /// A webhook endpoint (issue 13).
+    Webhook,
 }
 
 impl fmt::Display for EntityKind {
@@ -35,6 +37,7 @@ impl fmt::Display for EntityKind {
             EntityKind::Organisation => "organisation",
             EntityKind::Community => "community",
             EntityKind::Review => "review",
+            EntityKind::Webhook => "webhook",
         };
         f.write_str(name)
     }

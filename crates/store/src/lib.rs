@@ -24,6 +24,7 @@ mod operations;
 mod query;
 mod review;
 mod sharing;
+mod webhook;
 
 use async_trait::async_trait;
 
@@ -42,6 +43,7 @@ pub use crate::query::{
 };
 pub use crate::review::{PendingObject, Review, ReviewDecision, ReviewOutcome, ReviewState};
 pub use crate::sharing::{Community, Organisation, SharingDirectory};
+pub use crate::webhook::{DeliveryUpdate, WebhookDelivery, WebhookEndpoint, WebhookProgress, WebhookSecret};
 
 /// Result of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -267,6 +269,62 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// What the accounts of `organisation` have stored, over every collection: object versions and their bytes
     /// (as submitted; versions deleted since are not counted). A full count: callers cache it.
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage>;
+
+    // ----- webhooks (issue 13; see the `webhook` module) -----
+
+    /// Creates a webhook endpoint (its counters and position as given). `Conflict` when the id exists,
+    /// `NotFound(Account)` for an unknown account.
+    async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+
+    /// The endpoints of `account` (every endpoint when `None`), in creation order, with their counts.
+    async fn webhooks(&self, account: Option<&str>) -> StoreResult<Vec<WebhookEndpoint>>;
+
+    /// The endpoint `id`.
+    async fn webhook(&self, id: &str) -> StoreResult<Option<WebhookEndpoint>>;
+
+    /// Deletes an endpoint with its deliveries; false when it did not exist.
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool>;
+
+    /// Replaces an endpoint's secrets (rotation). `NotFound(Webhook)` for an unknown id.
+    async fn set_webhook_secrets(&self, id: &str, secrets: Vec<WebhookSecret>) -> StoreResult<()>;
+
+    /// Enables or disables an endpoint (with a reason when disabling). `NotFound(Webhook)` for an unknown id.
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<String>) -> StoreResult<()>;
+
+    /// Takes or renews the endpoint's delivery lease for `owner` until `until_micros` (compare-and-swap; see
+    /// the `webhook` module). Returns the lease generation, or `None` when another owner holds an unexpired
+    /// lease or the endpoint does not exist.
+    async fn acquire_webhook_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now_micros: i64,
+        until_micros: i64,
+    ) -> StoreResult<Option<u64>>;
+
+    /// Applies one delivery round under the lease generation it was made with; `Conflict` (nothing written)
+    /// when the lease has moved on, `NotFound(Webhook)` when the endpoint is gone.
+    async fn record_webhook_progress(&self, progress: WebhookProgress) -> StoreResult<()>;
+
+    /// Deliveries of an endpoint that are not dead and due at `now_micros`, by position, at most `limit`.
+    async fn due_webhook_deliveries(
+        &self,
+        id: &str,
+        now_micros: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// The endpoint's dead letters, by position, at most `limit`.
+    async fn webhook_dead_letters(&self, id: &str, limit: usize) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// Puts dead letters back in the queue (all of the endpoint's when `seqs` is empty), due at `now_micros`
+    /// with no attempts counted; returns how many.
+    async fn replay_webhook_dead_letters(
+        &self,
+        id: &str,
+        seqs: Vec<u64>,
+        now_micros: i64,
+    ) -> StoreResult<u64>;
 
     /// The backend's queue depths and pool sizes, for metrics. Cheap and non-blocking (no I/O).
     fn gauges(&self) -> Vec<Gauge> {

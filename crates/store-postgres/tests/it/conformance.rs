@@ -54,6 +54,10 @@ postgres_conformance!(
     account_changes_bump_the_epoch,
     tokens_list_expire_and_revoke,
     community_members_and_admins_are_removed,
+    // webhooks (issue 13)
+    webhooks_round_trip,
+    webhook_lease_is_a_fenced_compare_and_swap,
+    webhook_deliveries_retry_die_and_replay,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

@@ -292,6 +292,50 @@ impl Store for SchemaStore {
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
         self.store.organisation_usage(organisation).await
     }
+    async fn create_webhook(&self, endpoint: store::WebhookEndpoint) -> StoreResult<()> {
+        self.store.create_webhook(endpoint).await
+    }
+    async fn webhooks(&self, account: Option<&str>) -> StoreResult<Vec<store::WebhookEndpoint>> {
+        self.store.webhooks(account).await
+    }
+    async fn webhook(&self, id: &str) -> StoreResult<Option<store::WebhookEndpoint>> {
+        self.store.webhook(id).await
+    }
+    async fn delete_webhook(&self, id: &str) -> StoreResult<bool> {
+        self.store.delete_webhook(id).await
+    }
+    async fn set_webhook_secrets(&self, id: &str, secrets: Vec<store::WebhookSecret>) -> StoreResult<()> {
+        self.store.set_webhook_secrets(id, secrets).await
+    }
+    async fn set_webhook_enabled(&self, id: &str, enabled: bool, reason: Option<String>) -> StoreResult<()> {
+        self.store.set_webhook_enabled(id, enabled, reason).await
+    }
+    async fn acquire_webhook_lease(
+        &self,
+        id: &str,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Option<u64>> {
+        self.store.acquire_webhook_lease(id, owner, now, until).await
+    }
+    async fn record_webhook_progress(&self, progress: store::WebhookProgress) -> StoreResult<()> {
+        self.store.record_webhook_progress(progress).await
+    }
+    async fn due_webhook_deliveries(
+        &self,
+        id: &str,
+        now: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<store::WebhookDelivery>> {
+        self.store.due_webhook_deliveries(id, now, limit).await
+    }
+    async fn webhook_dead_letters(&self, id: &str, limit: usize) -> StoreResult<Vec<store::WebhookDelivery>> {
+        self.store.webhook_dead_letters(id, limit).await
+    }
+    async fn replay_webhook_dead_letters(&self, id: &str, seqs: Vec<u64>, now: i64) -> StoreResult<u64> {
+        self.store.replay_webhook_dead_letters(id, seqs, now).await
+    }
     fn gauges(&self) -> Vec<store::Gauge> {
         self.store.gauges()
     }
