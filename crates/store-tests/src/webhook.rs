@@ -2,19 +2,13 @@
 //! applied atomically, retries, dead letters and replay.
 
 use store::{
-    Account, CollectionId, DeliveryUpdate, EntityKind, Store, StoreError, WebhookDelivery, WebhookEndpoint,
+    CollectionId, DeliveryUpdate, EntityKind, Store, StoreError, WebhookDelivery, WebhookEndpoint,
     WebhookProgress, WebhookSecret,
 };
 
 async fn owner(store: &dyn Store, name: &str) {
     store
-        .create_account(Account {
-            name: name.to_owned(),
-            password_hash: "$argon2id$fake".to_owned(),
-            org: None,
-            is_admin: false,
-            role: "member".to_owned(),
-        })
+        .create_account(crate::access::account(name))
         .await
         .expect("account");
 }
