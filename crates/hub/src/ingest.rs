@@ -73,12 +73,17 @@ impl Hub {
         if let Some(organisation) = &caller.org {
             self.check_quota(organisation, n_objects, n_bytes).await?;
         }
-        if let Some(org) = &caller.org {
-            let proposed = pending.iter_mut().map(|held| &mut held.proposed);
-            for object in objects.iter_mut().chain(proposed) {
-                object.public_id = self.public_id(org, &object.id);
-            }
+        // Every claimable object carries the id it is served under outside its organisation (anonymity, and
+        // shadows of ids another organisation owns: see `ownership`).
+        let org = crate::sharing::effective_org(&caller.account, caller.org.as_deref());
+        let proposed = pending.iter_mut().map(|held| &mut held.proposed);
+        for object in objects.iter_mut().chain(proposed) {
+            object.public_id = self.public_id(&org, &object.id);
         }
+        let mut failures = failures;
+        let objects = self
+            .refuse_foreign_versions(caller, api_root, &collection, objects, &mut failures)
+            .await?;
         for held in &mut pending {
             held.review_id = uuid::Uuid::new_v4().to_string();
         }

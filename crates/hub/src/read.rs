@@ -172,8 +172,9 @@ impl Hub {
     }
 
     /// Deletes the versions of an object selected by `match[version]` (default: all) and
-    /// `match[spec_version]`. Needs read and write rights, and the caller must be released a version of the
-    /// object (by the id it knows it by): what a caller cannot see, it cannot delete, nor learn exists.
+    /// `match[spec_version]`, per organisation. Needs read and write rights; touches only versions released
+    /// to the caller under `object_id`, and of those only its own organisation's unless it is a hub admin
+    /// (`ownership`): what a caller cannot see, it cannot delete, nor learn exists.
     pub async fn delete_object(
         &self,
         caller: &Caller,
@@ -188,24 +189,25 @@ impl Hub {
         let mut view = self.sharing_view(caller, &collection).await?;
         view.wanted_ids = Some(BTreeSet::from([object_id.to_owned()]));
         let ids = self.ids_to_query(&collection, &[object_id.to_owned()]).await?;
-        if !self.any_version_released(&view, &collection, &ids).await? {
-            return Err(HubError::NotFound);
-        }
+        let targets = self.deletable_groups(caller, &view, &collection, &ids).await?;
         let versions = match &params.versions {
             VersionParam::Default => VersionSelector::All,
             other => selector(other),
         };
         let mut deleted = 0;
-        for stored_id in &ids {
+        let mut groups = Vec::with_capacity(targets.len());
+        for (stored_id, group) in targets {
             deleted += self
                 .store
                 .delete_object(
                     &collection.id,
-                    stored_id,
+                    &stored_id,
+                    Some(group.clone()),
                     versions.clone(),
                     params.spec_versions.clone(),
                 )
                 .await?;
+            groups.push(group);
         }
         if deleted == 0 {
             return Err(HubError::NotFound);
@@ -213,6 +215,7 @@ impl Hub {
         self.events_committed();
         let mut details = crate::audit::collection_details(caller, api_root, collection.id.as_str());
         details["object_id"] = object_id.into();
+        details["groups"] = groups.into();
         self.audit(&caller.account, "objects.delete", deleted, details)
             .await
     }

@@ -68,6 +68,11 @@ impl SharingView {
     }
 
     fn consent_of(&self, stored: &StoredObject) -> Consent {
+        if stored.sharing.shadow {
+            // A version of an id another organisation owns: outside its own organisation it is served only
+            // under its public id, so no reader sees two organisations' versions under one id.
+            return Consent::None;
+        }
         stored
             .sharing
             .submitter_org
@@ -166,14 +171,12 @@ impl Hub {
         })
     }
 
-    /// The public id of an object `org` submits: the id it is republished under, for types that are.
-    pub(crate) fn public_id(&self, org: &str, id: &str) -> Option<String> {
+    /// The public id of an object `org` (`sharing::effective_org`) submits: the id it is republished under,
+    /// for types that are (and so the types whose ids have owners, see `ownership`).
+    pub(crate) fn public_id(&self, org: &OrgId, id: &str) -> Option<String> {
         let id = StixId::parse(id).ok()?;
-        policy::anonymity::is_republished_id(&id).then(|| {
-            republished_id(&self.hub_identity, &OrgId::new(org), &id)
-                .as_str()
-                .to_owned()
-        })
+        policy::anonymity::is_republished_id(&id)
+            .then(|| republished_id(&self.hub_identity, org, &id).as_str().to_owned())
     }
 
     /// The private anonymity mapping of what `org` submitted to `collection` (id or alias, any API root):
@@ -207,7 +210,7 @@ impl Hub {
             let page = self.store.query_objects(query.clone()).await?;
             for stored in &page.records {
                 if stored.sharing.submitter_org.as_deref() == Some(org)
-                    && let Some(public) = self.public_id(org, &stored.id)
+                    && let Some(public) = self.public_id(&OrgId::new(org), &stored.id)
                 {
                     mapping.insert(stored.id.clone(), public);
                 }

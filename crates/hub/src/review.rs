@@ -149,9 +149,8 @@ impl Hub {
                 new.raw = copy.to_string();
             }
         }
-        if let Some(org) = &review.submitter_org {
-            new.public_id = self.public_id(org, &new.id);
-        }
+        let org = crate::sharing::effective_org(&review.account, review.submitter_org.as_deref());
+        new.public_id = self.public_id(&org, &new.id);
         Ok(new)
     }
 }

@@ -156,13 +156,14 @@ impl Store for TimedStore {
         &self,
         collection: &CollectionId,
         object_id: &str,
+        group: Option<String>,
         versions: VersionSelector,
         spec_versions: Vec<String>,
     ) -> StoreResult<u64> {
         self.timed(
             "delete_object",
             self.inner
-                .delete_object(collection, object_id, versions, spec_versions),
+                .delete_object(collection, object_id, group, versions, spec_versions),
         )
         .await
     }
@@ -309,6 +310,10 @@ impl Store for TimedStore {
     ) -> StoreResult<Vec<(String, String)>> {
         self.timed("ids_by_public_id", self.inner.ids_by_public_id(collection, ids))
             .await
+    }
+
+    async fn object_owners(&self, ids: Vec<String>) -> StoreResult<Vec<(String, String)>> {
+        self.timed("object_owners", self.inner.object_owners(ids)).await
     }
 
     async fn ids_submitted_by(

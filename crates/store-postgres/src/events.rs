@@ -19,10 +19,10 @@ use crate::read::split_lines;
 
 /// The columns an object event copies from its version's row (`o`).
 const OBJECT_FACTS: &str = "o.coll, o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, \
-     o.submitter, o.submitter_org, o.recipients, o.markings";
+     o.submitter, o.submitter_org, o.recipients, o.markings, o.flags";
 
 const EVENT_COLUMNS: &str = "seq, kind, created, collection_id, coll, date_added, stix_id, object_type, \
-     version_text, spec_version, submitter, submitter_org, recipients, markings";
+     version_text, spec_version, submitter, submitter_org, recipients, markings, flags";
 
 fn now_micros() -> i64 {
     let since = std::time::SystemTime::now()
@@ -76,12 +76,14 @@ pub(crate) async fn objects_added(
     check_count(inserted, n)
 }
 
-/// Appends one `object-deleted` event per version of `object_id` in `versions`, before they are deleted.
+/// Appends one `object-deleted` event per version of `object_id` in `group` in `versions`, before they are
+/// deleted.
 pub(crate) async fn objects_deleted(
     tx: &Transaction<'_>,
     coll: i64,
     collection: &CollectionId,
     object_id: &str,
+    group: &str,
     versions: &[i64],
 ) -> StoreResult<()> {
     let base = reserve(tx, i64::try_from(versions.len()).unwrap_or(i64::MAX)).await?;
@@ -89,7 +91,7 @@ pub(crate) async fn objects_deleted(
         .prepare_cached(&format!(
             "INSERT INTO events ({EVENT_COLUMNS}) \
              SELECT $1 + row_number() OVER (ORDER BY o.date_added), '{OBJECT_DELETED}', $2, $3, {OBJECT_FACTS} \
-             FROM objects o WHERE o.coll = $4 AND o.stix_id = $5 AND o.version = ANY($6)"
+             FROM objects o WHERE o.coll = $4 AND o.stix_id = $5 AND o.grp = $7 AND o.version = ANY($6)"
         ))
         .await
         .map_err(from_pg)?;
@@ -103,6 +105,7 @@ pub(crate) async fn objects_deleted(
                 &coll,
                 &object_id,
                 &versions,
+                &group,
             ],
         )
         .await
@@ -153,7 +156,7 @@ pub(crate) async fn after(
         .prepare_cached(&format!(
             "SELECT e.seq, e.kind, e.created, e.collection_id, e.date_added, e.stix_id, e.object_type, \
              e.version_text, e.spec_version, e.submitter, e.submitter_org, e.recipients, e.markings, e.payload, \
-             CASE WHEN e.kind = '{OBJECT_ADDED}' THEN o.raw END \
+             CASE WHEN e.kind = '{OBJECT_ADDED}' THEN o.raw END, e.flags \
              FROM events e LEFT JOIN objects o ON o.coll = e.coll AND o.date_added = e.date_added \
              WHERE e.seq > $1 ORDER BY e.seq LIMIT $2"
         ))
@@ -181,6 +184,7 @@ pub(crate) async fn after(
                     submitter_org: column(row, 10)?,
                     recipients: split_lines(&column::<String>(row, 11)?),
                     markings: split_lines(&column::<String>(row, 12)?),
+                    shadow: column::<i16>(row, 15)? & store::plan::SHADOW != 0,
                 },
             }),
             None => None,

@@ -16,7 +16,6 @@ mod audit;
 mod error;
 mod events;
 mod objects;
-mod plan;
 mod read;
 mod review;
 mod schema;
@@ -179,6 +178,7 @@ impl Store for PostgresStore {
         &self,
         collection: &CollectionId,
         object_id: &str,
+        group: Option<String>,
         versions: VersionSelector,
         spec_versions: Vec<String>,
     ) -> StoreResult<u64> {
@@ -186,6 +186,7 @@ impl Store for PostgresStore {
             &mut self.client().await?,
             collection,
             object_id,
+            group.as_deref(),
             &versions,
             &spec_versions,
         )
@@ -296,6 +297,10 @@ impl Store for PostgresStore {
         ids: Vec<String>,
     ) -> StoreResult<Vec<(String, String)>> {
         sharing::ids_by_public_id(&self.client().await?, collection, &ids).await
+    }
+
+    async fn object_owners(&self, ids: Vec<String>) -> StoreResult<Vec<(String, String)>> {
+        sharing::object_owners(&self.client().await?, &ids).await
     }
 
     async fn ids_submitted_by(

@@ -16,8 +16,14 @@ use store::{
     VersionSelector,
 };
 
+use std::collections::HashMap;
+
+use store::plan::{
+    DeleteCandidate, FIRST, LAST, PlanInput, PlannedRow, StoredVersion, plan_delete, plan_ingest,
+    submitter_group,
+};
+
 use crate::error::{column, from_pg};
-use crate::plan::{FIRST, LAST, StoredVersion, exact_key, plan_ingest, version_key};
 use crate::status::pack_entries;
 
 /// Locks the collection's clock row; returns (collection key, last `date_added`, database clock in µs).
@@ -54,8 +60,8 @@ pub(crate) struct Submitter {
     pub(crate) recipients: String,
 }
 
-/// Stores `objects` in `collection` under its lock (inside `tx`); returns the status entries (successes,
-/// failures) with `failures` (refused earlier) first among the failures.
+/// Stores `objects` in `collection` under its lock (inside `tx`) as `store::plan` decides; returns the status
+/// entries (successes, failures) with `failures` (refused earlier) first among the failures.
 pub(crate) async fn store_versions(
     tx: &Transaction<'_>,
     collection: &CollectionId,
@@ -64,8 +70,18 @@ pub(crate) async fn store_versions(
     submitter: &Submitter,
 ) -> StoreResult<(Vec<StatusEntry>, Vec<StatusEntry>)> {
     let lock = lock_collection(tx, collection).await?;
-    let stored = stored_versions(tx, lock.coll, &objects).await?;
-    let plan = plan_ingest(objects, failures, stored, lock.now, lock.last_date_added);
+    let group = submitter_group(&submitter.account, submitter.org.as_deref());
+    let stored = stored_versions(tx, lock.coll, &group, &objects).await?;
+    let owners = claim_owners(tx, &group, &objects).await?;
+    let input = PlanInput {
+        group: &group,
+        stored,
+        owners,
+        now: lock.now,
+        last_date_added: lock.last_date_added,
+    };
+    let plan = plan_ingest(objects, failures, input);
+    // `plan.claims` are all claimed already (`claim_owners` claims the posted ids and their public ids).
     for (ids, bit) in [(&plan.clear_first, FIRST), (&plan.clear_last, LAST)] {
         if ids.is_empty() {
             continue;
@@ -74,16 +90,16 @@ pub(crate) async fn store_versions(
         let stmt = tx
             .prepare_cached(
                 "UPDATE objects SET flags = flags & ~$3::smallint \
-                 WHERE coll = $1 AND stix_id = ANY($2) AND flags & $3::smallint <> 0",
+                 WHERE coll = $1 AND stix_id = ANY($2) AND grp = $4 AND flags & $3::smallint <> 0",
             )
             .await
             .map_err(from_pg)?;
-        tx.execute(&stmt, &[&lock.coll, &ids, &bit])
+        tx.execute(&stmt, &[&lock.coll, &ids, &bit, &group])
             .await
             .map_err(from_pg)?;
     }
     if !plan.rows.is_empty() {
-        insert_rows(tx, lock.coll, submitter, &plan.rows).await?;
+        insert_rows(tx, lock.coll, submitter, &group, &plan.rows).await?;
         let stmt = tx
             .prepare_cached("UPDATE collection_clocks SET last_date_added = $2 WHERE coll = $1")
             .await
@@ -95,6 +111,52 @@ pub(crate) async fn store_versions(
         crate::events::objects_added(tx, lock.coll, collection, first, plan.rows.len()).await?;
     }
     Ok((plan.successes, plan.failures))
+}
+
+/// Claims for `group` every claimable posted id and its public id nobody owns, then reads the owner of each
+/// posted id (one round trip each, for the whole POST). The claim is an `INSERT … ON CONFLICT DO NOTHING` in this transaction: a
+/// concurrent first claim of the same id (any collection, any process) makes it wait for that transaction,
+/// and the following read (a new READ COMMITTED snapshot) sees whichever claim committed; ids are claimed in
+/// sorted order so two such transactions cannot deadlock.
+async fn claim_owners(
+    tx: &Transaction<'_>,
+    group: &str,
+    objects: &[NewObject],
+) -> StoreResult<HashMap<String, String>> {
+    let mut ids: Vec<&str> = objects
+        .iter()
+        .filter(|o| o.public_id.is_some())
+        .map(|o| o.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    // A public id is the group's whether its version is the owner's or a shadow (see `store::plan`).
+    let mut claimed: Vec<&str> = objects
+        .iter()
+        .filter_map(|o| o.public_id.as_deref())
+        .chain(ids.iter().copied())
+        .collect();
+    claimed.sort_unstable();
+    claimed.dedup();
+    let claim = tx
+        .prepare_cached(
+            "INSERT INTO object_owners (stix_id, grp) SELECT id, $2 FROM unnest($1::text[]) AS id \
+             ON CONFLICT (stix_id) DO NOTHING",
+        )
+        .await
+        .map_err(from_pg)?;
+    tx.execute(&claim, &[&claimed, &group]).await.map_err(from_pg)?;
+    let read = tx
+        .prepare_cached("SELECT stix_id, grp FROM object_owners WHERE stix_id = ANY($1)")
+        .await
+        .map_err(from_pg)?;
+    let rows = tx.query(&read, &[&ids]).await.map_err(from_pg)?;
+    rows.iter()
+        .map(|row| Ok((column(row, 0)?, column(row, 1)?)))
+        .collect()
 }
 
 /// Stores one POST's objects, its reviews and its status; returns the status once committed.
@@ -141,10 +203,11 @@ pub(crate) async fn ingest(
     Ok(status)
 }
 
-/// The stored versions of the ids among `objects`, read under the collection lock.
+/// The stored versions in `group` of the ids among `objects`, read under the collection lock.
 async fn stored_versions(
     tx: &Transaction<'_>,
     coll: i64,
+    group: &str,
     objects: &[NewObject],
 ) -> StoreResult<Vec<StoredVersion>> {
     if objects.is_empty() {
@@ -155,11 +218,12 @@ async fn stored_versions(
     ids.dedup();
     let stmt = tx
         .prepare_cached(
-            "SELECT stix_id, version, date_added, revoked FROM objects WHERE coll = $1 AND stix_id = ANY($2)",
+            "SELECT stix_id, version, date_added, revoked FROM objects \
+             WHERE coll = $1 AND stix_id = ANY($2) AND grp = $3",
         )
         .await
         .map_err(from_pg)?;
-    let rows = tx.query(&stmt, &[&coll, &ids]).await.map_err(from_pg)?;
+    let rows = tx.query(&stmt, &[&coll, &ids, &group]).await.map_err(from_pg)?;
     rows.iter()
         .map(|row| {
             Ok(StoredVersion {
@@ -178,7 +242,8 @@ async fn insert_rows(
     tx: &Transaction<'_>,
     coll: i64,
     submitter: &Submitter,
-    rows: &[crate::plan::PlannedRow],
+    group: &str,
+    rows: &[PlannedRow],
 ) -> StoreResult<()> {
     let date_added: Vec<i64> = rows.iter().map(|r| r.date_added).collect();
     let stix_id: Vec<&str> = rows.iter().map(|r| r.object.id.as_str()).collect();
@@ -197,8 +262,8 @@ async fn insert_rows(
     let stmt = tx
         .prepare_cached(
             "INSERT INTO objects (coll, date_added, stix_id, object_type, version, version_text, spec_version, \
-             revoked, flags, raw, markings, public_id, submitter, submitter_org, recipients) \
-             SELECT $1, *, $13, $14, $15 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
+             revoked, flags, raw, markings, public_id, submitter, submitter_org, recipients, grp) \
+             SELECT $1, *, $13, $14, $15, $16 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
              $6::text[], $7::text[], $8::boolean[], $9::smallint[], $10::bytea[], $11::text[], $12::text[])",
         )
         .await
@@ -221,6 +286,7 @@ async fn insert_rows(
             &submitter.account,
             &submitter.org,
             &submitter.recipients,
+            &group,
         ],
     )
     .await
@@ -255,11 +321,13 @@ pub(crate) async fn insert_status(tx: &Transaction<'_>, status: &StatusRecord) -
     Ok(())
 }
 
-/// Deletes the selected versions of one object and repairs the first/last flags of the rest.
+/// Deletes the selected versions of one object, per group (`group`, or every group), and repairs the
+/// first/last flags of the rest.
 pub(crate) async fn delete(
     client: &mut deadpool_postgres::Client,
     collection: &CollectionId,
     object_id: &str,
+    group: Option<&str>,
     selector: &VersionSelector,
     spec_versions: &[String],
 ) -> StoreResult<u64> {
@@ -267,70 +335,53 @@ pub(crate) async fn delete(
     let lock = lock_collection(&tx, collection).await?;
     let rows = tx
         .query(
-            "SELECT version, spec_version, flags, date_added FROM objects WHERE coll = $1 AND stix_id = $2",
-            &[&lock.coll, &object_id],
+            "SELECT grp, version, date_added, spec_version, flags FROM objects \
+             WHERE coll = $1 AND stix_id = $2 AND ($3::text IS NULL OR grp = $3) ORDER BY grp",
+            &[&lock.coll, &object_id, &group],
         )
         .await
         .map_err(from_pg)?;
-    let mut versions: Vec<(i64, String, i16)> = Vec::with_capacity(rows.len());
-    let mut exact_keys: Vec<i64> = Vec::with_capacity(rows.len());
+    let mut versions: Vec<(String, DeleteCandidate)> = Vec::with_capacity(rows.len());
     for row in &rows {
-        let version: i64 = column(row, 0)?;
-        versions.push((version, column(row, 1)?, column(row, 2)?));
-        exact_keys.push(exact_key(version, column(row, 3)?));
+        versions.push((
+            column(row, 0)?,
+            DeleteCandidate {
+                version: column(row, 1)?,
+                date_added: column(row, 2)?,
+                spec_version: column(row, 3)?,
+                flags: column(row, 4)?,
+            },
+        ));
     }
-    let candidates: Vec<(i64, i64)> = versions
-        .iter()
-        .zip(&exact_keys)
-        .filter(|(v, _)| spec_versions.is_empty() || spec_versions.contains(&v.1))
-        .map(|(v, key)| (v.0, *key))
-        .collect();
-    let doomed = select_versions(&candidates, selector);
-    if doomed.is_empty() {
-        return Ok(0);
-    }
-    crate::events::objects_deleted(&tx, lock.coll, collection, object_id, &doomed).await?;
-    let deleted = tx
-        .execute(
-            "DELETE FROM objects WHERE coll = $1 AND stix_id = $2 AND version = ANY($3)",
-            &[&lock.coll, &object_id, &doomed],
-        )
-        .await
-        .map_err(from_pg)?;
-    let remaining: Vec<&(i64, String, i16)> = versions.iter().filter(|v| !doomed.contains(&v.0)).collect();
-    let min = remaining.iter().map(|v| v.0).min();
-    let max = remaining.iter().map(|v| v.0).max();
-    for (version, _, old_flags) in remaining {
-        let flags =
-            if Some(*version) == min { FIRST } else { 0 } | if Some(*version) == max { LAST } else { 0 };
-        if flags != *old_flags {
+    let mut deleted = 0;
+    for chunk in versions.chunk_by(|a, b| a.0 == b.0) {
+        let group = &chunk[0].0;
+        let candidates: Vec<DeleteCandidate> = chunk.iter().map(|row| row.1.clone()).collect();
+        let plan = plan_delete(&candidates, selector, spec_versions);
+        if plan.doomed.is_empty() {
+            continue;
+        }
+        let doomed: Vec<i64> = plan.doomed.iter().map(|&idx| candidates[idx].version).collect();
+        crate::events::objects_deleted(&tx, lock.coll, collection, object_id, group, &doomed).await?;
+        deleted += tx
+            .execute(
+                "DELETE FROM objects WHERE coll = $1 AND stix_id = $2 AND grp = $3 AND version = ANY($4)",
+                &[&lock.coll, &object_id, group, &doomed],
+            )
+            .await
+            .map_err(from_pg)?;
+        for (idx, flags) in plan.reflagged {
             tx.execute(
-                "UPDATE objects SET flags = $4 WHERE coll = $1 AND stix_id = $2 AND version = $3",
-                &[&lock.coll, &object_id, version, &flags],
+                "UPDATE objects SET flags = $5 WHERE coll = $1 AND stix_id = $2 AND grp = $3 AND version = $4",
+                &[&lock.coll, &object_id, group, &candidates[idx].version, &flags],
             )
             .await
             .map_err(from_pg)?;
         }
     }
+    if deleted == 0 {
+        return Ok(0);
+    }
     tx.commit().await.map_err(from_pg)?;
     Ok(deleted)
-}
-
-/// The versions among `candidates` (one object's (version, exact key)) that `selector` picks.
-fn select_versions(candidates: &[(i64, i64)], selector: &VersionSelector) -> Vec<i64> {
-    match selector {
-        VersionSelector::All => candidates.iter().map(|(v, _)| *v).collect(),
-        VersionSelector::Pick { first, last, exact } => {
-            let min = candidates.iter().map(|(v, _)| *v).min();
-            let max = candidates.iter().map(|(v, _)| *v).max();
-            let exact: Vec<i64> = exact.iter().map(version_key).collect();
-            candidates
-                .iter()
-                .filter(|(v, key)| {
-                    (*first && Some(*v) == min) || (*last && Some(*v) == max) || exact.contains(key)
-                })
-                .map(|(v, _)| *v)
-                .collect()
-        }
-    }
 }

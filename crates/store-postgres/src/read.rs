@@ -10,13 +10,13 @@
 //! snapshot never shows a gap that a later commit could fill.
 
 use deadpool_postgres::GenericClient;
+use store::plan::{FIRST, LAST, SHADOW, UNVERSIONED, unversioned_date_added, version_key};
 use store::{
     CollectionId, ObjectQuery, ObjectSharing, Page, Projection, StoreResult, StoredObject, VersionSelector,
 };
 use tokio_postgres::types::ToSql;
 
 use crate::error::{column, from_pg};
-use crate::plan::{FIRST, LAST, UNVERSIONED, unversioned_date_added, version_key};
 
 /// A statement under construction: SQL text and its parameters, numbered in order.
 struct Statement {
@@ -38,7 +38,7 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
     let mut stmt = Statement {
         sql: String::from(
             "SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, o.submitter, \
-             o.submitter_org, o.recipients, o.markings",
+             o.submitter_org, o.recipients, o.markings, o.flags",
         ),
         params: Vec::new(),
     };
@@ -84,7 +84,7 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
     let mut records = Vec::with_capacity(rows.len().min(limit));
     for row in &rows {
         let raw = if with_raw {
-            let bytes: Vec<u8> = column(row, 9)?;
+            let bytes: Vec<u8> = column(row, 10)?;
             Some(
                 String::from_utf8(bytes)
                     .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
@@ -104,6 +104,7 @@ pub(crate) async fn query_objects(client: &impl GenericClient, query: &ObjectQue
                 submitter_org: column(row, 6)?,
                 recipients: split_lines(&column::<String>(row, 7)?),
                 markings: split_lines(&column::<String>(row, 8)?),
+                shadow: column::<i16>(row, 9)? & SHADOW != 0,
             },
         });
     }
@@ -159,7 +160,7 @@ fn push_version_selection(stmt: &mut Statement, query: &ObjectQuery) {
         // (last) among the filtered rows, so the cached bit settles most rows without the subquery.
         let mut other = format!(
             "(o.flags & {flag}) <> 0 OR NOT EXISTS (SELECT 1 FROM objects p WHERE p.coll = o.coll \
-             AND p.stix_id = o.stix_id AND p.version {comparison} o.version"
+             AND p.stix_id = o.stix_id AND p.grp = o.grp AND p.version {comparison} o.version"
         );
         if let Some(added_after) = query.added_after {
             let bound = stmt.bind(added_after);

@@ -14,6 +14,11 @@
 //! Migration 7 (webhooks, issue 13) adds `webhooks` (endpoints with their lease columns) and
 //! `webhook_deliveries` (retries and dead letters, one row per endpoint and event position).
 //!
+//! Migration 8 (ownership, issue 12) adds each version's group (`grp`, see `store::plan`), keys
+//! `objects_identity` by (coll, stix_id, grp, version), adds `object_owners` (the hub-wide claim of each
+//! claimable id and of each public id, backfilled from the earliest version with a public id), recomputes the first/last bits per
+//! group and the shadow bit (4), and copies the flags into object events (a shadow's events are released like it).
+//!
 //! Invariant: `MIGRATIONS[n]` turns schema version `n` into `n + 1`; migrations are only ever appended. All
 //! of them run in one transaction that first takes a transaction-scoped advisory lock keyed by the current
 //! schema, so two `stixhub` processes starting at once on an empty database migrate it exactly once (the
@@ -23,7 +28,8 @@
 //! - `objects` is keyed by `(coll, date_added)`, which is also the keyset paging order; `objects_identity
 //!   (coll, stix_id, version)` serves `match[id]`, version selection and duplicate detection; `objects_type`
 //!   serves single-type filters. The exact bytes live in `raw` (`bytea`, so no encoding can alter them).
-//! - `flags` caches "first version" (bit 0) and "last version" (bit 1) of each id, so the default
+//! - `flags` caches "first version" (bit 0) and "last version" (bit 1) of each (id, group), and "shadow"
+//!   (bit 2, see `store::plan`), so the default
 //!   `match[version]=last` walk needs no per-row subquery.
 //! - `collection_clocks` holds the last `date_added` of each collection. Its row is the per-collection write
 //!   lock: every transaction that writes objects locks it first (see `objects`).
@@ -34,7 +40,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 7;
+pub(crate) const SCHEMA_VERSION: i32 = 8;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -272,6 +278,30 @@ CREATE TABLE webhook_deliveries (
     dead boolean NOT NULL,
     PRIMARY KEY (endpoint, seq)
 );
+"#,
+    // Migration 8: versions grouped by submitter, hub-wide owners of claimable ids (issue 12).
+    r#"
+ALTER TABLE events ADD COLUMN flags smallint NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN grp text NOT NULL DEFAULT '';
+UPDATE objects SET grp = CASE WHEN submitter_org IS NOT NULL THEN 'org:' || submitter_org
+    ELSE 'account:' || submitter END;
+DROP INDEX objects_identity;
+CREATE UNIQUE INDEX objects_identity ON objects (coll, stix_id, grp, version);
+CREATE TABLE object_owners (stix_id text PRIMARY KEY, grp text NOT NULL);
+INSERT INTO object_owners (stix_id, grp)
+    SELECT DISTINCT ON (stix_id) stix_id, grp FROM objects WHERE public_id IS NOT NULL
+    ORDER BY stix_id, date_added, coll;
+INSERT INTO object_owners (stix_id, grp)
+    SELECT DISTINCT ON (public_id) public_id, grp FROM objects WHERE public_id IS NOT NULL
+    ORDER BY public_id, date_added, coll
+ON CONFLICT (stix_id) DO NOTHING;
+UPDATE objects o SET flags = (CASE WHEN o.version = g.min_version THEN 1 ELSE 0 END)
+    | (CASE WHEN o.version = g.max_version THEN 2 ELSE 0 END)
+    | (CASE WHEN o.public_id IS NOT NULL AND EXISTS (SELECT 1 FROM object_owners w
+        WHERE w.stix_id = o.stix_id AND w.grp <> o.grp) THEN 4 ELSE 0 END)
+FROM (SELECT coll, stix_id, grp, min(version) AS min_version, max(version) AS max_version
+    FROM objects GROUP BY coll, stix_id, grp) g
+WHERE g.coll = o.coll AND g.stix_id = o.stix_id AND g.grp = o.grp;
 "#,
 ];
 

@@ -260,6 +260,21 @@ pub(crate) async fn ids_by_public_id(
         .collect()
 }
 
+/// The owning group of each of `ids` that has one.
+pub(crate) async fn object_owners(
+    client: &impl GenericClient,
+    ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    let stmt = client
+        .prepare_cached("SELECT stix_id, grp FROM object_owners WHERE stix_id = ANY($1)")
+        .await
+        .map_err(from_pg)?;
+    let rows = client.query(&stmt, &[&ids]).await.map_err(from_pg)?;
+    rows.iter()
+        .map(|row| Ok((column(row, 0)?, column(row, 1)?)))
+        .collect()
+}
+
 /// Those of `ids` with a version in `collection` submitted by `org`.
 pub(crate) async fn ids_submitted_by(
     client: &impl GenericClient,

@@ -17,7 +17,7 @@ use crate::read::split_lines;
 
 /// The columns an object event copies from its version's row (`o`).
 const OBJECT_FACTS: &str = "o.coll, o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, \
-     o.submitter, o.submitter_org, o.recipients, o.markings";
+     o.submitter, o.submitter_org, o.recipients, o.markings, o.flags";
 
 fn last_seq(conn: &Connection) -> StoreResult<i64> {
     conn.prepare_cached("SELECT last_seq FROM event_log WHERE id = 1")
@@ -39,7 +39,7 @@ pub(crate) fn objects_added(conn: &Connection, coll: i64, from_date_added: i64) 
     let inserted = conn
         .prepare_cached(&format!(
             "INSERT INTO events (seq, kind, created, collection_id, coll, date_added, stix_id, object_type, \
-             version_text, spec_version, submitter, submitter_org, recipients, markings) \
+             version_text, spec_version, submitter, submitter_org, recipients, markings, flags) \
              SELECT ?1 + row_number() OVER (ORDER BY o.date_added), '{OBJECT_ADDED}', ?2, c.id, {OBJECT_FACTS} \
              FROM objects o JOIN collections c ON c.seq = o.coll \
              WHERE o.coll = ?3 AND o.date_added >= ?4 ORDER BY o.date_added"
@@ -55,7 +55,7 @@ pub(crate) fn objects_deleted(conn: &Connection, collection: &str, row_seqs: &[i
     let mut insert = conn
         .prepare_cached(&format!(
             "INSERT INTO events (seq, kind, created, collection_id, coll, date_added, stix_id, object_type, \
-             version_text, spec_version, submitter, submitter_org, recipients, markings) \
+             version_text, spec_version, submitter, submitter_org, recipients, markings, flags) \
              SELECT ?1, '{OBJECT_DELETED}', ?2, ?3, {OBJECT_FACTS} FROM objects o WHERE o.seq = ?4"
         ))
         .map_err(from_sqlite)?;
@@ -109,7 +109,7 @@ pub(crate) fn after(conn: &Connection, after: u64, limit: usize) -> StoreResult<
         .prepare_cached(&format!(
             "SELECT e.seq, e.kind, e.created, e.collection_id, e.date_added, e.stix_id, e.object_type, \
              e.version_text, e.spec_version, e.submitter, e.submitter_org, e.recipients, e.markings, e.payload, \
-             CASE WHEN e.kind = '{OBJECT_ADDED}' THEN o.raw END \
+             CASE WHEN e.kind = '{OBJECT_ADDED}' THEN o.raw END, e.flags \
              FROM events e LEFT JOIN objects o ON o.coll = e.coll AND o.date_added = e.date_added \
              WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
         ))
@@ -131,6 +131,7 @@ pub(crate) fn after(conn: &Connection, after: u64, limit: usize) -> StoreResult<
                     submitter_org: row.get(10)?,
                     recipients: split_lines(&row.get::<_, String>(11)?),
                     markings: split_lines(&row.get::<_, String>(12)?),
+                    shadow: row.get::<_, i64>(15)? & i64::from(store::plan::SHADOW) != 0,
                 },
             }),
             None => None,

@@ -166,12 +166,20 @@ impl Store for SqliteStore {
         &self,
         collection: &CollectionId,
         object_id: &str,
+        group: Option<String>,
         versions: VersionSelector,
         spec_versions: Vec<String>,
     ) -> StoreResult<u64> {
         let (collection, object_id) = (collection.clone(), object_id.to_owned());
         self.write_count(move |conn| {
-            objects::delete(conn, &collection, &object_id, &versions, &spec_versions)
+            objects::delete(
+                conn,
+                &collection,
+                &object_id,
+                group.as_deref(),
+                &versions,
+                &spec_versions,
+            )
         })
         .await
     }
@@ -337,6 +345,12 @@ impl Store for SqliteStore {
         let collection = collection.clone();
         self.readers
             .read(move |conn| sharing::ids_by_public_id(conn, &collection, &ids))
+            .await
+    }
+
+    async fn object_owners(&self, ids: Vec<String>) -> StoreResult<Vec<(String, String)>> {
+        self.readers
+            .read(move |conn| sharing::object_owners(conn, &ids))
             .await
     }
 

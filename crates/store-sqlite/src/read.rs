@@ -2,14 +2,17 @@
 //!
 //! Invariant: the SQL implements exactly the semantics documented on `store::ObjectQuery`. Version selection
 //! uses the cached `flags` bits when no row filter can split an id's versions (no `added_after`, no
-//! `match[spec_version]`), and a correlated `NOT EXISTS` over `objects_identity` otherwise.
+//! `match[spec_version]`), and a correlated `NOT EXISTS` over `objects_identity` otherwise, both per (id, group)
+//! as `store::plan` keeps them.
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
+use store::plan::{SHADOW, UNVERSIONED, unversioned_date_added, version_key};
 use store::{ObjectQuery, ObjectSharing, Page, Projection, StoreResult, StoredObject, VersionSelector};
 
 use crate::error::from_sqlite;
-use crate::objects::{UNVERSIONED, collection_seq, unversioned_date_added, version_key};
+
+use crate::objects::collection_seq;
 
 /// Runs one page query.
 pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResult<Page> {
@@ -52,7 +55,7 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
     let mut records: Vec<StoredObject> = stmt
         .query_map(rusqlite::params_from_iter(params.iter()), |row| {
             let raw = if with_raw {
-                let bytes: Vec<u8> = row.get(9)?;
+                let bytes: Vec<u8> = row.get(10)?;
                 Some(
                     String::from_utf8(bytes)
                         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
@@ -72,6 +75,7 @@ pub(crate) fn query_objects(conn: &Connection, query: &ObjectQuery) -> StoreResu
                     submitter_org: row.get(6)?,
                     recipients: split_lines(&row.get::<_, String>(7)?),
                     markings: split_lines(&row.get::<_, String>(8)?),
+                    shadow: row.get::<_, i64>(9)? & i64::from(SHADOW) != 0,
                 },
             })
         })
@@ -114,7 +118,7 @@ pub(crate) fn object_exists(
 fn branch_sql(query: &ObjectQuery, only_type: Option<&String>, params: &mut Vec<Value>) -> String {
     let mut sql = String::from(
         "SELECT o.date_added, o.stix_id, o.object_type, o.version_text, o.spec_version, \
-                      o.submitter, o.submitter_org, o.recipients, o.markings",
+                      o.submitter, o.submitter_org, o.recipients, o.markings, o.flags",
     );
     if query.projection == Projection::Full {
         sql.push_str(", o.raw");
@@ -177,7 +181,7 @@ fn push_version_selection(sql: &mut String, params: &mut Vec<Value>, query: &Obj
         }
         let mut other = format!(
             "NOT EXISTS (SELECT 1 FROM objects p INDEXED BY objects_identity WHERE p.coll = o.coll \
-             AND p.stix_id = o.stix_id AND p.version {comparison} o.version"
+             AND p.stix_id = o.stix_id AND p.grp = o.grp AND p.version {comparison} o.version"
         );
         if let Some(added_after) = query.added_after {
             params.push(Value::Integer(added_after));

@@ -23,11 +23,16 @@
 //! Migration 6 (taking access back, issue 12) adds account `disabled`, `deleted` and `epoch`, token `id` and `expires`.
 //! Migration 7 (webhooks, issue 13) adds `webhooks` (endpoints with their lease columns) and
 //! `webhook_deliveries` (retries and dead letters, one row per endpoint and event position).
+//!
+//! Migration 8 (ownership, issue 12) adds each version's group (`grp`, see `store::plan`), keys
+//! `objects_identity` by (coll, stix_id, grp, version), adds `object_owners` (the hub-wide claim of each
+//! claimable id and of each public id, backfilled from the earliest version with a public id), recomputes the first/last bits per
+//! group and the shadow bit (4), and copies the flags into object events (a shadow's events are released like it).
 
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 7;
+pub(crate) const SCHEMA_VERSION: i64 = 8;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -250,6 +255,29 @@ CREATE TABLE webhook_deliveries (
     dead INTEGER NOT NULL,
     PRIMARY KEY (endpoint, seq)
 ) WITHOUT ROWID;
+"#,
+    // Migration 8: versions grouped by submitter, hub-wide owners of claimable ids (issue 12).
+    r#"
+ALTER TABLE events ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN grp TEXT NOT NULL DEFAULT '';
+UPDATE objects SET grp = CASE WHEN submitter_org IS NOT NULL THEN 'org:' || submitter_org
+    ELSE 'account:' || submitter END;
+DROP INDEX objects_identity;
+CREATE UNIQUE INDEX objects_identity ON objects (coll, stix_id, grp, version);
+CREATE TABLE object_owners (stix_id TEXT PRIMARY KEY, grp TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO object_owners (stix_id, grp)
+    SELECT stix_id, grp FROM (SELECT stix_id, grp, row_number() OVER (PARTITION BY stix_id ORDER BY seq) AS n
+        FROM objects WHERE public_id IS NOT NULL) WHERE n = 1;
+INSERT OR IGNORE INTO object_owners (stix_id, grp)
+    SELECT public_id, grp FROM (SELECT public_id, grp, row_number() OVER (PARTITION BY public_id ORDER BY seq) AS n
+        FROM objects WHERE public_id IS NOT NULL) WHERE n = 1;
+UPDATE objects SET flags =
+    (CASE WHEN version = (SELECT min(p.version) FROM objects p
+        WHERE p.coll = objects.coll AND p.stix_id = objects.stix_id AND p.grp = objects.grp) THEN 1 ELSE 0 END)
+    | (CASE WHEN version = (SELECT max(p.version) FROM objects p
+        WHERE p.coll = objects.coll AND p.stix_id = objects.stix_id AND p.grp = objects.grp) THEN 2 ELSE 0 END)
+    | (CASE WHEN public_id IS NOT NULL AND EXISTS (SELECT 1 FROM object_owners w
+        WHERE w.stix_id = objects.stix_id AND w.grp <> objects.grp) THEN 4 ELSE 0 END);
 "#,
 ];
 

@@ -1,7 +1,7 @@
 //! The sharing model (issue 6): organisations, communities, memberships, collection audiences, marking grants,
 //! and the lookups anonymity needs (public ids, ids by submitter).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use store::{CollectionId, Community, EntityKind, Organisation, SharingDirectory, StoreError, StoreResult};
 
 use crate::error::from_sqlite;
@@ -196,6 +196,24 @@ pub(crate) fn set_marking_grant(
 }
 
 /// `(public id, stored id)` pairs of `collection` for the public ids in `ids`.
+/// The owning group of each of `ids` that has one.
+pub(crate) fn object_owners(conn: &Connection, ids: &[String]) -> StoreResult<Vec<(String, String)>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT grp FROM object_owners WHERE stix_id = ?1")
+        .map_err(from_sqlite)?;
+    let mut found = Vec::new();
+    for id in ids {
+        if let Some(owner) = stmt
+            .query_row([id], |row| row.get::<_, String>(0))
+            .optional()
+            .map_err(from_sqlite)?
+        {
+            found.push((id.clone(), owner));
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) fn ids_by_public_id(
     conn: &Connection,
     collection: &CollectionId,

@@ -54,7 +54,7 @@ pub async fn event_log_follows_adds_and_deletes(store: &dyn Store) {
     assert_eq!(store.event_bounds().await.expect("bounds").latest, 4);
 
     let deleted = store
-        .delete_object(&a, &indicator_id(1), VersionSelector::All, Vec::new())
+        .delete_object(&a, &indicator_id(1), None, VersionSelector::All, Vec::new())
         .await
         .expect("delete");
     assert_eq!(deleted, 2);

@@ -74,12 +74,22 @@ pub(crate) async fn ingest(
     collection: &CollectionId,
     objects: Vec<NewObject>,
 ) -> StatusRecord {
+    ingest_as(store, collection, None, objects).await
+}
+
+/// One ingest by an account of organisation `org` (`None`: the account `tester`, without one).
+pub(crate) async fn ingest_as(
+    store: &dyn Store,
+    collection: &CollectionId,
+    org: Option<&str>,
+    objects: Vec<NewObject>,
+) -> StatusRecord {
     let request = IngestRequest {
         collection: collection.clone(),
         api_root: "root".to_owned(),
         status_id: format!("status-{}", next_serial()),
-        account: "tester".to_owned(),
-        submitter_org: None,
+        account: org.map_or_else(|| "tester".to_owned(), |org| format!("{org}-analyst")),
+        submitter_org: org.map(str::to_owned),
         recipients: Vec::new(),
         request_timestamp: 1_600_000_000_000_000,
         objects,

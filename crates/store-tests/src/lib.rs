@@ -12,6 +12,7 @@ mod events;
 mod fixtures;
 mod objects;
 mod operations;
+mod ownership;
 mod paging;
 mod review;
 mod revocation;
@@ -33,6 +34,10 @@ pub use crate::objects::{
     objects_come_back_byte_identical, revoked_is_final, unversioned_objects_have_one_version,
 };
 pub use crate::operations::organisation_usage_counts_versions_and_bytes;
+pub use crate::ownership::{
+    concurrent_first_claims_agree, delete_touches_only_one_group, first_claim_owns_and_others_are_shadows,
+    observables_are_each_groups_own, versions_are_kept_per_group,
+};
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
 pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
 pub use crate::revocation::{
@@ -84,7 +89,12 @@ macro_rules! conformance_suite {
             community_members_and_admins_are_removed,
             webhooks_round_trip,
             webhook_lease_is_a_fenced_compare_and_swap,
-            webhook_deliveries_retry_die_and_replay
+            webhook_deliveries_retry_die_and_replay,
+            versions_are_kept_per_group,
+            observables_are_each_groups_own,
+            first_claim_owns_and_others_are_shadows,
+            delete_touches_only_one_group,
+            concurrent_first_claims_agree
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -58,7 +58,7 @@ pub async fn delete_removes_versions_and_repairs_selection(store: &dyn Store) {
         exact: vec![Timestamp::parse("2020-01-01T00:00:00.003Z").expect("timestamp")],
     };
     let deleted = store
-        .delete_object(&coll, &indicator_id(5), newest, Vec::new())
+        .delete_object(&coll, &indicator_id(5), None, newest, Vec::new())
         .await
         .expect("delete");
     assert_eq!(deleted, 1);
@@ -69,7 +69,7 @@ pub async fn delete_removes_versions_and_repairs_selection(store: &dyn Store) {
         vec!["2020-01-01T00:00:00.002Z"]
     );
     let deleted = store
-        .delete_object(&coll, &indicator_id(5), VersionSelector::All, Vec::new())
+        .delete_object(&coll, &indicator_id(5), None, VersionSelector::All, Vec::new())
         .await
         .expect("delete");
     assert_eq!(deleted, 2);
@@ -87,13 +87,13 @@ pub async fn delete_removes_versions_and_repairs_selection(store: &dyn Store) {
             .expect("exists")
     );
     let none = store
-        .delete_object(&coll, &indicator_id(5), VersionSelector::All, Vec::new())
+        .delete_object(&coll, &indicator_id(5), None, VersionSelector::All, Vec::new())
         .await
         .expect("delete");
     assert_eq!(none, 0);
 }
 
-fn ipv4(value: &str, raw_suffix: &str) -> NewObject {
+pub(crate) fn ipv4(value: &str, raw_suffix: &str) -> NewObject {
     let id = "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4".to_owned();
     NewObject {
         id: id.clone(),

@@ -168,6 +168,7 @@ pub async fn objects_keep_their_sharing_facts(store: &dyn Store) {
             submitter_org: Some("county-a".to_owned()),
             recipients: vec!["state".to_owned(), "state partners".to_owned()],
             markings,
+            shadow: false,
         };
         assert_eq!(
             facts,

@@ -9,8 +9,13 @@
 //!   order: a reader that has seen `date_added = t` will never later see a new row with `date_added <= t`.
 //!   It is assigned inside the writing transaction.
 //! - Objects are kept as their exact bytes; `raw` comes back byte-identical.
-//! - A version is `(id, version instant)`; posting an existing version again stores nothing new (success).
-//! - Once any stored version of an id is revoked, no new version of that id is accepted.
+//! - Version rules (`plan`) apply per (id, submitter group): a version is `(id, group, version instant)`;
+//!   posting an existing version of one's group again stores nothing new (success); once a stored version
+//!   of an id in a group is revoked, no new version of that id is accepted from that group. Another group's
+//!   versions never change what a write answers.
+//! - A claimable id (posted with a `public_id`) is owned hub-wide by the first group that stored it; every
+//!   other group's versions of it are flagged shadows (`ObjectSharing::shadow`), decided inside the ingest
+//!   transaction so concurrent first claims (several processes) agree.
 //! - `ingest` returns only after the objects and the status are durable (committed).
 //! - Every stored version keeps the sharing facts given at ingest (`ObjectSharing`), returned with both
 //!   projections; versions stored before those facts existed read as submitted by `""` with no organisation,
@@ -21,6 +26,7 @@ mod error;
 mod events;
 mod model;
 mod operations;
+pub mod plan;
 mod query;
 mod review;
 mod sharing;
@@ -89,11 +95,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn object_exists(&self, collection: &CollectionId, object_id: &str) -> StoreResult<bool>;
 
     /// Deletes the versions of `object_id` selected by `versions` and `spec_versions` (empty = any) and
-    /// returns how many were deleted. Selection is as in `query_objects` over that object's versions.
+    /// returns how many were deleted. Selection is as in `query_objects`, per group over that object's
+    /// versions in `group` (`plan::submitter_group`), or in every group when `None`.
     async fn delete_object(
         &self,
         collection: &CollectionId,
         object_id: &str,
+        group: Option<String>,
         versions: VersionSelector,
         spec_versions: Vec<String>,
     ) -> StoreResult<u64>;
@@ -194,6 +202,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         collection: &CollectionId,
         ids: Vec<String>,
     ) -> StoreResult<Vec<(String, String)>>;
+
+    /// `(id, owning group)` for each of `ids` that a group owns (hub-wide, see `plan`).
+    async fn object_owners(&self, ids: Vec<String>) -> StoreResult<Vec<(String, String)>>;
 
     /// Those of `ids` that have a version in `collection` submitted by organisation `org`.
     async fn ids_submitted_by(

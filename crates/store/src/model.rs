@@ -81,7 +81,9 @@ pub struct NewObject {
     /// manifests and version lists can apply the sharing policy without reading the bytes).
     pub markings: Vec<String>,
     /// The id the hub republishes it under for readers its submitter stays anonymous to (sharing policy),
-    /// kept so that `match[id]` and the object endpoints find it by that id.
+    /// kept so that `match[id]` and the object endpoints find it by that id. Set exactly for the types whose
+    /// ids have owners: an object with a public id is claimable (`plan`), and stored as a shadow served under
+    /// this id when another group owns its id.
     pub public_id: Option<String>,
 }
 

@@ -108,6 +108,8 @@ pub struct ObjectSharing {
     pub recipients: Vec<String>,
     /// The marking-definition ids in its `object_marking_refs`.
     pub markings: Vec<String>,
+    /// A version of an id another group owns: served under its public id outside its submitter's group.
+    pub shadow: bool,
 }
 
 impl StoredObject {

@@ -7,3 +7,4 @@
 
 mod events_prop;
 mod read_paths_prop;
+mod write_paths_prop;

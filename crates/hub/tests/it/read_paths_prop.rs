@@ -344,16 +344,25 @@ proptest! {
             return Ok(());
         };
         runtime().block_on(async {
-            let schema = format!("hub_prop_{}", uuid::Uuid::new_v4().simple());
-            run_sql(&url, &format!("CREATE SCHEMA {schema}")).await;
-            let separator = if url.contains('?') { '&' } else { '?' };
-            let schema_url = format!("{url}{separator}options=-csearch_path%3D{schema}");
-            let store: Arc<dyn Store> =
-                Arc::new(store_postgres::PostgresStore::connect(&schema_url).await.unwrap());
+            let (store, schema) = fresh_schema_store(&url).await;
             check(store, model).await;
-            run_sql(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+            drop_schema(&url, &schema).await;
         });
     }
+}
+
+/// A PostgreSQL store in a fresh schema; returns it and the schema's name.
+pub(crate) async fn fresh_schema_store(url: &str) -> (Arc<dyn Store>, String) {
+    let schema = format!("hub_prop_{}", uuid::Uuid::new_v4().simple());
+    run_sql(url, &format!("CREATE SCHEMA {schema}")).await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{separator}options=-csearch_path%3D{schema}");
+    let store: Arc<dyn Store> = Arc::new(store_postgres::PostgresStore::connect(&schema_url).await.unwrap());
+    (store, schema)
+}
+
+pub(crate) async fn drop_schema(url: &str, schema: &str) {
+    run_sql(url, &format!("DROP SCHEMA {schema} CASCADE")).await;
 }
 
 pub(crate) async fn run_sql(url: &str, sql: &str) {

@@ -17,6 +17,7 @@ mod fault_disk;
 mod fault_postgres;
 mod operations;
 mod overload;
+mod ownership;
 mod pattern_cli;
 mod pattern_oracle;
 mod read_gate;

@@ -58,6 +58,11 @@ postgres_conformance!(
     webhooks_round_trip,
     webhook_lease_is_a_fenced_compare_and_swap,
     webhook_deliveries_retry_die_and_replay,
+    versions_are_kept_per_group,
+    observables_are_each_groups_own,
+    first_claim_owns_and_others_are_shadows,
+    delete_touches_only_one_group,
+    concurrent_first_claims_agree,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

@@ -141,11 +141,12 @@ impl Store for SchemaStore {
         &self,
         collection: &CollectionId,
         object_id: &str,
+        group: Option<String>,
         versions: VersionSelector,
         spec_versions: Vec<String>,
     ) -> StoreResult<u64> {
         self.store
-            .delete_object(collection, object_id, versions, spec_versions)
+            .delete_object(collection, object_id, group, versions, spec_versions)
             .await
     }
     async fn status(&self, api_root: &str, status_id: &str) -> StoreResult<Option<StatusRecord>> {
@@ -227,6 +228,9 @@ impl Store for SchemaStore {
         ids: Vec<String>,
     ) -> StoreResult<Vec<(String, String)>> {
         self.store.ids_by_public_id(collection, ids).await
+    }
+    async fn object_owners(&self, ids: Vec<String>) -> StoreResult<Vec<(String, String)>> {
+        self.store.object_owners(ids).await
     }
     async fn ids_submitted_by(
         &self,
