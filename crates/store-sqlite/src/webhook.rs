@@ -166,7 +166,7 @@ pub(crate) fn acquire_lease(
         )
         .optional()
         .map_err(from_sqlite)?;
-    Ok(generation.map_or(Ok(0), |g| to_u64(g).map_err(from_sqlite))?)
+    generation.map_or(Ok(0), |g| to_u64(g).map_err(from_sqlite))
 }
 
 pub(crate) fn record(conn: &Connection, progress: &WebhookProgress) -> StoreResult<()> {
