@@ -38,6 +38,8 @@ mod sharing;
 mod subscriptions;
 mod timing;
 mod transfer;
+mod webhook_worker;
+mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -74,6 +76,11 @@ pub use crate::search::{
 pub use crate::sharing::{Directory, parse_consent, parse_role};
 pub use crate::subscriptions::{Subscription, SubscriptionStats};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
+pub use crate::webhook_worker::WebhookDeliveryConfig;
+pub use crate::webhooks::{
+    DEFAULT_ROTATION_GRACE, FailedDelivery, NewWebhook, Webhook, WebhookSender, WebhookTotals,
+    WebhookWithSecret,
+};
 pub use events::{Filter as EventFilter, FilterError as EventFilterError};
 pub use store::{Review, ReviewState};
 

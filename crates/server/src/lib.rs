@@ -26,6 +26,8 @@ mod subscriptions_api;
 mod taxii;
 mod tls;
 mod web;
+mod webhook_client;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -40,6 +42,7 @@ pub use crate::limits::{Limits, RateLimit};
 pub use crate::tls::{
     ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, serve_tls,
 };
+pub use crate::webhook_client::{DEFAULT_WEBHOOK_TIMEOUT, HttpWebhookSender};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -48,6 +51,8 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     web: Arc<web::WebState>,
     admission: Arc<limits::Admission>,
+    /// Checks new webhook targets (the same sender the delivery worker uses, so the same SSRF rule).
+    webhook_sender: Arc<dyn hub::WebhookSender>,
 }
 
 impl AppState {
@@ -63,7 +68,14 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             web: Arc::new(web::WebState::default()),
             admission: Arc::new(limits::Admission::new(limits)),
+            webhook_sender: Arc::new(HttpWebhookSender::new(false, DEFAULT_WEBHOOK_TIMEOUT)),
         }
+    }
+
+    /// This state with the webhook sender of the delivery worker (its `--allow-private-webhooks` choice).
+    pub fn with_webhook_sender(mut self, sender: Arc<dyn hub::WebhookSender>) -> AppState {
+        self.webhook_sender = sender;
+        self
     }
 }
 
@@ -78,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .chain(admin::routes())
         .chain(exports::routes())
         .chain(subscriptions_api::routes())
+        .chain(webhooks::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

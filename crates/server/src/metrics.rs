@@ -195,8 +195,51 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(state.hub.policy_denials())
             + &render_operations(&state)
-            + &render_events(&state),
+            + &render_events(&state)
+            + &render_webhooks(&state).await,
     )
+}
+
+/// Webhook figures (issue 13): sums over every webhook, never a URL, id or account (the scrape is
+/// unauthenticated). Per-webhook figures are in the webhook API for their owners.
+async fn render_webhooks(state: &AppState) -> String {
+    let Ok(totals) = state.hub.webhook_totals().await else {
+        return String::new();
+    };
+    let mut text =
+        String::from("# HELP stixhub_webhooks Webhooks by state.\n# TYPE stixhub_webhooks gauge\n");
+    let _ = writeln!(text, "stixhub_webhooks{{state=\"enabled\"}} {}", totals.enabled);
+    let _ = writeln!(text, "stixhub_webhooks{{state=\"disabled\"}} {}", totals.disabled);
+    let series = [
+        (
+            "stixhub_webhook_deliveries_total",
+            "counter",
+            "Events delivered to webhooks (2xx).",
+            totals.delivered,
+        ),
+        (
+            "stixhub_webhook_failed_attempts_total",
+            "counter",
+            "Webhook attempts that got no 2xx.",
+            totals.failed_attempts,
+        ),
+        (
+            "stixhub_webhook_pending",
+            "gauge",
+            "Webhook deliveries waiting for a retry.",
+            totals.pending,
+        ),
+        (
+            "stixhub_webhook_dead_letters",
+            "gauge",
+            "Webhook deliveries whose retry schedule is spent.",
+            totals.dead,
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    }
+    text
 }
 
 /// Back-pressure and store metrics (issue 8): admission and connection gauges, shed counts, the store's

@@ -61,6 +61,8 @@ enum Command {
     Backup(cmd::backup::BackupArgs),
     /// Replace the SQLite store of a stopped data directory with a backup.
     Restore(cmd::backup::RestoreArgs),
+    /// Manage webhooks: signed push delivery of events.
+    Webhook(cmd::webhook::WebhookArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Config(args) => config::run(&args),
         Command::Backup(args) => cmd::backup::run_backup(&args),
         Command::Restore(args) => cmd::backup::run_restore(&args),
+        Command::Webhook(args) => cmd::webhook::run_webhook(&args),
     };
     report_peak_rss();
     match outcome {

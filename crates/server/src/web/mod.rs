@@ -19,6 +19,7 @@ mod password;
 mod review;
 pub(crate) mod session;
 mod view;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -214,6 +215,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/admin", get(admin::overview))
         .route("/ui/password", get(password::form).post(password::change))
         .route("/ui/audit", get(audit::overview))
+        .route("/ui/webhooks", get(webhooks::list))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))

@@ -46,6 +46,11 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/communities/{community}/members/{org}",
         "/communities/{community}/admins/{account}",
         "/exports/v1/{collection}/{format}",
+        "/webhooks/",
+        "/webhooks/{id}",
+        "/webhooks/{id}/rotate",
+        "/webhooks/{id}/dead-letters",
+        "/webhooks/{id}/replay",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

@@ -18,3 +18,4 @@ pub(crate) mod store_args;
 pub(crate) mod subscription;
 pub(crate) mod transfer;
 pub(crate) mod validate;
+pub(crate) mod webhook;

@@ -101,7 +101,20 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         None => None,
     };
     hub.start_event_tail();
-    let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone());
+    let webhook_sender: Arc<dyn hub::WebhookSender> = Arc::new(server::HttpWebhookSender::new(
+        config.push.allow_private,
+        config.push.timeout,
+    ));
+    let deliveries = tokio::spawn(Arc::clone(&hub).run_webhook_deliveries(
+        Arc::clone(&webhook_sender),
+        hub::WebhookDeliveryConfig {
+            schedule: config.push.schedule.clone(),
+            lease: config.push.lease,
+            ..hub::WebhookDeliveryConfig::default()
+        },
+    ));
+    let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone())
+        .with_webhook_sender(webhook_sender);
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));
@@ -122,6 +135,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     if let Some(bus) = bus {
         bus.abort();
     }
+    deliveries.abort();
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

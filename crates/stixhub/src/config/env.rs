@@ -23,14 +23,24 @@ pub(crate) const AUDIT_KEY_FILE: &str = "STIXHUB_AUDIT_KEY_FILE";
 /// When set, commands print their peak resident set size on stderr (tests and benchmarks).
 pub(crate) const REPORT_PEAK_RSS: &str = "STIXHUB_REPORT_PEAK_RSS";
 
+/// Overrides `webhooks.allow_private` (`true`/`false`, `1`/`0`).
+pub(crate) const ALLOW_PRIVATE_WEBHOOKS: &str = "STIXHUB_ALLOW_PRIVATE_WEBHOOKS";
+/// Overrides `webhooks.retry_schedule`.
+pub(crate) const WEBHOOK_RETRY_SCHEDULE: &str = "STIXHUB_WEBHOOK_RETRY_SCHEDULE";
+/// Overrides `webhooks.lease_seconds`.
+pub(crate) const WEBHOOK_LEASE_SECONDS: &str = "STIXHUB_WEBHOOK_LEASE_SECONDS";
+
 /// The variables that override configuration keys, with their keys.
-pub(crate) const OVERRIDES: [(&str, &str); 6] = [
+pub(crate) const OVERRIDES: [(&str, &str); 9] = [
     (LISTEN, "listen"),
     (NATS_URL, "bus.nats"),
     (DATA, "data"),
     (DATABASE, "database"),
     (LOG, "log_level"),
     (LOG_FORMAT, "log_format"),
+    (ALLOW_PRIVATE_WEBHOOKS, "webhooks.allow_private"),
+    (WEBHOOK_RETRY_SCHEDULE, "webhooks.retry_schedule"),
+    (WEBHOOK_LEASE_SECONDS, "webhooks.lease_seconds"),
 ];
 
 /// A snapshot of the overriding variables; tests build one by hand instead of touching the process.

@@ -7,6 +7,7 @@
 pub(crate) mod env;
 pub(crate) mod events;
 pub(crate) mod operations;
+pub(crate) mod push;
 pub(crate) mod raw;
 pub(crate) mod validated;
 
@@ -38,6 +39,8 @@ pub(crate) struct ConfigFlags {
     pub(crate) tls: operations::TlsFlags,
     #[command(flatten)]
     pub(crate) limits: operations::LimitFlags,
+    #[command(flatten)]
+    pub(crate) push: push::PushFlags,
 }
 
 /// Arguments of `stixhub config`.

@@ -34,6 +34,8 @@ pub(crate) struct RawConfig {
     pub(crate) bus: Option<RawBus>,
     /// `[events]`: the event log's retention (issue 13).
     pub(crate) events: Option<RawEvents>,
+    /// `[webhooks]`: push delivery (issue 13).
+    pub(crate) webhooks: Option<crate::config::push::RawWebhooks>,
 }
 
 /// `[bus]`: the NATS server carrying "new events" wake-ups between nodes.

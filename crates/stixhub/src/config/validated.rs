@@ -35,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) audit_key_file: Option<PathBuf>,
     /// The event stream: NATS and retention (issue 13).
     pub(crate) events: crate::config::events::EventSettings,
+    /// Webhook delivery (issue 13).
+    pub(crate) push: crate::config::push::PushConfig,
 }
 
 /// Where the hub keeps its data.
@@ -159,6 +161,7 @@ impl Config {
         );
         let events =
             crate::config::events::resolve(raw.bus.as_ref(), raw.events.as_ref(), environment, &mut errors);
+        let push = crate::config::push::resolve(raw.webhooks.as_ref(), environment, &flags.push, &mut errors);
         if errors.is_empty() {
             Ok(Config {
                 listen,
@@ -168,6 +171,7 @@ impl Config {
                 operations,
                 audit_key_file: raw.audit_key_file.map(PathBuf::from),
                 events,
+                push,
             })
         } else {
             Err(ConfigErrors(errors))
@@ -218,6 +222,7 @@ impl Config {
         }
         text.push_str(&crate::config::operations::to_toml(&self.operations));
         text.push_str(&crate::config::events::to_toml(&self.events));
+        text.push_str(&crate::config::push::to_toml(&self.push));
         text
     }
 }

@@ -31,3 +31,6 @@ mod taxii_interop;
 mod taxii_postgres;
 mod taxii_server;
 mod tls_interop;
+mod webhook_fault;
+mod webhook_receiver;
+mod webhooks;
