@@ -2,6 +2,7 @@
 //! DNS RPZ zones and plain blocklists.
 //!
 //! - [`observable`] finds what a pattern says exactly (an OR of `=` comparisons on known paths) or why not.
+//! - [`mentions`] lists every exact observable value an object mentions, for correlation.
 //! - [`record`] reads the few indicator properties an export needs and applies the filters.
 //! - [`warninglist`] holds the embedded known-benign lists.
 //! - [`rules`] and [`lists`] render one value per line; [`escape`] keeps every line valid whatever the input.
@@ -14,6 +15,7 @@
 pub mod escape;
 pub mod export;
 pub mod lists;
+pub mod mentions;
 pub mod observable;
 pub mod record;
 pub mod rules;

@@ -320,7 +320,7 @@ fn collect_comparisons(expr: &ComparisonExpr, out: &mut Vec<Observable>) -> Resu
 
 /// Which exportable property a path names.
 #[derive(Debug, Clone, Copy)]
-enum Target {
+pub(crate) enum Target {
     Ipv4,
     Ipv6,
     Domain,
@@ -329,7 +329,7 @@ enum Target {
     Hash(HashAlgorithm),
 }
 
-fn target_of_path(object_type: &str, steps: &[PathStep]) -> Result<Target, SkipReason> {
+pub(crate) fn target_of_path(object_type: &str, steps: &[PathStep]) -> Result<Target, SkipReason> {
     let keys: Vec<&str> = steps
         .iter()
         .map(|step| match step {
@@ -352,11 +352,11 @@ fn target_of_path(object_type: &str, steps: &[PathStep]) -> Result<Target, SkipR
 }
 
 impl Target {
-    fn is_address(self) -> bool {
+    pub(crate) fn is_address(self) -> bool {
         matches!(self, Target::Ipv4 | Target::Ipv6)
     }
 
-    fn observable(self, value: &str) -> Result<Observable, SkipReason> {
+    pub(crate) fn observable(self, value: &str) -> Result<Observable, SkipReason> {
         let malformed = SkipReason::MalformedValue;
         match self {
             Target::Ipv4 => parse_ipv4_net(value).map(Observable::Ip).ok_or(malformed),

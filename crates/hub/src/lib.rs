@@ -18,6 +18,7 @@ mod audit_report;
 mod auth;
 mod catalog;
 mod contribute;
+mod correlate;
 mod cursor;
 mod delegation;
 mod error;
@@ -59,6 +60,7 @@ pub use crate::auth::{ACCOUNT_STALENESS, Caller};
 pub use crate::contribute::{
     DocumentCheck, ObservableProblem, check_document, indicators_from_observables, parse_tlp,
 };
+pub use crate::correlate::{CORRELATE_BUDGET, CollectionHits, Correlation, MAX_RELATED, Related};
 pub use crate::delegation::AdminAction;
 pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};

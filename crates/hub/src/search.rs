@@ -108,6 +108,8 @@ pub struct RelationshipLink {
     pub other_id: String,
     /// True when the object is the source (the link goes out of it).
     pub outgoing: bool,
+    /// The other object's name (or list summary) when the caller may read it in this collection.
+    pub other_name: Option<String>,
 }
 
 /// The relationships of one object.
@@ -278,7 +280,11 @@ impl Hub {
 
     /// The `added_after` instant after which at least `tail` rows of the collection follow (`None`: the whole
     /// collection has fewer), by bisection. Internal: the instant is never shown to a caller.
-    async fn tail_start(&self, collection: &store::Collection, tail: usize) -> HubResult<Option<i64>> {
+    pub(crate) async fn tail_start(
+        &self,
+        collection: &store::Collection,
+        tail: usize,
+    ) -> HubResult<Option<i64>> {
         // Invariant of the bisection: at least `tail` rows follow `floor` (or floor is the start), fewer
         // follow `high`.
         let (mut low, mut high) = (None::<i64>, now_micros().saturating_add(1));
@@ -329,6 +335,12 @@ impl Hub {
             })
             .await?;
         found.complete = !stopped;
+        // Pages name the other ends, not bare ids (issue 14); ids the caller may not read stay bare.
+        let others: Vec<String> = found.links.iter().map(|link| link.other_id.clone()).collect();
+        let names = self.names_in(&view, &collection, &others).await?;
+        for link in &mut found.links {
+            link.other_name = names.get(&link.other_id).cloned();
+        }
         self.audit_ui_read(
             caller,
             api_root,
@@ -342,7 +354,7 @@ impl Hub {
 
     /// Records in the audit log that a UI read handed out `n_objects` objects (counts hand out none and are not
     /// recorded), like the TAXII reads in `read`.
-    async fn audit_ui_read(
+    pub(crate) async fn audit_ui_read(
         &self,
         caller: &Caller,
         api_root: &str,
@@ -376,7 +388,11 @@ fn whole_collection(
 }
 
 /// A released version as a hit, if it passes the TLP and text filters.
-fn matching_hit(released: StoredObject, tlp: Option<TlpFilter>, needle: &str) -> Option<SearchHit> {
+pub(crate) fn matching_hit(
+    released: StoredObject,
+    tlp: Option<TlpFilter>,
+    needle: &str,
+) -> Option<SearchHit> {
     let level = tlp_of_markings(released.sharing.markings.iter().map(String::as_str));
     let wanted = match tlp {
         None => true,
@@ -475,6 +491,7 @@ fn links_of(stored: &StoredObject, object_id: &str, links: &mut Vec<Relationship
             kind: kind.to_owned(),
             other_id: other.to_owned(),
             outgoing,
+            other_name: None,
         });
     };
     if stored.object_type == "relationship" {

@@ -195,6 +195,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/", get(pages::dashboard))
         .route("/ui/login", get(pages::login_form).post(pages::login))
         .route("/ui/logout", post(pages::logout))
+        .route("/ui/search", get(pages::search_all))
         .route("/ui/c/{api_root}/{collection}/", get(pages::browse))
         .route(
             "/ui/c/{api_root}/{collection}/objects/{object_id}/",

@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::web::session::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::web::view::{
     Badge, BrowsePage, CollectionCard, DashboardPage, HitRow, Layout, LinkRow, LoginPage,
-    OBJECT_PAGE_MAX_BYTES, ObjectPage, TYPE_OPTIONS, VersionRow, collection_href, object_href,
-    object_json_html,
+    OBJECT_PAGE_MAX_BYTES, ObjectPage, RelatedRow, SearchAllPage, SearchGroup, TYPE_OPTIONS, VersionRow,
+    collection_href, object_href, object_json_html,
 };
 use crate::web::{WebError, html, page};
 
@@ -371,11 +371,25 @@ pub(crate) async fn object(
         .links
         .into_iter()
         .map(|link| LinkRow {
+            other_title: link.other_name.unwrap_or_else(|| link.other_id.clone()),
             outgoing: link.outgoing,
             other_href: object_href(&api_root, &resource.id, &link.other_id),
             via_href: object_href(&api_root, &resource.id, &link.via_id),
             kind: link.kind,
             other_id: link.other_id,
+        })
+        .collect();
+    let correlation = state
+        .hub
+        .correlate(caller, &api_root, &resource.id, &object_id)
+        .await?;
+    let related = correlation
+        .related
+        .into_iter()
+        .map(|related| RelatedRow {
+            shared: related.shared.join(", "),
+            collection_title: related.collection_title,
+            hit: HitRow::of(&related.api_root, &related.collection, related.hit),
         })
         .collect();
     let object_type = object_id
@@ -409,7 +423,55 @@ pub(crate) async fn object(
         versions: version_rows,
         links,
         links_complete: relationships.complete,
+        shared_values: correlation.values,
+        related,
+        related_complete: correlation.complete,
         media_type: "application/stix+json;version=2.1",
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchAllQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// A text search across every collection the caller may read: each collection's first hits, with a link to
+/// that collection's own paged search.
+pub(crate) async fn search_all(
+    State(state): State<AppState>,
+    Query(form): Query<SearchAllQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let session = session::current(&state, &headers).await?;
+    let q = form.q.trim().to_owned();
+    if q.is_empty() {
+        return Ok(Redirect::to("/ui/").into_response());
+    }
+    let groups = state
+        .hub
+        .search_everywhere(&session.caller, &q)
+        .await?
+        .into_iter()
+        .map(|found| {
+            let action = collection_href(&found.api_root, &found.collection);
+            SearchGroup {
+                more_href: format!("{action}?{}", query_string(&[("q", q.as_str())])),
+                more: found.page.next.is_some(),
+                hits: found
+                    .page
+                    .hits
+                    .into_iter()
+                    .map(|hit| HitRow::of(&found.api_root, &found.collection, hit))
+                    .collect(),
+                title: found.title,
+            }
+        })
+        .collect();
+    page(&SearchAllPage {
+        layout: layout(&session, "Search"),
+        q,
+        groups,
     })
 }
 

@@ -107,6 +107,8 @@ pub(crate) struct LinkRow {
     pub(crate) outgoing: bool,
     pub(crate) kind: String,
     pub(crate) other_id: String,
+    /// The other end's name when the reader may read it, else its id.
+    pub(crate) other_title: String,
     pub(crate) other_href: String,
     pub(crate) via_href: String,
 }
@@ -175,7 +177,36 @@ pub(crate) struct ObjectPage {
     pub(crate) versions: Vec<VersionRow>,
     pub(crate) links: Vec<LinkRow>,
     pub(crate) links_complete: bool,
+    /// The observable values the object mentions, and the objects elsewhere that mention one of them.
+    pub(crate) shared_values: Vec<String>,
+    pub(crate) related: Vec<RelatedRow>,
+    pub(crate) related_complete: bool,
     pub(crate) media_type: &'static str,
+}
+
+/// An object sharing observable values with the one shown.
+pub(crate) struct RelatedRow {
+    pub(crate) hit: HitRow,
+    pub(crate) collection_title: String,
+    pub(crate) shared: String,
+}
+
+/// A search across every readable collection.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub(crate) struct SearchAllPage {
+    pub(crate) layout: Layout,
+    pub(crate) q: String,
+    pub(crate) groups: Vec<SearchGroup>,
+}
+
+/// One collection's first hits in a search across collections.
+pub(crate) struct SearchGroup {
+    pub(crate) title: String,
+    /// The collection's own search for the same text (all hits, paged).
+    pub(crate) more_href: String,
+    pub(crate) hits: Vec<HitRow>,
+    pub(crate) more: bool,
 }
 
 /// The STIX types offered in the browse filter.

@@ -11,6 +11,7 @@ mod audit;
 mod audit_keyed;
 mod cli;
 mod config_cli;
+mod correlation;
 mod demo;
 mod events_nodes;
 mod fault_disk;

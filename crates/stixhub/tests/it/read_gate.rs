@@ -35,13 +35,13 @@ pub(crate) fn post(server: &ServerProcess, account: &str, objects: &[String]) ->
 }
 
 /// A signed-in web session over the test's HTTP client.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     server: &'a ServerProcess,
     cookies: Vec<(String, String)>,
 }
 
 impl<'a> Browser<'a> {
-    fn sign_in(server: &'a ServerProcess, account: &str) -> Browser<'a> {
+    pub(crate) fn sign_in(server: &'a ServerProcess, account: &str) -> Browser<'a> {
         let mut browser = Browser {
             server,
             cookies: Vec::new(),
@@ -54,7 +54,7 @@ impl<'a> Browser<'a> {
         browser
     }
 
-    fn send(&mut self, method: &str, path: &str, body: &str) -> (u16, String) {
+    pub(crate) fn send(&mut self, method: &str, path: &str, body: &str) -> (u16, String) {
         let cookie = self
             .cookies
             .iter()
@@ -75,7 +75,7 @@ impl<'a> Browser<'a> {
         (status, body)
     }
 
-    fn get(&mut self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&mut self, path: &str) -> (u16, String) {
         self.send("GET", path, "")
     }
 }
