@@ -18,6 +18,7 @@ const MAX_FILE_LINES: usize = 800;
 const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("stix-pattern", &[]),
     ("webhook", &[]),
+    ("mail", &[]),
     ("stix", &["stix-pattern"]),
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
@@ -40,9 +41,10 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "store",
             "detect",
             "webhook",
+            "mail",
         ],
     ),
-    ("server", &["hub", "taxii", "stix", "webhook"]),
+    ("server", &["hub", "taxii", "stix", "webhook", "mail"]),
     ("loadgen", &["taxii", "stix"]),
     ("stixhub", &["*"]),
     ("xtask", &[]),
@@ -59,6 +61,7 @@ const PURE_CRATES: &[&str] = &[
     "store",
     "detect",
     "webhook",
+    "mail",
 ];
 
 /// External crates a pure crate may not use.

@@ -39,6 +39,8 @@ pub struct DeliveredEvent {
     pub kind: String,
     /// The JSON object delivered (the SSE `data:`, the webhook body).
     pub json: String,
+    /// When the event was written, µs since the epoch (digests wait from it).
+    pub created_micros: i64,
 }
 
 /// The answer of `Hub::events_for`.
@@ -271,6 +273,7 @@ impl Hub {
             seq: record.seq,
             kind: record.kind.clone(),
             json,
+            created_micros: record.created_micros,
         }))
     }
 
@@ -309,6 +312,7 @@ impl Hub {
             seq: record.seq,
             kind: record.kind.clone(),
             json: data.to_string(),
+            created_micros: record.created_micros,
         })
     }
 
@@ -344,6 +348,7 @@ impl Hub {
                 seq: resume_after,
                 kind: "resync".to_owned(),
                 json: data.to_string(),
+                created_micros: crate::now_micros(),
             }],
             next_after: resume_after,
         })

@@ -21,6 +21,8 @@ mod contribute;
 mod correlate;
 mod cursor;
 mod delegation;
+mod digest_rounds;
+mod email;
 mod error;
 mod event_read;
 mod event_tail;
@@ -62,6 +64,7 @@ pub use crate::contribute::{
 };
 pub use crate::correlate::{CORRELATE_BUDGET, CollectionHits, Correlation, MAX_RELATED, Related};
 pub use crate::delegation::AdminAction;
+pub use crate::email::{DIGEST_RANGE, EmailDestination, MailSender};
 pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_tail::{EventBus, EventsConfig};

@@ -190,6 +190,8 @@ impl Hub {
         if !self.store.delete_subscription(&subscription.id).await? {
             return Err(HubError::NotFound);
         }
+        self.delete_subscription_emails(&subscription.account, &subscription.id)
+            .await?;
         let details = serde_json::json!({"subscription": subscription.id, "account": subscription.account});
         self.audit(&actor.account, "subscription.delete", 0, details)
             .await

@@ -1,5 +1,9 @@
-//! Webhook endpoints (issue 13): creating, listing, removing, rotating secrets, dead letters and replay.
-//! Delivery itself is in `webhook_worker`.
+//! Webhook endpoints (issue 13): creating, listing, removing, rotating secrets, dead letters and replay, and
+//! the webhook `Channel` of the delivery worker (`webhook_worker`: leases, retries, the gate).
+//!
+//! The store keeps push endpoints of every channel in one table; an endpoint whose destination is a
+//! `mailto:` URI is an e-mail destination (`email`), every other one a webhook. The dead-letter, replay and
+//! enable operations below serve both (the id says which).
 //!
 //! Rules: an account manages its own webhooks; a hub admin manages anyone's; anyone else's and unknown ids
 //! answer `NotFound` alike. The filter is checked like a subscription's (every named collection must be one
@@ -8,13 +12,17 @@
 //! (`WebhookSender::check_target`), made by the HTTP API before creating and by every delivery attempt.
 //! A secret is shown once, when created or rotated, and never listed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use events::Filter;
 use store::{WebhookEndpoint, WebhookSecret};
-use webhook::{Answer, Secret, Target};
+use webhook::{Answer, Outcome, Secret, Target};
 
+use crate::email::is_mail_destination;
+use crate::event_read::DeliveredEvent;
+use crate::webhook_worker::{Channel, Plan, WebhookDeliveryConfig};
 use crate::{Caller, Hub, HubError, HubResult};
 
 /// How long the previous secret keeps signing after a rotation unless configured.
@@ -256,12 +264,14 @@ impl Hub {
             .webhooks(wanted)
             .await?
             .into_iter()
+            .filter(|e| !is_mail_destination(&e.url))
             .map(|e| Webhook::from_endpoint(e, now))
             .collect())
     }
 
-    /// The endpoint `id` if the actor owns it (hub admins: any); `NotFound` otherwise.
-    async fn owned_endpoint(&self, actor: &Caller, id: &str) -> HubResult<WebhookEndpoint> {
+    /// The endpoint `id` (a webhook or an e-mail destination) if the actor owns it (hub admins: any);
+    /// `NotFound` otherwise.
+    pub(crate) async fn owned_endpoint(&self, actor: &Caller, id: &str) -> HubResult<WebhookEndpoint> {
         match self.store.webhook(id).await? {
             Some(endpoint) if actor.is_admin || endpoint.account == actor.account => Ok(endpoint),
             _ => Err(HubError::NotFound),
@@ -270,10 +280,11 @@ impl Hub {
 
     /// One webhook the actor owns (hub admins: any).
     pub async fn webhook(&self, actor: &Caller, id: &str) -> HubResult<Webhook> {
-        Ok(Webhook::from_endpoint(
-            self.owned_endpoint(actor, id).await?,
-            crate::now_micros(),
-        ))
+        let endpoint = self.owned_endpoint(actor, id).await?;
+        if is_mail_destination(&endpoint.url) {
+            return Err(HubError::NotFound);
+        }
+        Ok(Webhook::from_endpoint(endpoint, crate::now_micros()))
     }
 
     /// Removes a webhook with its pending deliveries and dead letters.
@@ -295,6 +306,9 @@ impl Hub {
         grace: Duration,
     ) -> HubResult<WebhookWithSecret> {
         let endpoint = self.owned_endpoint(actor, id).await?;
+        if is_mail_destination(&endpoint.url) {
+            return Err(HubError::NotFound);
+        }
         let now = crate::now_micros();
         let expires = now.saturating_add(i64::try_from(grace.as_micros()).unwrap_or(i64::MAX));
         let secret = new_secret()?;
@@ -320,7 +334,7 @@ impl Hub {
         })
     }
 
-    /// Enables (clearing the reason) or disables a webhook.
+    /// Enables (clearing the reason) or disables a webhook or an e-mail destination.
     pub async fn set_webhook_enabled(&self, actor: &Caller, id: &str, enabled: bool) -> HubResult<()> {
         let endpoint = self.owned_endpoint(actor, id).await?;
         let reason = (!enabled).then(|| format!("disabled by {}", actor.account));
@@ -341,7 +355,7 @@ impl Hub {
         .await
     }
 
-    /// A webhook's failed deliveries: its dead letters (`dead`), or those waiting for a retry.
+    /// A webhook's or e-mail destination's failed deliveries: its dead letters (`dead`), or those waiting for a retry.
     pub async fn webhook_failures(
         &self,
         actor: &Caller,
@@ -404,8 +418,18 @@ pub struct WebhookTotals {
 impl Hub {
     /// The sums over every webhook (for metrics).
     pub async fn webhook_totals(&self) -> HubResult<WebhookTotals> {
+        self.push_totals(false).await
+    }
+
+    /// The sums over every e-mail destination (for metrics; "delivered" counts mailed events).
+    pub async fn email_totals(&self) -> HubResult<WebhookTotals> {
+        self.push_totals(true).await
+    }
+
+    async fn push_totals(&self, mail: bool) -> HubResult<WebhookTotals> {
         let mut totals = WebhookTotals::default();
-        for endpoint in self.store.webhooks(None).await? {
+        let all = self.store.webhooks(None).await?;
+        for endpoint in all.into_iter().filter(|e| is_mail_destination(&e.url) == mail) {
             if endpoint.enabled {
                 totals.enabled += 1;
             } else {
@@ -417,5 +441,88 @@ impl Hub {
             totals.dead += endpoint.dead;
         }
         Ok(totals)
+    }
+}
+
+/// The `webhook-id` of an event: its position (a `resync` signal gets its own namespace, since it reuses the
+/// position of the event it stands for).
+fn message_id(event: &DeliveredEvent) -> String {
+    if event.kind == "resync" {
+        format!("resync-{}", event.seq)
+    } else {
+        event.seq.to_string()
+    }
+}
+
+/// Webhooks as a delivery channel: one signed POST per event.
+#[derive(Debug)]
+struct WebhookChannel {
+    sender: Arc<dyn WebhookSender>,
+}
+
+#[async_trait]
+impl Channel for WebhookChannel {
+    fn handles(&self, endpoint: &WebhookEndpoint) -> bool {
+        !is_mail_destination(&endpoint.url)
+    }
+
+    async fn plan(&self, _hub: &Hub, endpoint: &WebhookEndpoint) -> HubResult<Option<Plan>> {
+        let filter = Filter {
+            collections: endpoint
+                .collections
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            types: endpoint.types.clone(),
+            ..Filter::default()
+        };
+        Ok(Some(Plan {
+            filter,
+            digest: None,
+            label: String::new(),
+        }))
+    }
+
+    async fn send(
+        &self,
+        _hub: &Hub,
+        endpoint: &WebhookEndpoint,
+        _plan: &Plan,
+        events: &[DeliveredEvent],
+        _more: u64,
+    ) -> Outcome {
+        let Some(event) = events.first() else {
+            return Outcome::Delivered;
+        };
+        let now = crate::now_micros();
+        let secrets: Vec<Secret> = live_secrets(&endpoint.secrets, now)
+            .into_iter()
+            .filter_map(|s| Secret::parse(&s.secret).ok())
+            .collect();
+        let id = message_id(event);
+        let timestamp = now / 1_000_000;
+        let signature = webhook::sign(&id, timestamp, event.json.as_bytes(), &secrets);
+        let headers = [
+            ("webhook-id", id),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ];
+        let answer = self
+            .sender
+            .post(&endpoint.url, &headers, event.json.as_bytes())
+            .await;
+        answer.outcome(timestamp)
+    }
+}
+
+impl Hub {
+    /// Delivers webhooks until the process ends (see `webhook_worker`).
+    pub async fn run_webhook_deliveries(
+        self: Arc<Hub>,
+        sender: Arc<dyn WebhookSender>,
+        config: WebhookDeliveryConfig,
+    ) {
+        self.run_deliveries(Arc::new(WebhookChannel { sender }), config)
+            .await;
     }
 }

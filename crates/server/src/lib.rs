@@ -16,12 +16,14 @@ mod admin_accounts;
 mod admin_sharing;
 mod auth;
 mod connections;
+mod emails_api;
 mod error;
 mod event_stream;
 mod exports;
 mod limits;
 mod metrics;
 mod negotiate;
+mod smtp_client;
 mod subscriptions_api;
 mod taxii;
 mod tls;
@@ -39,8 +41,9 @@ use hub::Hub;
 
 pub use crate::connections::serve;
 pub use crate::limits::{Limits, RateLimit};
+pub use crate::smtp_client::{SmtpMailer, SmtpSettings, StartTls};
 pub use crate::tls::{
-    ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, serve_tls,
+    ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, read_certs, serve_tls,
 };
 pub use crate::webhook_client::{DEFAULT_WEBHOOK_TIMEOUT, HttpWebhookSender};
 
@@ -91,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .chain(exports::routes())
         .chain(subscriptions_api::routes())
         .chain(webhooks::routes())
+        .chain(emails_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

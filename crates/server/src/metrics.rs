@@ -200,44 +200,59 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     )
 }
 
-/// Webhook figures (issue 13): sums over every webhook, never a URL, id or account (the scrape is
-/// unauthenticated). Per-webhook figures are in the webhook API for their owners.
+/// Push figures (issue 13): sums over every webhook and every e-mail destination, never a URL, address, id
+/// or account (the scrape is unauthenticated). Per-endpoint figures are in the APIs for their owners.
 async fn render_webhooks(state: &AppState) -> String {
-    let Ok(totals) = state.hub.webhook_totals().await else {
+    let (Ok(webhooks), Ok(mails)) = (state.hub.webhook_totals().await, state.hub.email_totals().await) else {
         return String::new();
     };
-    let mut text =
-        String::from("# HELP stixhub_webhooks Webhooks by state.\n# TYPE stixhub_webhooks gauge\n");
-    let _ = writeln!(text, "stixhub_webhooks{{state=\"enabled\"}} {}", totals.enabled);
-    let _ = writeln!(text, "stixhub_webhooks{{state=\"disabled\"}} {}", totals.disabled);
-    let series = [
+    let mut text = String::new();
+    for (channel, totals, what, plural, ok) in [
+        ("webhook", webhooks, "webhook", "stixhub_webhooks", "2xx"),
         (
-            "stixhub_webhook_deliveries_total",
-            "counter",
-            "Events delivered to webhooks (2xx).",
-            totals.delivered,
+            "email",
+            mails,
+            "e-mail",
+            "stixhub_email_destinations",
+            "accepted by the relay",
         ),
-        (
-            "stixhub_webhook_failed_attempts_total",
-            "counter",
-            "Webhook attempts that got no 2xx.",
-            totals.failed_attempts,
-        ),
-        (
-            "stixhub_webhook_pending",
-            "gauge",
-            "Webhook deliveries waiting for a retry.",
-            totals.pending,
-        ),
-        (
-            "stixhub_webhook_dead_letters",
-            "gauge",
-            "Webhook deliveries whose retry schedule is spent.",
-            totals.dead,
-        ),
-    ];
-    for (name, kind, help, value) in series {
-        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    ] {
+        let _ = writeln!(
+            text,
+            "# HELP {plural} {what} destinations by state.\n# TYPE {plural} gauge"
+        );
+        let _ = writeln!(text, "{plural}{{state=\"enabled\"}} {}", totals.enabled);
+        let _ = writeln!(text, "{plural}{{state=\"disabled\"}} {}", totals.disabled);
+        let series = [
+            (
+                "deliveries_total",
+                "counter",
+                format!("Events delivered by {what} ({ok})."),
+                totals.delivered,
+            ),
+            (
+                "failed_attempts_total",
+                "counter",
+                format!("Failed {what} attempts."),
+                totals.failed_attempts,
+            ),
+            (
+                "pending",
+                "gauge",
+                format!("{what} deliveries waiting for a retry."),
+                totals.pending,
+            ),
+            (
+                "dead_letters",
+                "gauge",
+                format!("{what} deliveries dead-lettered (schedule spent or refused)."),
+                totals.dead,
+            ),
+        ];
+        for (suffix, kind, help, value) in series {
+            let name = format!("stixhub_{channel}_{suffix}");
+            let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
     }
     text
 }

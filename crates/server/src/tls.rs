@@ -81,7 +81,8 @@ fn file_error(path: &Path, message: impl std::fmt::Display) -> TlsError {
     }
 }
 
-fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+/// The certificates of a PEM file (at least one).
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|err| file_error(path, err))?
         .collect::<Result<Vec<_>, _>>()

@@ -23,6 +23,26 @@ use webhook::{Answer, Target};
 /// How long one attempt may take unless configured.
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The TLS client of outgoing deliveries (webhooks, SMTP): the platform's trusted roots and `extra_roots`.
+pub(crate) fn client_tls(
+    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    // Unreadable platform certificates leave fewer roots (TLS targets then fail visibly), not a crash.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    for cert in extra_roots {
+        let _ = roots.add(cert.clone());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+        .unwrap_or_else(|_| unreachable!("ring supports the default protocol versions"));
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
 /// Delivers webhooks over HTTP(S).
 #[derive(Clone)]
 pub struct HttpWebhookSender {
@@ -43,20 +63,10 @@ impl std::fmt::Debug for HttpWebhookSender {
 impl HttpWebhookSender {
     /// A sender; `allow_private` opens loopback and private targets (`serve --allow-private-webhooks`).
     pub fn new(allow_private: bool, timeout: Duration) -> HttpWebhookSender {
-        let mut roots = rustls::RootCertStore::empty();
-        // Unreadable platform certificates leave fewer roots (HTTPS targets then fail visibly), not a crash.
-        for cert in rustls_native_certs::load_native_certs().certs {
-            let _ = roots.add(cert);
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
-            .unwrap_or_else(|_| unreachable!("ring supports the default protocol versions"));
         HttpWebhookSender {
             allow_private,
             timeout,
-            tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            tls: client_tls(&[]),
         }
     }
 

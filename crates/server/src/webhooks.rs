@@ -150,12 +150,12 @@ fn failure_json(row: &FailedDelivery) -> Value {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct FailureQuery {
+pub(crate) struct FailureQuery {
     #[serde(default)]
     pending: bool,
 }
 
-async fn dead_letters(
+pub(crate) async fn dead_letters(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -170,7 +170,7 @@ async fn dead_letters(
     Ok(json_response(StatusCode::OK, &json!({ "deliveries": items })))
 }
 
-async fn replay(
+pub(crate) async fn replay(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,

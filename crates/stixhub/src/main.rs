@@ -63,6 +63,8 @@ enum Command {
     Restore(cmd::backup::RestoreArgs),
     /// Manage webhooks: signed push delivery of events.
     Webhook(cmd::webhook::WebhookArgs),
+    /// E-mail destinations of subscriptions: add, list, remove, enable, disable, dead letters, replay.
+    Email(cmd::email::EmailArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => cmd::backup::run_backup(&args),
         Command::Restore(args) => cmd::backup::run_restore(&args),
         Command::Webhook(args) => cmd::webhook::run_webhook(&args),
+        Command::Email(args) => cmd::email::run_email(&args),
     };
     report_peak_rss();
     match outcome {

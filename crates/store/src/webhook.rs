@@ -29,7 +29,8 @@ pub struct WebhookEndpoint {
     pub id: String,
     /// The owning account: events are released to the endpoint as to this account.
     pub account: String,
-    /// Where deliveries are POSTed.
+    /// The destination: an http(s) URL (a webhook), or a `mailto:` URI (an e-mail destination; the hub reads
+    /// it, the store keeps it as text).
     pub url: String,
     /// Signing secrets, current first.
     pub secrets: Vec<WebhookSecret>,

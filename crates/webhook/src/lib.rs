@@ -8,6 +8,6 @@ pub mod sign;
 pub mod target;
 
 pub use crate::outcome::{Answer, Outcome};
-pub use crate::schedule::{RetrySchedule, parse_retry_after};
+pub use crate::schedule::{RetrySchedule, parse_duration, parse_retry_after};
 pub use crate::sign::{Secret, SecretError, VerifyError, sign, verify};
 pub use crate::target::{AddressClass, Target, TargetError, classify};

@@ -33,6 +33,8 @@ pub enum Outcome {
     RetryAfter(Duration, String),
     /// Any other failure: retry per schedule.
     Failed(String),
+    /// Refused for good (an SMTP 5xx): a dead letter at once, no retry. HTTP answers never map here.
+    Rejected(String),
 }
 
 impl Answer {

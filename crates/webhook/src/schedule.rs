@@ -58,7 +58,8 @@ impl RetrySchedule {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// A delay such as `500ms`, `5s`, `5m` or `2h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("`{text}` is not a delay such as 500ms, 5s, 5m or 2h");
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);

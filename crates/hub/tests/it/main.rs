@@ -6,5 +6,6 @@
 )]
 
 mod events_prop;
+mod mail_prop;
 mod read_paths_prop;
 mod write_paths_prop;

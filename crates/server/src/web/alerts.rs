@@ -1,6 +1,6 @@
 //! Alerts and subscriptions in the web UI: `/ui/alerts` (events as they arrive, over `EventSource` on
 //! `/ui/events`, the session-cookie twin of `/events/v1/stream`), `/ui/subscriptions` (the caller's saved
-//! filters; for hub admins also this node's delivery counters and lag).
+//! filters and their e-mail destinations; for hub admins also this node's delivery counters and lag).
 //!
 //! Invariant: both read only through the hub with the signed-in caller; `/ui/events` is the same stream as the
 //! API (`event_stream::open`), so the release gate and the filter checks are the same.
@@ -25,6 +25,19 @@ pub(crate) struct SubscriptionRow {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) filter: String,
+}
+
+/// One e-mail destination as listed.
+#[derive(Debug, Clone)]
+pub(crate) struct EmailRow {
+    pub(crate) id: String,
+    pub(crate) address: String,
+    pub(crate) subscription: String,
+    pub(crate) mode: String,
+    pub(crate) state: String,
+    pub(crate) delivered: u64,
+    pub(crate) pending: u64,
+    pub(crate) dead: u64,
 }
 
 /// This node's counters for one subscription or ad-hoc stream (admins).
@@ -57,6 +70,7 @@ pub(crate) struct SubscriptionsPage {
     pub(crate) error: String,
     pub(crate) stats: Vec<StatsRow>,
     pub(crate) latest: u64,
+    pub(crate) emails: Vec<EmailRow>,
 }
 
 fn rows(subscriptions: &[hub::Subscription]) -> Vec<SubscriptionRow> {
@@ -141,6 +155,34 @@ async fn subscriptions_page(
     } else {
         Vec::new()
     };
+    let names: HashMap<&str, &str> = subscriptions
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
+    let emails = state
+        .hub
+        .emails(&session.caller, None)
+        .await?
+        .into_iter()
+        .map(|e| EmailRow {
+            subscription: names
+                .get(e.subscription.as_str())
+                .map_or(e.subscription.clone(), |n| (*n).to_owned()),
+            mode: e.digest.map_or_else(
+                || "each event".to_owned(),
+                |d| format!("digest every {} s", d.as_secs()),
+            ),
+            state: e
+                .disabled_reason
+                .clone()
+                .unwrap_or_else(|| "delivering".to_owned()),
+            id: e.id,
+            address: e.address,
+            delivered: e.delivered,
+            pending: e.pending,
+            dead: e.dead,
+        })
+        .collect();
     page(&SubscriptionsPage {
         layout: layout(&session, "Subscriptions"),
         subscriptions: rows(&subscriptions),
@@ -148,6 +190,7 @@ async fn subscriptions_page(
         error,
         stats,
         latest,
+        emails,
     })
 }
 
@@ -190,12 +233,21 @@ pub(crate) async fn act(
                     .vocabularies
                     .insert("indicator_types".to_owned(), indicator_types);
             }
-            state
-                .hub
-                .create_subscription(caller, &caller.account, field("name"), filter)
-                .await
-                .map(|s| format!("Subscription {} created.", s.id))
+            create_with_email(
+                &state,
+                caller,
+                field("name"),
+                filter,
+                field("email"),
+                field("digest"),
+            )
+            .await
         }
+        "delete-email" => state
+            .hub
+            .delete_email(caller, field("id"))
+            .await
+            .map(|()| "E-mail destination removed.".to_owned()),
         _ => return Ok(Redirect::to("/ui/subscriptions").into_response()),
     };
     match outcome {
@@ -205,4 +257,39 @@ pub(crate) async fn act(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// A subscription, and its e-mail destination when an address is given (both checked before either is
+/// stored, so a bad address or interval leaves nothing behind).
+async fn create_with_email(
+    state: &AppState,
+    caller: &hub::Caller,
+    name: &str,
+    filter: EventFilter,
+    email: &str,
+    digest: &str,
+) -> Result<String, hub::HubError> {
+    let bad = |text: String| hub::HubError::BadRequest(text);
+    let digest = match digest {
+        "" => None,
+        text => Some(webhook::parse_duration(text).map_err(|err| bad(format!("digest: {err}")))?),
+    };
+    if !email.is_empty() {
+        mail::Address::parse(email).map_err(|err| bad(format!("e-mail: {err}")))?;
+    }
+    let subscription = state
+        .hub
+        .create_subscription(caller, &caller.account, name, filter)
+        .await?;
+    if email.is_empty() {
+        return Ok(format!("Subscription {} created.", subscription.id));
+    }
+    state
+        .hub
+        .create_email(caller, &subscription.id, email, digest)
+        .await?;
+    Ok(format!(
+        "Subscription {} created; its events are mailed to {email}.",
+        subscription.id
+    ))
 }

@@ -51,6 +51,10 @@ async fn the_openapi_document_lists_every_admin_route() {
         "/webhooks/{id}/rotate",
         "/webhooks/{id}/dead-letters",
         "/webhooks/{id}/replay",
+        "/emails/",
+        "/emails/{id}",
+        "/emails/{id}/dead-letters",
+        "/emails/{id}/replay",
     ] {
         assert!(document["paths"].get(path).is_some(), "{path}");
     }

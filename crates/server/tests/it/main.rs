@@ -8,12 +8,15 @@
 mod access;
 mod admin;
 mod admin_sharing;
+mod email;
 mod events;
 mod exports;
 mod negotiation;
 mod objects;
 mod observability;
 mod paging;
+mod smtp;
+mod smtp_sink;
 mod socket;
 mod support;
 mod tls;

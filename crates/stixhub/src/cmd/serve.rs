@@ -113,6 +113,18 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
             ..hub::WebhookDeliveryConfig::default()
         },
     ));
+    let mail_deliveries = match &config.email {
+        Some(email) => Some(tokio::spawn(Arc::clone(&hub).run_mail_deliveries(
+            Arc::new(smtp_mailer(email)?),
+            email.web_url.clone(),
+            hub::WebhookDeliveryConfig {
+                schedule: config.push.schedule.clone(),
+                lease: config.push.lease,
+                ..hub::WebhookDeliveryConfig::default()
+            },
+        ))),
+        None => None,
+    };
     let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone())
         .with_webhook_sender(webhook_sender);
     match tls {
@@ -136,6 +148,9 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         bus.abort();
     }
     deliveries.abort();
+    if let Some(mail) = mail_deliveries {
+        mail.abort();
+    }
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {
@@ -197,4 +212,28 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// The SMTP client of `[email]`.
+fn smtp_mailer(email: &crate::config::email::EmailConfig) -> anyhow::Result<server::SmtpMailer> {
+    use crate::config::email::StartTlsMode;
+    let from = mail::Address::parse(&email.from).map_err(|err| anyhow::anyhow!("email.from: {err}"))?;
+    let extra_roots = match &email.ca_file {
+        Some(path) => server::read_certs(path).context("email.ca_file")?,
+        None => Vec::new(),
+    };
+    Ok(server::SmtpMailer::new(server::SmtpSettings {
+        host: email.host.clone(),
+        port: email.port,
+        helo: from.domain().to_owned(),
+        from,
+        starttls: match email.starttls {
+            StartTlsMode::Required => server::StartTls::Required,
+            StartTlsMode::Opportunistic => server::StartTls::Opportunistic,
+            StartTlsMode::Never => server::StartTls::Never,
+        },
+        credentials: email.credentials.clone(),
+        timeout: email.timeout,
+        extra_roots,
+    }))
 }

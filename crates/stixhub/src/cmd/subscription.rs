@@ -67,6 +67,12 @@ struct AddArgs {
     /// Deliver TLP:RED and TLP:AMBER+STRICT objects as id and link only.
     #[arg(long)]
     thin_restricted: bool,
+    /// Also mail the events to this address (the destination's id is printed on a second line).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+    /// With `--email`: one digest per interval (e.g. 15m) instead of one mail per event.
+    #[arg(long, value_name = "INTERVAL", requires = "email")]
+    digest: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -74,6 +80,11 @@ struct AddArgs {
 pub(crate) fn run(args: &SubscriptionArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         SubscriptionCommand::Add(add) => {
+            // Checked before anything is stored, so a bad interval leaves no subscription behind.
+            let digest = crate::cmd::email::digest_interval(add.digest.as_deref())?;
+            if let Some(address) = &add.email {
+                mail::Address::parse(address).map_err(|err| anyhow::anyhow!("--email: {err}"))?;
+            }
             let mut filter = EventFilter {
                 collections: add.collections.clone(),
                 types: add.types.clone(),
@@ -96,6 +107,10 @@ pub(crate) fn run(args: &SubscriptionArgs) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("creating a subscription for {}", add.account))
             })?;
             writeln!(std::io::stdout().lock(), "{}", subscription.id)?;
+            if let Some(address) = &add.email {
+                let id = crate::cmd::email::add(&add.store, &subscription.id, address, digest)?;
+                writeln!(std::io::stdout().lock(), "{id}")?;
+            }
         }
         SubscriptionCommand::List { account, store } => {
             let subscriptions = with_hub(store, async |hub| {

@@ -1,5 +1,6 @@
 //! `stixhub webhook add|list|remove|rotate|enable|disable|dead-letters|replay` (issue 13). The operator holds
-//! the store, so acts as a hub admin (`Caller::operator`). Deliveries are made by `serve`.
+//! the store, so acts as a hub admin (`Caller::operator`). Deliveries are made by `serve`. The last four
+//! (`EndpointCommand`) serve `stixhub email` too.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -56,11 +57,18 @@ enum WebhookCommand {
         #[arg(long, default_value_t = 86_400)]
         grace: u64,
     },
-    /// Enable a webhook (after a `410 Gone` disabled it, say).
+    #[command(flatten)]
+    Endpoint(EndpointCommand),
+}
+
+/// What webhooks and e-mail destinations share (both are push endpoints of the delivery worker).
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum EndpointCommand {
+    /// Enable delivery again (after a `410 Gone` or `disable`).
     Enable(ById),
-    /// Stop delivering to a webhook.
+    /// Stop delivering.
     Disable(ById),
-    /// List a webhook's dead letters as JSON lines (`--pending`: the deliveries waiting for a retry).
+    /// List the dead letters as JSON lines (`--pending`: the deliveries waiting for a retry).
     DeadLetters {
         #[command(flatten)]
         id: ById,
@@ -79,8 +87,8 @@ enum WebhookCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct ById {
-    /// Webhook id.
+pub(crate) struct ById {
+    /// The webhook's or e-mail destination's id.
     id: String,
     #[command(flatten)]
     store: StoreArgs,
@@ -176,13 +184,23 @@ pub(crate) fn run_webhook(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
             })?;
             writeln!(out, "{}", rotated.secret)?;
         }
-        WebhookCommand::Enable(ById { id, store }) | WebhookCommand::Disable(ById { id, store }) => {
-            let enable = matches!(args.command, WebhookCommand::Enable(_));
+        WebhookCommand::Endpoint(command) => return run_endpoint(command),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an `EndpointCommand` (for `webhook` and `email`).
+pub(crate) fn run_endpoint(command: &EndpointCommand) -> anyhow::Result<ExitCode> {
+    let operator = Caller::operator();
+    let mut out = std::io::stdout().lock();
+    match command {
+        EndpointCommand::Enable(ById { id, store }) | EndpointCommand::Disable(ById { id, store }) => {
+            let enable = matches!(command, EndpointCommand::Enable(_));
             with_hub(store, async |hub| {
                 Ok(hub.set_webhook_enabled(&operator, id, enable).await?)
             })?;
         }
-        WebhookCommand::DeadLetters {
+        EndpointCommand::DeadLetters {
             id: ById { id, store },
             pending,
         } => {
@@ -199,7 +217,7 @@ pub(crate) fn run_webhook(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{line}")?;
             }
         }
-        WebhookCommand::Replay {
+        EndpointCommand::Replay {
             id: ById { id, store },
             seqs,
         } => {

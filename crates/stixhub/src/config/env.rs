@@ -30,8 +30,13 @@ pub(crate) const WEBHOOK_RETRY_SCHEDULE: &str = "STIXHUB_WEBHOOK_RETRY_SCHEDULE"
 /// Overrides `webhooks.lease_seconds`.
 pub(crate) const WEBHOOK_LEASE_SECONDS: &str = "STIXHUB_WEBHOOK_LEASE_SECONDS";
 
+/// Overrides `email.relay` (`HOST:PORT`).
+pub(crate) const SMTP_RELAY: &str = "STIXHUB_SMTP_RELAY";
+/// The SMTP AUTH password (instead of `email.password_file`; never printed back).
+pub(crate) const SMTP_PASSWORD: &str = "STIXHUB_SMTP_PASSWORD";
+
 /// The variables that override configuration keys, with their keys.
-pub(crate) const OVERRIDES: [(&str, &str); 9] = [
+pub(crate) const OVERRIDES: [(&str, &str); 11] = [
     (LISTEN, "listen"),
     (NATS_URL, "bus.nats"),
     (DATA, "data"),
@@ -41,6 +46,8 @@ pub(crate) const OVERRIDES: [(&str, &str); 9] = [
     (ALLOW_PRIVATE_WEBHOOKS, "webhooks.allow_private"),
     (WEBHOOK_RETRY_SCHEDULE, "webhooks.retry_schedule"),
     (WEBHOOK_LEASE_SECONDS, "webhooks.lease_seconds"),
+    (SMTP_RELAY, "email.relay"),
+    (SMTP_PASSWORD, "email.password_file"),
 ];
 
 /// A snapshot of the overriding variables; tests build one by hand instead of touching the process.

@@ -4,6 +4,7 @@
 //! `validated` turns the file, the environment (`env`, where every variable is declared) and the command-line
 //! flags into typed values. Precedence, highest first: flags, environment, file, defaults.
 
+pub(crate) mod email;
 pub(crate) mod env;
 pub(crate) mod events;
 pub(crate) mod operations;
@@ -41,6 +42,8 @@ pub(crate) struct ConfigFlags {
     pub(crate) limits: operations::LimitFlags,
     #[command(flatten)]
     pub(crate) push: push::PushFlags,
+    #[command(flatten)]
+    pub(crate) email: email::EmailFlags,
 }
 
 /// Arguments of `stixhub config`.

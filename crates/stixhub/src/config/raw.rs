@@ -36,6 +36,8 @@ pub(crate) struct RawConfig {
     pub(crate) events: Option<RawEvents>,
     /// `[webhooks]`: push delivery (issue 13).
     pub(crate) webhooks: Option<crate::config::push::RawWebhooks>,
+    /// `[email]`: mail delivery through an SMTP relay (issue 13).
+    pub(crate) email: Option<crate::config::email::RawEmail>,
 }
 
 /// `[bus]`: the NATS server carrying "new events" wake-ups between nodes.

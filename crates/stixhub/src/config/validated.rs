@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) events: crate::config::events::EventSettings,
     /// Webhook delivery (issue 13).
     pub(crate) push: crate::config::push::PushConfig,
+    /// E-mail delivery (issue 13); `None` without a relay.
+    pub(crate) email: Option<crate::config::email::EmailConfig>,
 }
 
 /// Where the hub keeps its data.
@@ -162,6 +164,7 @@ impl Config {
         let events =
             crate::config::events::resolve(raw.bus.as_ref(), raw.events.as_ref(), environment, &mut errors);
         let push = crate::config::push::resolve(raw.webhooks.as_ref(), environment, &flags.push, &mut errors);
+        let email = crate::config::email::resolve(raw.email.as_ref(), environment, &flags.email, &mut errors);
         if errors.is_empty() {
             Ok(Config {
                 listen,
@@ -172,6 +175,7 @@ impl Config {
                 audit_key_file: raw.audit_key_file.map(PathBuf::from),
                 events,
                 push,
+                email,
             })
         } else {
             Err(ConfigErrors(errors))
@@ -223,6 +227,7 @@ impl Config {
         text.push_str(&crate::config::operations::to_toml(&self.operations));
         text.push_str(&crate::config::events::to_toml(&self.events));
         text.push_str(&crate::config::push::to_toml(&self.push));
+        text.push_str(&crate::config::email::to_toml(self.email.as_ref()));
         text
     }
 }
