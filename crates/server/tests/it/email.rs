@@ -298,3 +298,47 @@ async fn nothing_is_mailed_about_what_the_subscriber_may_not_read() {
     t.hub.delete_subscription(&who, &subscription.id).await.unwrap();
     assert!(t.hub.emails(&who, None).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_failed_digest_is_retried_as_one_digest() {
+    let t = test_hub().await;
+    let sink = tls_sink().await;
+    let who = reader(&t.hub).await;
+    let subscription = t
+        .hub
+        .create_subscription(&who, "reader", "d", EventFilter::default())
+        .await
+        .unwrap();
+    t.hub
+        .create_email(
+            &who,
+            &subscription.id,
+            "erin@example.org",
+            Some(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    sink.script(&["452 4.2.2 mailbox full"]);
+    start_mail(&t.hub, &sink);
+    let objects: Vec<String> = (0..3).map(|n| named(n, &format!("d-{n}"), "")).collect();
+    post_objects(&t.app, "default", &objects).await;
+    let mails = wait_mails(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.mails().len(), 1);
+    let body = body_of(&mails[0].data);
+    assert_eq!(
+        header_of(&mails[0].data, "Subject").unwrap(),
+        "[stixhub] 3 new events"
+    );
+    assert!(body.contains("\"d-0\"") && body.contains("\"d-2\""), "{body}");
+    let data_commands = sink
+        .commands
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| *c == "DATA")
+        .count();
+    assert_eq!(data_commands, 2, "one refused attempt, one accepted");
+    let email = &t.hub.emails(&who, None).await.unwrap()[0];
+    assert_eq!((email.delivered, email.pending, email.dead), (3, 0, 0));
+}

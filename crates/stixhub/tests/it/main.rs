@@ -13,6 +13,7 @@ mod cli;
 mod config_cli;
 mod correlation;
 mod demo;
+mod email_cli;
 mod events_nodes;
 mod fault_disk;
 mod fault_postgres;
