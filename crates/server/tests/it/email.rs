@@ -342,3 +342,73 @@ async fn a_failed_digest_is_retried_as_one_digest() {
     let email = &t.hub.emails(&who, None).await.unwrap()[0];
     assert_eq!((email.delivered, email.pending, email.dead), (3, 0, 0));
 }
+
+#[tokio::test]
+async fn rest_and_metrics_show_destinations_to_their_owner_only() {
+    use axum::http::StatusCode;
+
+    use crate::support::{admin_post, get, get_as, send};
+    let t = test_hub().await;
+    let reader = account(
+        &t.hub,
+        "reader",
+        Some(Rights {
+            can_read: true,
+            can_write: false,
+        }),
+    )
+    .await;
+    let other = account(
+        &t.hub,
+        "other",
+        Some(Rights {
+            can_read: true,
+            can_write: false,
+        }),
+    )
+    .await;
+    let who = t.hub.account_caller("reader").await.unwrap();
+    let subscription = t
+        .hub
+        .create_subscription(&who, "reader", "s", EventFilter::default())
+        .await
+        .unwrap();
+    let body = format!(
+        r#"{{"subscription":"{}","address":"r@example.org","digest_seconds":900}}"#,
+        subscription.id
+    );
+    let created = send(&t.app, admin_post("/events/v1/emails/", &reader, &body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.json()["mode"], "digest");
+    // Another account: its own subscription list is empty, and the reader's ids are 404 like unknown ones.
+    let theirs = send(&t.app, admin_post("/events/v1/emails/", &other, &body)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{}", theirs.body);
+    let unknown = send(&t.app, get_as("/events/v1/emails/no-such-id", &other)).await;
+    let hidden = send(&t.app, get_as(&format!("/events/v1/emails/{id}"), &other)).await;
+    assert_eq!(
+        (hidden.status, hidden.body.clone()),
+        (unknown.status, unknown.body.clone())
+    );
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let listed = send(&t.app, get_as("/events/v1/emails/", &other)).await;
+    assert_eq!(listed.json()["emails"], serde_json::json!([]));
+    let mine = send(&t.app, get_as(&format!("/events/v1/emails/{id}"), &reader)).await;
+    assert_eq!(mine.json()["address"], "r@example.org");
+    let bad = format!(
+        r#"{{"subscription":"{}","address":"r@example.org\r\nBcc: x@y.z"}}"#,
+        subscription.id
+    );
+    let bad = send(&t.app, admin_post("/events/v1/emails/", &reader, &bad)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let metrics = get(&t.app, "/metrics").await.body;
+    assert!(
+        metrics.contains("stixhub_email_destinations{state=\"enabled\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("stixhub_email_deliveries_total 0"), "{metrics}");
+    assert!(
+        !metrics.contains("r@example.org") && !metrics.contains(&id),
+        "aggregates only"
+    );
+}
