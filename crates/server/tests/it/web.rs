@@ -1,6 +1,6 @@
 //! The web UI through `router()`: sign-in with the login CSRF cookie, session cookie flags, CSRF on forms,
 //! pages gated like TAXII (hidden = 404), search by a value in a pattern, contribute (check and submit,
-//! observables to indicators), sign-out.
+//! observables to indicators), sign-out, e-mail destinations on the subscriptions page.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -349,4 +349,61 @@ async fn the_audit_page_verifies_the_chain_for_admins_only() {
         member.get("/ui/audit?verify=1").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_subscriptions_page_adds_and_removes_an_email_destination() {
+    let test = test_hub().await;
+    let mut browser = Browser::new(&test);
+    browser.sign_in("admin", ADMIN_PASSWORD).await;
+    let csrf = browser.csrf().await;
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("action", "create"),
+        ("name", "county"),
+        ("email", "ops@example.org\r\nBcc: x@y.z"),
+    ];
+    let page = browser.post("/ui/subscriptions", &bad).await;
+    assert!(page.body.contains("e-mail:"), "{}", page.body);
+    assert!(
+        test.hub
+            .subscriptions(&hub::Caller::operator(), Some("*"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("action", "create"),
+        ("name", "county"),
+        ("email", "ops@example.org"),
+        ("digest", "15m"),
+    ];
+    let page = browser.post("/ui/subscriptions", &good).await;
+    assert!(
+        page.body.contains("its events are mailed to ops@example.org"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<td>ops@example.org</td><td>county</td><td>digest every 900 s</td>"),
+        "{}",
+        page.body
+    );
+    let id = test
+        .hub
+        .emails(&hub::Caller::operator(), Some("*"))
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let remove = [
+        ("csrf", csrf.as_str()),
+        ("action", "delete-email"),
+        ("id", id.as_str()),
+    ];
+    let page = browser.post("/ui/subscriptions", &remove).await;
+    assert!(page.body.contains("E-mail destination removed."), "{}", page.body);
+    assert!(!page.body.contains("<td>ops@example.org</td>"));
 }
