@@ -83,6 +83,14 @@ async fn starttls_with_auth_plain_and_login() {
         ..SinkOptions::default()
     };
     let sink = Sink::start(options).await;
+    // The PEM form (what an operator's ca_file holds) is the certificate the sink serves.
+    let pem_file = std::env::temp_dir().join(format!("stixhub-sink-{}.pem", sink.addr.port()));
+    std::fs::write(&pem_file, sink.cert_pem.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        server::read_certs(&pem_file).unwrap(),
+        vec![sink.cert.clone().unwrap()]
+    );
+    let _ = std::fs::remove_file(&pem_file);
     let mut with_auth = settings(&sink, StartTls::Required);
     with_auth.credentials = Some(("hub".to_owned(), "s3cret".to_owned()));
     let mailer = SmtpMailer::new(with_auth.clone());

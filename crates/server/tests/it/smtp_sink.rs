@@ -1,6 +1,7 @@
 //! A small SMTP server for tests on 127.0.0.1:0: EHLO (multi-line), optional STARTTLS with a self-signed
 //! certificate (rcgen), AUTH PLAIN/LOGIN, MAIL/RCPT/DATA with dot-unstuffing, and scripted answers to DATA
 //! (e.g. `451` then `250`) so retries and dead letters can be checked. It records every accepted mail.
+//! The stixhub binary's tests include this file too (`#[path]`), so there is one sink.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -44,8 +45,9 @@ pub(crate) struct SinkOptions {
 #[derive(Debug, Clone)]
 pub(crate) struct Sink {
     pub(crate) addr: SocketAddr,
-    /// The certificate clients must trust (when STARTTLS is offered).
+    /// The certificate clients must trust (when STARTTLS is offered), and its PEM form.
     pub(crate) cert: Option<CertificateDer<'static>>,
+    pub(crate) cert_pem: Option<String>,
     pub(crate) mails: Arc<Mutex<Vec<Received>>>,
     /// Answers to the next DATA ends (default `250 2.0.0 queued`).
     pub(crate) data_replies: Arc<Mutex<VecDeque<String>>>,
@@ -57,7 +59,7 @@ impl Sink {
     pub(crate) async fn start(options: SinkOptions) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (cert, acceptor) = if options.starttls {
+        let (cert, cert_pem, acceptor) = if options.starttls {
             let key = rcgen::KeyPair::generate().unwrap();
             let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
             let cert = params.self_signed(&key).unwrap();
@@ -73,13 +75,15 @@ impl Sink {
                 PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
             )
             .unwrap();
-            (Some(der), Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            (Some(der), Some(cert.pem()), Some(acceptor))
         } else {
-            (None, None)
+            (None, None, None)
         };
         let sink = Sink {
             addr,
             cert,
+            cert_pem,
             mails: Arc::default(),
             data_replies: Arc::default(),
             commands: Arc::default(),

@@ -14,6 +14,7 @@ mod config_cli;
 mod correlation;
 mod demo;
 mod email_cli;
+mod email_serve;
 mod events_nodes;
 mod fault_disk;
 mod fault_postgres;
@@ -26,6 +27,10 @@ mod read_gate;
 mod revocation;
 mod revocation_postgres;
 mod sharing;
+/// The SMTP sink of the server's tests, shared rather than copied.
+#[path = "../../../server/tests/it/smtp_sink.rs"]
+#[allow(dead_code, reason = "the server's tests use more of the sink than these do")]
+mod smtp_sink;
 mod taxii_admin_cli;
 mod taxii_conformance;
 mod taxii_crash;
