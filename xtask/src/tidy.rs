@@ -19,6 +19,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("stix-pattern", &[]),
     ("webhook", &[]),
     ("mail", &[]),
+    ("score", &[]),
     ("stix", &["stix-pattern"]),
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
@@ -62,6 +63,7 @@ const PURE_CRATES: &[&str] = &[
     "detect",
     "webhook",
     "mail",
+    "score",
 ];
 
 /// External crates a pure crate may not use.
