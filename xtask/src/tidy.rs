@@ -24,6 +24,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
     ("events", &["stix"]),
+    ("assets", &["stix-pattern"]),
     ("detect", &["stix-pattern", "stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
@@ -43,6 +44,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "detect",
             "webhook",
             "mail",
+            "assets",
         ],
     ),
     ("server", &["hub", "taxii", "stix", "webhook", "mail"]),
@@ -64,6 +66,7 @@ const PURE_CRATES: &[&str] = &[
     "webhook",
     "mail",
     "score",
+    "assets",
 ];
 
 /// External crates a pure crate may not use.

@@ -4,9 +4,9 @@
 //! ANDed. `tlp_max` drops objects whose most restrictive TLP marking is above it (objects without a TLP
 //! marking pass). `labels` and the `*_types` vocabularies look at the served object's bytes, so an event
 //! without bytes (a deletion) never matches a filter that sets them. Events of other kinds (no object) are
-//! matched on `collections` only. `assets` is the slot for "matches my organisation's assets" (the
-//! live-matching feature): accepted only as `false` until that exists, so a subscriber is never silently told
-//! about everything.
+//! matched on `collections` only. `assets: true` is "my organisation's assets" (issue 14): only the asset
+//! kinds (`ASSET_KINDS`: victim notifications for the subscriber's organisation, and the victim-found tasks of
+//! a producer) pass; without it those kinds pass like any other kind.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +23,9 @@ pub const VOCABULARY_PROPERTIES: &[&str] = &[
     "threat_actor_types",
     "tool_types",
 ];
+
+/// The event kinds of victim notification (issue 14), the only ones a filter with `assets: true` passes.
+pub const ASSET_KINDS: &[&str] = &["victim-notification", "victim-found"];
 
 /// The most entries one list may hold.
 const MAX_ENTRIES: usize = 100;
@@ -48,7 +51,7 @@ pub struct Filter {
     /// Per `*_types` property (see `VOCABULARY_PROPERTIES`): any of these values.
     #[serde(flatten)]
     pub vocabularies: BTreeMap<String, Vec<String>>,
-    /// Reserved: "matches my organisation's assets" (must be false for now).
+    /// Only events about the subscriber organisation's assets (`ASSET_KINDS`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub assets: bool,
     /// Deliver TLP:RED and TLP:AMBER+STRICT objects thin (id and link only).
@@ -140,18 +143,17 @@ impl Filter {
             }
             check_list(property, values, is_vocabulary_term, "not a vocabulary term")?;
         }
-        if self.assets {
-            return Err(problem(
-                "assets",
-                "matching your organisation's assets is not available yet",
-            ));
-        }
         Ok(())
     }
 
     /// The `tlp_max` level (checked by `validate`).
     pub fn tlp_ceiling(&self) -> Option<TlpLevel> {
         self.tlp_max.as_deref().and_then(parse_tlp)
+    }
+
+    /// Whether events of `kind` may pass at all (`assets: true` admits only the asset kinds).
+    pub fn admits_kind(&self, kind: &str) -> bool {
+        !self.assets || ASSET_KINDS.contains(&kind)
     }
 
     /// Whether the event passes the filter.
@@ -279,7 +281,6 @@ mod tests {
             (r#"{"labels":[" "]}"#, "labels[0]"),
             (r#"{"colour_types":["x"]}"#, "colour_types"),
             (r#"{"malware_types":[""]}"#, "malware_types[0]"),
-            (r#"{"assets":true}"#, "assets"),
             (r#"{"types":"indicator"}"#, "filter"),
         ];
         for (json, field) in cases {
@@ -320,6 +321,15 @@ mod tests {
             object: None,
         };
         assert!(f.matches(&kinds), "other kinds: collections only");
+    }
+
+    #[test]
+    fn assets_admits_only_asset_kinds() {
+        let mine = filter(r#"{"assets":true}"#).expect("valid");
+        assert!(mine.admits_kind("victim-notification"));
+        assert!(!mine.admits_kind("object-added"));
+        assert!(Filter::default().admits_kind("victim-notification"));
+        assert!(Filter::default().admits_kind("object-added"));
     }
 
     #[test]

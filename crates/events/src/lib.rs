@@ -10,4 +10,4 @@
 
 mod filter;
 
-pub use crate::filter::{Candidate, Filter, FilterError, VOCABULARY_PROPERTIES, parse_tlp};
+pub use crate::filter::{ASSET_KINDS, Candidate, Filter, FilterError, VOCABULARY_PROPERTIES, parse_tlp};

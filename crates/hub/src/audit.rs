@@ -106,6 +106,18 @@ impl Hub {
         self.append_pending(vec![entry]).await
     }
 
+    /// Appends several entries of one actor in one chained append (`(action, details)` each).
+    pub(crate) async fn audit_batch(&self, actor: &str, entries: Vec<(&str, Value)>) -> HubResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let entries = entries
+            .into_iter()
+            .map(|(action, details)| pending_entry(actor, action, 0, details))
+            .collect();
+        self.append_pending(entries).await
+    }
+
     /// Appends the `audit.key` entry from which the current key of `HubConfig::audit_keys` hashes the chain
     /// (after the binary created or rotated the key file). Does nothing on an unkeyed hub.
     pub async fn introduce_audit_key(&self, actor: &str) -> HubResult<()> {

@@ -83,6 +83,16 @@ pub enum AdminAction<'a> {
         /// The submitting organisation.
         org: &'a str,
     },
+    /// Claim, list or remove `org`'s assets.
+    ManageAssets {
+        /// The organisation.
+        org: &'a str,
+    },
+    /// Verify `org`'s asset claims (and see them with their overlaps).
+    VerifyAssets {
+        /// The organisation.
+        org: &'a str,
+    },
 }
 
 /// `Forbidden` unless `caller` is a hub admin, by the rule of hub administration in `policy::admin`, decided on
@@ -170,6 +180,12 @@ impl Hub {
             AdminAction::Review => admin::may_review_submissions(&directory, &actor),
             AdminAction::ReadAnonymityMapping { org } => {
                 admin::may_read_anonymity_mapping(&directory, &actor, &OrgId::new(org))
+            }
+            AdminAction::ManageAssets { org } => {
+                admin::may_manage_assets(&directory, &actor, &OrgId::new(org))
+            }
+            AdminAction::VerifyAssets { org } => {
+                admin::may_verify_assets(&directory, &actor, &OrgId::new(org))
             }
         };
         decision.map_err(|err| match err {

@@ -9,6 +9,8 @@
 //! - A reader behind retention gets a `resync` event, never a silent gap.
 //! - Events of kinds without an object go to readers of their collection; without a collection, to hub admins
 //!   and to the accounts and organisations the payload names in `"audience": {"accounts": […], "orgs": […]}`.
+//!   Victim notifications (issue 14) go only to the named organisation's accounts that may read the object
+//!   now (`victim_release`), not to hub admins.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +80,11 @@ impl EventReader {
     /// The caller.
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// The filter.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
     }
 }
 
@@ -194,6 +201,12 @@ impl Hub {
         reader: &mut EventReader,
         record: &EventRecord,
     ) -> HubResult<Option<DeliveredEvent>> {
+        if !reader.filter.admits_kind(&record.kind) {
+            return Ok(None);
+        }
+        if record.kind == crate::victims::NOTIFICATION {
+            return self.release_notification(reader, record).await;
+        }
         let collection_id = record.collection.as_ref().map(|c| c.as_str().to_owned());
         if let Some(id) = &collection_id
             && !reader.filter.collections.is_empty()
@@ -374,7 +387,7 @@ fn named_in_audience(payload: &Value, caller: &Caller) -> bool {
 }
 
 /// A TAXII timestamp (microseconds) for µs since the epoch.
-fn taxii_timestamp(micros: i64) -> String {
+pub(crate) fn taxii_timestamp(micros: i64) -> String {
     stix::timestamp::Timestamp::from_unix_nanos(i128::from(micros) * 1000, 6)
         .as_str()
         .to_owned()

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod admin;
+mod asset_claims;
 mod audit;
 mod audit_report;
 mod auth;
@@ -41,6 +42,8 @@ mod sharing;
 mod subscriptions;
 mod timing;
 mod transfer;
+mod victim_release;
+mod victims;
 mod webhook_worker;
 mod webhooks;
 
@@ -54,6 +57,7 @@ pub use crate::accounts::{NewToken, TokenInfo};
 pub use crate::admin::{
     ADMIN_ACCOUNT, Bootstrap, DEFAULT_API_ROOT, DEFAULT_COLLECTION_ALIAS, NewAccount, NewCollection, Rights,
 };
+pub use crate::asset_claims::{AssetOverlap, AssetView, MAX_ASSETS_PER_ORG};
 pub use crate::audit::{AUDIT_FLUSH_PERIOD, HUB_ACTOR, OPERATOR_ACTOR};
 pub use crate::audit_report::{
     AUDIT_MAX_LIST, AuditBreak, AuditLogEntry, AuditReport, AuditVerification, OrgTransparency,
@@ -81,6 +85,8 @@ pub use crate::search::{
 pub use crate::sharing::{Directory, parse_consent, parse_role};
 pub use crate::subscriptions::{Subscription, SubscriptionStats};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
+pub use crate::victim_release::VictimRelease;
+pub use crate::victims::{NOTIFICATION, TASK, VICTIM_ACTOR, VictimCounts};
 pub use crate::webhook_worker::WebhookDeliveryConfig;
 pub use crate::webhooks::{
     DEFAULT_ROTATION_GRACE, FailedDelivery, NewWebhook, Webhook, WebhookSender, WebhookTotals,
@@ -176,6 +182,8 @@ pub struct Hub {
     event_tail: event_tail::EventTail,
     /// Delivery counters per subscription, on this node (issue 13, `subscriptions`).
     subscription_stats: subscriptions::StatsTable,
+    /// The verified-asset index of victim notification (issue 14, `victims`).
+    victims: victims::VictimState,
 }
 
 impl Hub {
@@ -208,6 +216,7 @@ impl Hub {
             audit_log: audit::AuditLog::default(),
             event_tail: event_tail::EventTail::default(),
             subscription_stats: subscriptions::StatsTable::default(),
+            victims: victims::VictimState::default(),
         })
     }
 

@@ -400,6 +400,44 @@ impl Store for TimedStore {
             .await
     }
 
+    async fn create_asset(&self, asset: store::AssetRecord) -> StoreResult<()> {
+        self.timed("create_asset", self.inner.create_asset(asset)).await
+    }
+
+    async fn assets(&self, org: Option<String>) -> StoreResult<Vec<store::AssetRecord>> {
+        self.timed("assets", self.inner.assets(org)).await
+    }
+
+    async fn asset(&self, id: &str) -> StoreResult<Option<store::AssetRecord>> {
+        self.timed("asset", self.inner.asset(id)).await
+    }
+
+    async fn verify_asset(&self, id: &str, account: &str, micros: i64) -> StoreResult<bool> {
+        self.timed("verify_asset", self.inner.verify_asset(id, account, micros))
+            .await
+    }
+
+    async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
+        self.timed("delete_asset", self.inner.delete_asset(id)).await
+    }
+
+    async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        self.timed("claim_notices", self.inner.claim_notices(keys)).await
+    }
+
+    async fn add_recipients(
+        &self,
+        collection: &store::CollectionId,
+        date_added: i64,
+        recipients: Vec<String>,
+    ) -> StoreResult<bool> {
+        self.timed(
+            "add_recipients",
+            self.inner.add_recipients(collection, date_added, recipients),
+        )
+        .await
+    }
+
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<Usage> {
         self.timed("organisation_usage", self.inner.organisation_usage(organisation))
             .await

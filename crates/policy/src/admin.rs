@@ -17,6 +17,9 @@
 //! - Only a hub admin creates organisations, top-level communities and collections, and gives the roles
 //!   community-admin and hub-admin.
 //! - Only a hub admin reviews the PII review queue and sees anonymity mappings of other organisations.
+//! - Assets (issue 14): an org admin claims, lists and removes its own organisation's assets; a claim is
+//!   verified (and every claim of the organisation listed, with overlaps) by an admin of a community the
+//!   organisation is a direct member of (or of an ancestor of one), or by a hub admin. Nobody else sees them.
 //!
 //! Nobody may act through an account of another organisation, and nobody may lift themselves above their role.
 
@@ -262,5 +265,34 @@ pub fn may_read_anonymity_mapping(
     allow_if(
         account.role == Role::HubAdmin || account.org == *submitter_org,
         "the mapping is private to the submitter and hub admins",
+    )
+}
+
+/// Whether `actor` may claim, list and remove `org`'s assets: the organisation's own admins and hub admins.
+pub fn may_manage_assets(directory: &Directory, actor: &AccountId, org: &OrgId) -> Decision {
+    let account = actor_account(directory, actor)?;
+    if account.role == Role::HubAdmin {
+        return Ok(());
+    }
+    allow_if(
+        account.role >= Role::OrgAdmin && account.org == *org,
+        "only the organisation's own admin",
+    )
+}
+
+/// Whether `actor` may verify `org`'s asset claims (and see them, with their overlaps): hub admins and the
+/// admins of a community `org` is a direct member of, or of one of its ancestors.
+pub fn may_verify_assets(directory: &Directory, actor: &AccountId, org: &OrgId) -> Decision {
+    let account = actor_account(directory, actor)?;
+    if account.role == Role::HubAdmin {
+        return Ok(());
+    }
+    let verifier = directory
+        .direct_communities(org)
+        .iter()
+        .any(|community| administers_community(directory, actor, community).is_ok());
+    allow_if(
+        verifier,
+        "only an admin of a community the organisation belongs to, or a hub admin",
     )
 }

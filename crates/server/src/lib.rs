@@ -14,6 +14,7 @@
 mod admin;
 mod admin_accounts;
 mod admin_sharing;
+mod assets_api;
 mod auth;
 mod connections;
 mod emails_api;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .chain(subscriptions_api::routes())
         .chain(webhooks::routes())
         .chain(emails_api::routes())
+        .chain(assets_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

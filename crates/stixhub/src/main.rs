@@ -65,6 +65,8 @@ enum Command {
     Webhook(cmd::webhook::WebhookArgs),
     /// E-mail destinations of subscriptions: add, list, remove, enable, disable, dead letters, replay.
     Email(cmd::email::EmailArgs),
+    /// Organisations' assets for victim notification: claim, list, verify, remove, release.
+    Asset(cmd::asset::AssetArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => cmd::backup::run_restore(&args),
         Command::Webhook(args) => cmd::webhook::run_webhook(&args),
         Command::Email(args) => cmd::email::run_email(&args),
+        Command::Asset(args) => cmd::asset::run_asset(&args),
     };
     report_peak_rss();
     match outcome {

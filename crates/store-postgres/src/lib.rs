@@ -12,6 +12,7 @@
 
 mod accounts;
 mod admin;
+mod assets;
 mod audit;
 mod error;
 mod events;
@@ -378,6 +379,41 @@ impl Store for PostgresStore {
 
     async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
         events::delete_subscription(&self.client().await?, id).await
+    }
+
+    // ----- assets and victim notification (issue 14) -----
+
+    async fn create_asset(&self, asset: store::AssetRecord) -> StoreResult<()> {
+        assets::create(&self.client().await?, &asset).await
+    }
+
+    async fn assets(&self, org: Option<String>) -> StoreResult<Vec<store::AssetRecord>> {
+        assets::list(&self.client().await?, org.as_deref()).await
+    }
+
+    async fn asset(&self, id: &str) -> StoreResult<Option<store::AssetRecord>> {
+        assets::get(&self.client().await?, id).await
+    }
+
+    async fn verify_asset(&self, id: &str, account: &str, micros: i64) -> StoreResult<bool> {
+        assets::verify(&self.client().await?, id, account, micros).await
+    }
+
+    async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
+        assets::delete(&self.client().await?, id).await
+    }
+
+    async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        assets::claim_notices(&self.client().await?, &keys).await
+    }
+
+    async fn add_recipients(
+        &self,
+        collection: &CollectionId,
+        date_added: i64,
+        recipients: Vec<String>,
+    ) -> StoreResult<bool> {
+        assets::add_recipients(&mut self.client().await?, collection, date_added, &recipients).await
     }
 
     // ----- operations: quotas and gauges (issue 8) -----

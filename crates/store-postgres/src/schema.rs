@@ -40,7 +40,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 8;
+pub(crate) const SCHEMA_VERSION: i32 = 9;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -302,6 +302,22 @@ UPDATE objects o SET flags = (CASE WHEN o.version = g.min_version THEN 1 ELSE 0 
 FROM (SELECT coll, stix_id, grp, min(version) AS min_version, max(version) AS max_version
     FROM objects GROUP BY coll, stix_id, grp) g
 WHERE g.coll = o.coll AND g.stix_id = o.stix_id AND g.grp = o.grp;
+"#,
+    // Migration 9: organisations' asset claims and the once-only notice keys of victim notification (issue 14).
+    r#"
+CREATE TABLE assets (
+    seq bigserial PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    org text NOT NULL,
+    kind text NOT NULL,
+    value text NOT NULL,
+    created_by text NOT NULL,
+    created_micros bigint NOT NULL,
+    verified_by text,
+    verified_micros bigint,
+    UNIQUE (org, kind, value)
+);
+CREATE TABLE asset_notices (key text PRIMARY KEY);
 "#,
 ];
 

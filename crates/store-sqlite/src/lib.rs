@@ -8,6 +8,7 @@
 
 mod accounts;
 mod admin;
+mod assets;
 mod audit;
 mod error;
 mod events;
@@ -468,6 +469,67 @@ impl Store for SqliteStore {
         let id = id.to_owned();
         Ok(self
             .write_count(move |conn| events::delete_subscription(conn, &id))
+            .await?
+            > 0)
+    }
+
+    // ----- assets and victim notification (issue 14) -----
+
+    async fn create_asset(&self, asset: store::AssetRecord) -> StoreResult<()> {
+        self.write_done(move |conn| assets::create(conn, &asset)).await
+    }
+
+    async fn assets(&self, org: Option<String>) -> StoreResult<Vec<store::AssetRecord>> {
+        self.readers
+            .read(move |conn| assets::list(conn, org.as_deref()))
+            .await
+    }
+
+    async fn asset(&self, id: &str) -> StoreResult<Option<store::AssetRecord>> {
+        let id = id.to_owned();
+        self.readers.read(move |conn| assets::get(conn, &id)).await
+    }
+
+    async fn verify_asset(&self, id: &str, account: &str, micros: i64) -> StoreResult<bool> {
+        let (id, account) = (id.to_owned(), account.to_owned());
+        Ok(self
+            .write_count(move |conn| assets::verify(conn, &id, &account, micros))
+            .await?
+            > 0)
+    }
+
+    async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        Ok(self.write_count(move |conn| assets::delete(conn, &id)).await? > 0)
+    }
+
+    async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self
+            .writer
+            .write(Box::new(move |conn| {
+                assets::claim_notices(conn, &keys).map(WriteOutput::Keys)
+            }))
+            .await?
+        {
+            WriteOutput::Keys(keys) => Ok(keys),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to notice keys"
+            ))),
+        }
+    }
+
+    async fn add_recipients(
+        &self,
+        collection: &CollectionId,
+        date_added: i64,
+        recipients: Vec<String>,
+    ) -> StoreResult<bool> {
+        let collection = collection.clone();
+        Ok(self
+            .write_count(move |conn| assets::add_recipients(conn, &collection, date_added, &recipients))
             .await?
             > 0)
     }

@@ -32,7 +32,7 @@
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 8;
+pub(crate) const SCHEMA_VERSION: i64 = 9;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -278,6 +278,22 @@ UPDATE objects SET flags =
         WHERE p.coll = objects.coll AND p.stix_id = objects.stix_id AND p.grp = objects.grp) THEN 2 ELSE 0 END)
     | (CASE WHEN public_id IS NOT NULL AND EXISTS (SELECT 1 FROM object_owners w
         WHERE w.stix_id = objects.stix_id AND w.grp <> objects.grp) THEN 4 ELSE 0 END);
+"#,
+    // Migration 9: organisations' asset claims and the once-only notice keys of victim notification (issue 14).
+    r#"
+CREATE TABLE assets (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_micros INTEGER NOT NULL,
+    verified_by TEXT,
+    verified_micros INTEGER,
+    UNIQUE (org, kind, value)
+);
+CREATE TABLE asset_notices (key TEXT PRIMARY KEY) WITHOUT ROWID;
 "#,
 ];
 

@@ -37,6 +37,8 @@ pub(crate) enum WriteOutput {
     Review(Box<store::Review>),
     /// The new head of the audit log.
     AuditHead(store::AuditHead),
+    /// Keys (notice keys recorded).
+    Keys(Vec<String>),
 }
 
 struct WriteJob {

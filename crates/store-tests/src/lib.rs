@@ -7,6 +7,7 @@
 //! Invariant: the suite only uses the `Store` trait; it never peeks at a backend's tables.
 
 mod access;
+mod assets;
 mod audit;
 mod events;
 mod fixtures;
@@ -22,6 +23,9 @@ mod webhook;
 
 pub use crate::access::{
     accounts_tokens_and_grants, collections_and_api_roots, secrets_are_stable, statuses_persist,
+};
+pub use crate::assets::{
+    assets_round_trip, notice_keys_are_claimed_once, recipients_are_added_to_one_version,
 };
 pub use crate::audit::{audit_appenders_racing_form_one_log, audit_log_appends_under_compare_and_swap};
 pub use crate::events::{
@@ -94,7 +98,10 @@ macro_rules! conformance_suite {
             observables_are_each_groups_own,
             first_claim_owns_and_others_are_shadows,
             delete_touches_only_one_group,
-            concurrent_first_claims_agree
+            concurrent_first_claims_agree,
+            assets_round_trip,
+            notice_keys_are_claimed_once,
+            recipients_are_added_to_one_version
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

@@ -24,6 +24,8 @@ pub enum EntityKind {
     Review,
     /// A webhook endpoint (issue 13).
     Webhook,
+    /// An asset claim (issue 14).
+    Asset,
 }
 
 impl fmt::Display for EntityKind {
@@ -38,6 +40,7 @@ impl fmt::Display for EntityKind {
             EntityKind::Community => "community",
             EntityKind::Review => "review",
             EntityKind::Webhook => "webhook",
+            EntityKind::Asset => "asset",
         };
         f.write_str(name)
     }

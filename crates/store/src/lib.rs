@@ -21,6 +21,7 @@
 //!   projections; versions stored before those facts existed read as submitted by `""` with no organisation,
 //!   no recipients, and the markings found in their bytes.
 
+mod assets;
 mod audit;
 mod error;
 mod events;
@@ -34,6 +35,7 @@ mod webhook;
 
 use async_trait::async_trait;
 
+pub use crate::assets::AssetRecord;
 pub use crate::audit::{AuditHead, AuditRecord};
 pub use crate::error::{EntityKind, StoreError};
 pub use crate::events::{
@@ -274,6 +276,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Removes a subscription; false when there was none with this id.
     async fn delete_subscription(&self, id: &str) -> StoreResult<bool>;
+
+    // ----- assets and victim notification (issue 14; contract in `assets`) -----
+
+    /// Stores an asset claim. `Conflict` when the id exists or the organisation already claims this kind and
+    /// value; `NotFound(Organisation)` for an unknown organisation.
+    async fn create_asset(&self, asset: AssetRecord) -> StoreResult<()>;
+
+    /// The assets of `org` (every asset when `None`), oldest first.
+    async fn assets(&self, org: Option<String>) -> StoreResult<Vec<AssetRecord>>;
+
+    /// The asset `id`.
+    async fn asset(&self, id: &str) -> StoreResult<Option<AssetRecord>>;
+
+    /// Marks an asset verified by `account` at `micros` (already verified: unchanged); false for an unknown id.
+    async fn verify_asset(&self, id: &str, account: &str, micros: i64) -> StoreResult<bool>;
+
+    /// Removes an asset; false when there was none with this id.
+    async fn delete_asset(&self, id: &str) -> StoreResult<bool>;
+
+    /// Records each of `keys` once ever (in one transaction) and returns those this call recorded.
+    async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>>;
+
+    /// Adds `recipients` to the version of `collection` added at `date_added`; false when there is no such
+    /// version.
+    async fn add_recipients(
+        &self,
+        collection: &CollectionId,
+        date_added: i64,
+        recipients: Vec<String>,
+    ) -> StoreResult<bool>;
 
     // ----- operations: quotas and gauges (issue 8) -----
 

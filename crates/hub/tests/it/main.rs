@@ -8,4 +8,5 @@
 mod events_prop;
 mod mail_prop;
 mod read_paths_prop;
+mod victims_prop;
 mod write_paths_prop;

@@ -12,6 +12,7 @@
 
 mod admin;
 mod alerts;
+mod assets;
 mod audit;
 mod contribute;
 mod pages;
@@ -217,6 +218,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/password", get(password::form).post(password::change))
         .route("/ui/audit", get(audit::overview))
         .route("/ui/webhooks", get(webhooks::list))
+        .route("/ui/assets", get(assets::list).post(assets::act))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))

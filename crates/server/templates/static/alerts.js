@@ -19,7 +19,7 @@
     source.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
-      var object = data.object || {};
+      var object = data.object || (data.payload && data.payload.object) || {};
       var item = document.createElement("li");
       item.className = "alert alert-" + data.kind;
       item.appendChild(text("span", data.kind, "kind"));
@@ -29,6 +29,13 @@
       item.appendChild(text("strong", object.name || object.id || data.id || "", "name"));
       item.appendChild(document.createTextNode(" "));
       item.appendChild(text("code", object.id || data.id || "", "id"));
+      if (data.kind === "victim-notification" && data.asset) {
+        item.appendChild(text("span", " involves your " + data.asset.kind + " " + data.asset.value, "asset"));
+      }
+      if (data.kind === "victim-found" && data.payload) {
+        item.appendChild(text("span", " involves an asset of " + data.payload.owner +
+          ": release it with POST /assets/v1/victim-tasks/" + data.seq + "/release", "note"));
+      }
       if (data.kind === "resync") item.appendChild(text("span", " (fell behind: re-read the collections)", "note"));
       list.insertBefore(item, list.firstChild);
       while (list.children.length > 200) list.removeChild(list.lastChild);

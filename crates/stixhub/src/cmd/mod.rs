@@ -2,6 +2,7 @@
 
 pub(crate) mod access;
 pub(crate) mod admin;
+pub(crate) mod asset;
 pub(crate) mod audit;
 pub(crate) mod audit_key;
 pub(crate) mod backup;

@@ -101,6 +101,8 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         None => None,
     };
     hub.start_event_tail();
+    // Victim notification (issue 14): new versions against the verified assets, from now on.
+    let victims = tokio::spawn(Arc::clone(&hub).run_victim_notifier());
     let webhook_sender: Arc<dyn hub::WebhookSender> = Arc::new(server::HttpWebhookSender::new(
         config.push.allow_private,
         config.push.timeout,
@@ -151,6 +153,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     if let Some(mail) = mail_deliveries {
         mail.abort();
     }
+    victims.abort();
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

@@ -7,6 +7,7 @@
 
 mod admin_matrix;
 mod anonymity;
+mod assets;
 mod audit;
 mod audit_keyed;
 mod cli;

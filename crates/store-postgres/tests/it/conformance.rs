@@ -63,6 +63,10 @@ postgres_conformance!(
     first_claim_owns_and_others_are_shadows,
     delete_touches_only_one_group,
     concurrent_first_claims_agree,
+    // assets and victim notification (issue 14)
+    assets_round_trip,
+    notice_keys_are_claimed_once,
+    recipients_are_added_to_one_version,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).

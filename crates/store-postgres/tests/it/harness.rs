@@ -292,6 +292,35 @@ impl Store for SchemaStore {
         self.store.delete_subscription(id).await
     }
 
+    async fn create_asset(&self, asset: store::AssetRecord) -> StoreResult<()> {
+        self.store.create_asset(asset).await
+    }
+    async fn assets(&self, org: Option<String>) -> StoreResult<Vec<store::AssetRecord>> {
+        self.store.assets(org).await
+    }
+    async fn asset(&self, id: &str) -> StoreResult<Option<store::AssetRecord>> {
+        self.store.asset(id).await
+    }
+    async fn verify_asset(&self, id: &str, account: &str, micros: i64) -> StoreResult<bool> {
+        self.store.verify_asset(id, account, micros).await
+    }
+    async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
+        self.store.delete_asset(id).await
+    }
+    async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
+        self.store.claim_notices(keys).await
+    }
+    async fn add_recipients(
+        &self,
+        collection: &store::CollectionId,
+        date_added: i64,
+        recipients: Vec<String>,
+    ) -> StoreResult<bool> {
+        self.store
+            .add_recipients(collection, date_added, recipients)
+            .await
+    }
+
     // ----- operations: quotas and gauges (issue 8) -----
     async fn organisation_usage(&self, organisation: &str) -> StoreResult<store::Usage> {
         self.store.organisation_usage(organisation).await
