@@ -21,7 +21,10 @@ fn org_assets(org: u32) -> Vec<Asset> {
                 AssetKind::Cidr,
                 format!("{}.{}.{}.0/24", 10 + (n >> 16) % 200, (n >> 8) & 255, n & 255),
             ),
-            6 => (AssetKind::Cidr, format!("2001:db8:{:x}::/48", n)),
+            6 => (
+                AssetKind::Cidr,
+                format!("2001:{:x}:{:x}::/48", 0x0db8 + (n >> 16), n & 0xffff),
+            ),
             7 => (AssetKind::Domain, format!("site{i}.org{org}.example")),
             8 => (AssetKind::EmailDomain, format!("mail{i}.org{org}.example")),
             _ => (AssetKind::Asn, format!("AS{}", 64_512 + n)),
