@@ -3,7 +3,7 @@
 use store::StoreError;
 
 /// Why a use case did not succeed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum HubError {
     /// No or wrong credentials.
     #[error("authentication required")]

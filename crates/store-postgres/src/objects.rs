@@ -19,8 +19,8 @@ use store::{
 use std::collections::HashMap;
 
 use store::plan::{
-    DeleteCandidate, FIRST, LAST, PlanInput, PlannedRow, StoredVersion, plan_delete, plan_ingest,
-    submitter_group,
+    DeleteCandidate, FIRST, LAST, PlanInput, PlannedRow, SHADOW, StoredVersion, group_republishable,
+    plan_delete, plan_ingest, submitter_group,
 };
 
 use crate::error::{column, from_pg};
@@ -81,7 +81,21 @@ pub(crate) async fn store_versions(
         last_date_added: lock.last_date_added,
     };
     let plan = plan_ingest(objects, failures, input);
-    // `plan.claims` are all claimed already (`claim_owners` claims the posted ids and their public ids).
+    if !group_republishable(&group) {
+        // `claim_owners` claimed the posted ids (and an organisation's public ids); an account's public ids
+        // are claimed only for the shadows the plan keeps them for.
+        let mut shadows: Vec<&str> = plan
+            .rows
+            .iter()
+            .filter(|row| row.flags & SHADOW != 0)
+            .filter_map(|row| row.object.public_id.as_deref())
+            .collect();
+        if !shadows.is_empty() {
+            shadows.sort_unstable();
+            shadows.dedup();
+            claim(tx, &group, &shadows).await?;
+        }
+    }
     for (ids, bit) in [(&plan.clear_first, FIRST), (&plan.clear_last, LAST)] {
         if ids.is_empty() {
             continue;
@@ -113,8 +127,8 @@ pub(crate) async fn store_versions(
     Ok((plan.successes, plan.failures))
 }
 
-/// Claims for `group` every claimable posted id and its public id nobody owns, then reads the owner of each
-/// posted id (one round trip each, for the whole POST). The claim is an `INSERT … ON CONFLICT DO NOTHING` in this transaction: a
+/// Claims for `group` every claimable posted id (and an organisation's public ids) nobody owns, then reads the
+/// owner of each posted id (one round trip each, for the whole POST). The claim is an `INSERT … ON CONFLICT DO NOTHING` in this transaction: a
 /// concurrent first claim of the same id (any collection, any process) makes it wait for that transaction,
 /// and the following read (a new READ COMMITTED snapshot) sees whichever claim committed; ids are claimed in
 /// sorted order so two such transactions cannot deadlock.
@@ -133,22 +147,16 @@ async fn claim_owners(
     }
     ids.sort_unstable();
     ids.dedup();
-    // A public id is the group's whether its version is the owner's or a shadow (see `store::plan`).
-    let mut claimed: Vec<&str> = objects
+    // An organisation's public id is the group's whether its version is the owner's or a shadow (see
+    // `store::plan`); an account's is claimed after the plan, for shadows only.
+    let public_ids = objects
         .iter()
-        .filter_map(|o| o.public_id.as_deref())
-        .chain(ids.iter().copied())
-        .collect();
+        .filter(|_| group_republishable(group))
+        .filter_map(|o| o.public_id.as_deref());
+    let mut claimed: Vec<&str> = public_ids.chain(ids.iter().copied()).collect();
     claimed.sort_unstable();
     claimed.dedup();
-    let claim = tx
-        .prepare_cached(
-            "INSERT INTO object_owners (stix_id, grp) SELECT id, $2 FROM unnest($1::text[]) AS id \
-             ON CONFLICT (stix_id) DO NOTHING",
-        )
-        .await
-        .map_err(from_pg)?;
-    tx.execute(&claim, &[&claimed, &group]).await.map_err(from_pg)?;
+    claim(tx, group, &claimed).await?;
     let read = tx
         .prepare_cached("SELECT stix_id, grp FROM object_owners WHERE stix_id = ANY($1)")
         .await
@@ -157,6 +165,19 @@ async fn claim_owners(
     rows.iter()
         .map(|row| Ok((column(row, 0)?, column(row, 1)?)))
         .collect()
+}
+
+/// Claims `ids` (sorted) for `group` where nobody owns them yet.
+async fn claim(tx: &Transaction<'_>, group: &str, ids: &[&str]) -> StoreResult<()> {
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO object_owners (stix_id, grp) SELECT id, $2 FROM unnest($1::text[]) AS id \
+             ON CONFLICT (stix_id) DO NOTHING",
+        )
+        .await
+        .map_err(from_pg)?;
+    tx.execute(&stmt, &[&ids, &group]).await.map_err(from_pg)?;
+    Ok(())
 }
 
 /// Stores one POST's objects, its reviews and its status; returns the status once committed.

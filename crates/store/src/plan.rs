@@ -12,7 +12,8 @@
 //! group is a *shadow* (`SHADOW` flag): the hub serves it under the id as posted only to its own group, and to
 //! everyone else under its `public_id`, so no reader sees two groups' versions under one id. A public id the
 //! hub serves a group's object under is claimed for that group too, so nobody can give a republished id a
-//! version of its own. (Refusing a
+//! version of its own. An owner's versions from an account without an organisation are never served under a
+//! public id, so they keep none (`group_republishable`). (Refusing a
 //! version of an id the writer can see is the hub's decision, taken before the store is called.)
 //!
 //! Invariant: given the rows of the submitter's group already stored for the posted ids (read under the
@@ -45,6 +46,16 @@ pub fn submitter_group(account: &str, org: Option<&str>) -> String {
         Some(org) => format!("org:{org}"),
         None => format!("account:{account}"),
     }
+}
+
+/// Whether versions of `group` may be served under their public id although they are not shadows: an
+/// organisation's may (its consent can withhold its name from some readers, now or after a later change of
+/// consent), an account without an organisation is always named (consent is an organisation's), so its versions
+/// are served under a public id only as shadows. Where this is false the plan stores no public id and claims
+/// none for an owner's versions: nobody is ever served that id, and a random-keyed index entry per object is
+/// what makes an ingest several times slower (BENCHMARKS.md, "Wave 2 against wave 1").
+pub fn group_republishable(group: &str) -> bool {
+    !group.starts_with("account:")
 }
 
 /// The `date_added` (microseconds) an unversioned object must have for `version` to name its one version: an
@@ -165,6 +176,7 @@ pub fn plan_ingest(objects: Vec<NewObject>, failures: Vec<StatusEntry>, input: P
         now,
         last_date_added,
     } = input;
+    let republishable = group_republishable(group);
     let mut known: HashMap<String, Vec<KnownVersion>> = HashMap::new();
     for row in stored {
         known.entry(row.stix_id).or_default().push(KnownVersion {
@@ -180,7 +192,7 @@ pub fn plan_ingest(objects: Vec<NewObject>, failures: Vec<StatusEntry>, input: P
         last_date_added,
         ..IngestPlan::default()
     };
-    for object in objects {
+    for mut object in objects {
         let version = object.version.as_ref().map_or(UNVERSIONED, version_key);
         let version_text = |date_added: i64| match &object.version {
             Some(version) => version.as_str().to_owned(),
@@ -212,6 +224,10 @@ pub fn plan_ingest(objects: Vec<NewObject>, failures: Vec<StatusEntry>, input: P
             });
             owner != group
         };
+        if !shadow && !republishable {
+            // Never served under its public id (see `group_republishable`): neither stored nor claimed.
+            object.public_id = None;
+        }
         if (claimed_now || shadow)
             && let Some(public_id) = &object.public_id
         {

@@ -143,6 +143,35 @@ fn the_first_group_claims_an_id_and_another_group_gets_a_shadow() {
     assert_eq!(plan.successes[0].version, V1);
 }
 
+#[test]
+fn an_account_without_organisation_keeps_a_public_id_only_for_its_shadows() {
+    let account = |owners: &[(&str, &str)]| PlanInput {
+        group: "account:alice",
+        owners: owners
+            .iter()
+            .map(|(id, owner)| ((*id).to_owned(), (*owner).to_owned()))
+            .collect(),
+        ..input(Vec::new(), 1, 0)
+    };
+    let plan = plan_ingest(vec![claimable("a", V1)], Vec::new(), account(&[]));
+    assert_eq!(plan.claims.iter().collect::<Vec<_>>(), vec!["a"]);
+    assert_eq!(plan.rows[0].object.public_id, None);
+
+    let plan = plan_ingest(
+        vec![claimable("a", V1), claimable("b", V1)],
+        Vec::new(),
+        account(&[("a", "org:other"), ("b", "account:alice")]),
+    );
+    assert_eq!(plan.claims.iter().collect::<Vec<_>>(), vec!["a-minted"]);
+    assert_eq!(plan.rows[0].object.public_id.as_deref(), Some("a-minted"));
+    assert_eq!(plan.rows[0].flags & SHADOW, SHADOW);
+    assert_eq!(plan.rows[1].object.public_id, None);
+
+    // An organisation's own versions keep theirs: its consent may change.
+    let plan = plan_ingest(vec![claimable("a", V1)], Vec::new(), input(Vec::new(), 1, 0));
+    assert_eq!(plan.rows[0].object.public_id.as_deref(), Some("a-minted"));
+}
+
 fn candidate(modified: &str, flags: i16) -> DeleteCandidate {
     DeleteCandidate {
         version: key(modified),
