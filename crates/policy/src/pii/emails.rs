@@ -63,6 +63,9 @@ const ROLE_WORDS: &[&str] = &[
     "operations", "hotline", "911", "emergency", "dev", "qa", "test", "testing", "automation", "ci", "build",
     "bot", "devops", "ap", "ar", "purchasing", "procurement", "outreach", "newsletter", "marketing",
     "careers", "jobs", "recruiting", "benefits", "user", "users", "ict", "psirt", "vuln", "vulnerability", "disclosure",
+    // Mailing lists and announcement aliases; DMARC report addresses (`rua`/`ruf`, RFC 7489).
+    "announce", "announcements", "list", "lists", "listserv", "all", "everyone", "updates", "news", "bulletin",
+    "rua", "ruf",
 ];
 /// Local parts that stand for any address in templates and documentation (`user@`, `firstname.lastname@`).
 const PLACEHOLDERS: &[&str] = &[

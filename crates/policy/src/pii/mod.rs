@@ -165,6 +165,7 @@ pub fn find_in_text(text: &str, context: &ThreatContext) -> Vec<TextFinding> {
     if has_capital {
         names::find_names(text, &mut candidates);
     }
+    addressee_apart(text, &mut candidates);
     candidates.retain(|f| {
         !skipped
             .iter()
@@ -187,6 +188,30 @@ pub fn find_in_text(text: &str, context: &ThreatContext) -> Vec<TextFinding> {
     }
     kept.sort_by_key(|f| f.start);
     kept
+}
+
+/// "Ms Harriet Okonjo, 22 Kingsley Road, Hounslow TW3 1QA": an address whose first comma-separated part is a
+/// name found there starts after the name (the addressee is a name, the rest the address).
+fn addressee_apart(text: &str, candidates: &mut [TextFinding]) {
+    let names: Vec<(usize, usize)> = candidates
+        .iter()
+        .filter(|f| f.kind == PiiKind::Name)
+        .map(|f| (f.start, f.end))
+        .collect();
+    for address in candidates.iter_mut().filter(|f| f.kind == PiiKind::Address) {
+        let addressee = names.iter().find(|(start, end)| {
+            // The name fills the first part (a title before it may stay in it: "Ms Harriet Okonjo, …").
+            *start >= address.start
+                && text
+                    .get(address.start..*start)
+                    .is_some_and(|title| title.len() <= 6 && !title.contains(','))
+                && *end + 2 < address.end
+                && text.get(*end..).is_some_and(|rest| rest.starts_with(", "))
+        });
+        if let Some((_, end)) = addressee {
+            address.start = end + 2;
+        }
+    }
 }
 
 /// `text` with every finding replaced by its placeholder. `findings` must be sorted and non-overlapping, as

@@ -103,6 +103,16 @@ pub(super) const ROLE_WORDS: &[&str] = &[
     "name:", "owner:", "user:", "reporter:", "analyst:", "author:", "assignee:", "approver:", "requester:",
     "requestor:", "submitter:", "poc:", "interviewed:", "signed:", "people", "person", "persons",
     "individuals", "included", "include", "includes", "among", "between", "replied", "against",
+    // Family and household: "his daughter Ioana", "the clerk's husband, Ray …", "my neighbour Walter".
+    "husband", "wife", "spouse", "partner", "son", "daughter", "mother", "father", "brother", "sister", "aunt",
+    "uncle", "cousin", "niece", "nephew", "grandson", "granddaughter", "grandmother", "grandfather", "fiancé",
+    "fiancée", "boyfriend", "girlfriend", "neighbour", "neighbor", "landlord", "landlady", "tenant", "flatmate",
+    "roommate", "friend", "boss", "pensioner", "retiree",
+    // Parties named in claims, filings, tickets and minutes.
+    "claimant", "applicant", "custodian", "custodians", "cardholder", "insured", "assignee", "reviewer",
+    "approver", "attendee", "attendees", "participant", "participants", "handler", "guest", "visitor",
+    "plaintiff", "defendant", "petitioner", "respondent", "comment by", "logged by", "raised by", "opened by",
+    "closed by", "updated by", "handled by", "escalated to", "reviewed by", "fn",
 ];
 /// Small words before a name that say less than a role ("sent to X", "X and Y", "on behalf of X").
 #[rustfmt::skip]
@@ -209,9 +219,22 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
         add(3.0, true);
     }
 
-    // A speaker's label in a pasted chat or thread: "Tiago Fernandes: "Can we check…"".
-    if head_lower.is_empty() && (tail.starts_with(": \"") || tail.starts_with(": “")) {
+    // A speaker's label in a pasted chat or thread: "Tiago Fernandes: "Can we check…"", "[12/03/26, 21:14]
+    // Karim Benali: the mayor's …", and a chat export's "Ximena Castañeda 10:02 AM" on its own line. Without
+    // a quote or a time stamp, words at a line's start before a colon are mostly a label ("Betreff:",
+    // "Austrian Gemeinde: contact …").
+    let stamped = head_lower.starts_with('[') && head_lower.trim_end().ends_with(']');
+    let several = text.get(start..end).is_some_and(|run| run.contains(' '));
+    let speaker = ((head_lower.is_empty() || stamped)
+        && (tail.starts_with(": \"") || tail.starts_with(": “")))
+        || (stamped && tail.starts_with(": "));
+    if speaker || (head_lower.is_empty() && several && chat_time(tail)) {
         add(3.0, true);
+    }
+    // The person's own contact data right after the name: "Lachlan McAllister, 0412 555 678", "Hiroko Saito
+    // (+81 80-5555-7788)", "Lê Thị Hương | +84 …".
+    if contact_after(tail) {
+        add(2.0, false);
     }
     // A vocative opening a message: "Julien, l'antivirus a détecté…", "Ciarán, three people in finance…".
     let vocative = head_lower.is_empty()
@@ -278,12 +301,16 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
     let before = cues::before(text, start, 40);
     // Labels of exports count like words: "user=Henrike Albers", "attn. Halvard Moe".
     let trimmed = before.trim_end_matches([' ', ',', '(', '-', '—', '"', '=', '.']);
+    // "Claimant: X", "FN:X", "assignee: X": a label is its word.
+    let unlabelled = trimmed.trim_end_matches(':').trim_end();
     let ends_with_word = |word: &&str| {
-        trimmed.ends_with(*word)
-            && trimmed
-                .get(..trimmed.len() - word.len())
-                .and_then(|rest| rest.chars().next_back())
-                .is_none_or(|c| !c.is_alphanumeric())
+        [trimmed, unlabelled].iter().any(|window| {
+            window.ends_with(*word)
+                && window
+                    .get(..window.len() - word.len())
+                    .and_then(|rest| rest.chars().next_back())
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
     };
     if ORGANISATION_CUES.iter().any(ends_with_word) {
         add(-3.0, false);
@@ -334,6 +361,43 @@ pub(super) fn evidence(text: &str, start: usize, end: usize) -> Evidence {
         add(1.0, false);
     }
     out
+}
+
+/// Whether `tail` is only a chat client's time stamp ("10:02 AM", "21:14").
+fn chat_time(tail: &str) -> bool {
+    let rest = tail.trim();
+    let rest = rest
+        .strip_suffix("AM")
+        .or_else(|| rest.strip_suffix("PM"))
+        .unwrap_or(rest)
+        .trim_end();
+    let (hours, minutes) = rest.split_once(':').unwrap_or_default();
+    (1..=2).contains(&hours.len())
+        && minutes.len() == 2
+        && hours.chars().chain(minutes.chars()).all(|c| c.is_ascii_digit())
+}
+
+/// Whether a phone number or e-mail address follows the run as its apposition (after `, `, ` (`, ` | `, ` - `).
+fn contact_after(tail: &str) -> bool {
+    let Some(value) = [", ", " (", " | ", " - ", " – ", ": "]
+        .iter()
+        .find_map(|sep| tail.strip_prefix(sep))
+    else {
+        return false;
+    };
+    let value = value.trim_start_matches(['(', '[', '<']);
+    let number: String = value
+        .chars()
+        .take(24)
+        .take_while(|c| c.is_ascii_digit() || " +-.()/".contains(*c))
+        .collect();
+    let phone = value.starts_with(|c: char| c == '+' || c.is_ascii_digit())
+        && number.chars().filter(char::is_ascii_digit).count() >= 7;
+    let email = value
+        .split([' ', ')', '>', ',', ';'])
+        .next()
+        .is_some_and(|word| word.contains('@') && word.contains('.'));
+    phone || email
 }
 
 /// How far (bytes) around a run the context is read.

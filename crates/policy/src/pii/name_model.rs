@@ -24,6 +24,13 @@ use super::names::{FIRST_NAMES, NOT_NAME_WORDS, SURNAMES, word_list};
 
 static COMMON_WORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| word_list(include_str!("data/common_words.txt")));
+/// Given and family names of many countries (`data/make_world_names.py`, from Faker's 86 locales), minus English
+/// words: weaker evidence than the curated lists, which hold the names common where this hub is used and were
+/// checked one by one against threat, product and place names.
+static WORLD_FIRST_NAMES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("data/world_first_names.txt")));
+static WORLD_SURNAMES: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| word_list(include_str!("data/world_surnames.txt")));
 
 /// Two-letter English words (the word list starts at three letters); other two-letter words may be names
 /// ("Li", "Wu", "Hà").
@@ -107,7 +114,14 @@ struct Model {
 }
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| Model {
-    names: Trigrams::train(FIRST_NAMES.iter().chain(SURNAMES.iter()).copied()),
+    names: Trigrams::train(
+        FIRST_NAMES
+            .iter()
+            .chain(SURNAMES.iter())
+            .chain(WORLD_FIRST_NAMES.iter())
+            .chain(WORLD_SURNAMES.iter())
+            .copied(),
+    ),
     words: Trigrams::train(COMMON_WORDS.iter().copied().filter(|word| {
         !FIRST_NAMES.contains(title(word).as_str()) && !SURNAMES.contains(title(word).as_str())
     })),
@@ -275,6 +289,18 @@ fn score_part(word: &str, first: bool) -> f32 {
     let lower = titled.to_lowercase();
     if is_common_word(&lower) {
         return -3.0;
+    }
+    // Names of other countries: listed, but less surely a name here than a curated name.
+    let world_first = WORLD_FIRST_NAMES.contains(titled.as_str());
+    let world_surname = WORLD_SURNAMES.contains(titled.as_str());
+    if world_first || world_surname {
+        let listed = match (world_first && (first || !world_surname), first) {
+            (true, true) => 3.0,
+            (true, false) => 2.0,
+            (false, true) => 1.5,
+            (false, false) => 2.5,
+        };
+        return letter_score(&titled).max(listed);
     }
     // Product and company coinages: "Watertech", "Webshell", "Cloudflare", "Netwire".
     if TRADE_SUFFIXES

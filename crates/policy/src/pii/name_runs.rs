@@ -19,6 +19,12 @@ pub(super) const PARTICLES: &[&str] = &[
     "ter", "ten", "bin", "binti", "ibn", "al", "el", "y",
 ];
 
+/// Whether `word` is a particle, in lower case or capitalised ("van", "Van").
+pub(super) fn is_particle(word: &str) -> bool {
+    PARTICLES.contains(&word)
+        || ((2..=5).contains(&word.len()) && PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(word)))
+}
+
 /// Whether `word` has the shape of a name part: a capital, then lowercase letters (parts joined by `-` or `'`
 /// each capitalised; `Mc`/`Mac`/`O'` may be followed by a second capital). "McTavish", "O'Riordan",
 /// "Abernathy-Cole"; not "ManageEngine", "NOBELIUM" or "iPhone".
@@ -75,10 +81,16 @@ pub(super) fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Opti
         if !spaced(&tokens[last], next) {
             break;
         }
-        if name_shaped(next.text) {
+        // Inside a run a particle may be capitalised ("Pham Van Duc", "Maria Del Carmen"): it joins two names.
+        let capital_particle = is_particle(next.text)
+            && !PARTICLES.contains(&next.text)
+            && tokens
+                .get(last + 2)
+                .is_some_and(|after| spaced(next, after) && name_shaped(after.text));
+        if name_shaped(next.text) && !capital_particle {
             last += 1;
             n_words += 1;
-        } else if PARTICLES.contains(&next.text)
+        } else if is_particle(next.text)
             && tokens
                 .get(last + 2)
                 .is_some_and(|after| spaced(next, after) && name_shaped(after.text))
@@ -91,7 +103,9 @@ pub(super) fn modelled_run(text: &str, tokens: &[Token<'_>], idx: usize) -> Opti
     }
     let words: Vec<&Token<'_>> = tokens[idx..=last]
         .iter()
-        .filter(|t| !PARTICLES.contains(&t.text))
+        .enumerate()
+        .filter(|(position, t)| *position == 0 || !is_particle(t.text))
+        .map(|(_, t)| t)
         .collect();
     let scores: Vec<f32> = words
         .iter()

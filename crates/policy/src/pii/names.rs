@@ -76,10 +76,11 @@ pub(super) fn is_title(word: &str) -> bool {
     TITLE_SET.contains(word)
 }
 
+/// Cues match as word prefixes ("impersonat…"); "persona " keeps "personal mailbox, Laura Marsh" personal.
 #[rustfmt::skip]
 const NAME_THREAT_CUES: &[&str] = &[
-    "threat actor", "alias", "aliases", "aka", "a.k.a", "handle ", "handle:", "handles", "persona", "indicted", "charged",
-    "sanctioned", "moniker", "also known as", "tracked as", "malware", "ransomware", "backdoor", "variant",
+    "threat actor", "alias", "aliases", "aka", "a.k.a", "handle ", "handle:", "handles", "persona ", "persona:",
+    "personas", "indicted", "charged", "sanctioned", "moniker", "also known as", "tracked as", "malware", "ransomware", "backdoor", "variant",
     "operation", "username", "nickname", "pseudonym", "wanted", "extradited", "convicted", "contributors",
     "contributor", "called himself", "called herself", "calls himself", "calls herself", "calling himself",
     "calling herself", "going by", "goes by",
@@ -424,6 +425,16 @@ fn accept(text: &str, tokens: &[Token<'_>], first: usize, last: usize, excluded:
             .is_some_and(|gap| gap.starts_with('.') && tokens[last].text.chars().count() > 1)
         && NOT_NAME_WORDS.contains(next.text)
         && (is_capitalised(next.text) || title_case(next.text).is_some())
+    {
+        return false;
+    }
+    // "Prince George's County": a place or organisation word after the possessive makes the whole a place.
+    if let Some(next) = tokens.get(last + 1)
+        && text
+            .get(tokens[last].end..next.start)
+            .is_some_and(|gap| gap == "'s " || gap == "’s ")
+        && NOT_NAME_WORDS.contains(next.text)
+        && is_capitalised(next.text)
     {
         return false;
     }

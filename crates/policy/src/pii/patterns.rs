@@ -25,6 +25,16 @@ static PHONE_PLAIN: LazyLock<Regex> = LazyLock::new(|| compiled(r"(?-u:\b)\d{10}
 /// ("020 7946 0958", "0412 555 873", "01 45 55 32 10", "06-12345678", "(11) 95555-4321", "03-5555-0198").
 static PHONE_NATIONAL: LazyLock<Regex> =
     LazyLock::new(|| compiled(r"(?:\(0?\d{1,4}\)|(?-u:\b)0[1-9]\d{0,3})(?:[ .-]?\d{2,5}){1,4}(?-u:\b)"));
+/// Digit groups of any national plan ("98450 55123", "11 5555 4321"): a phone number only right after a phone
+/// label (`Tel.`, "mobile", "WhatsApp"), where the label says what the digits are.
+static PHONE_LABELLED: LazyLock<Regex> =
+    LazyLock::new(|| compiled(r"(?-u:\b)\d{2,5}(?:[ .-]\d{2,5}){1,4}(?-u:\b)"));
+/// Labels that say the digits after them are a phone number (not "on", "line" or "number", which say less).
+#[rustfmt::skip]
+const PHONE_LABELS: &[&str] = &[
+    "phone", "tel", "telephone", "telefon", "téléphone", "teléfono", "telefone", "telefono", "cell", "mobile",
+    "mobil", "móvil", "portable", "handy", "celular", "mob", "ph", "whatsapp", "t:", "m:", "p:",
+];
 /// Short forms that are a phone number only where a cue says so: a 7-digit local number ("555-0148") and an
 /// extension ("x4417", "ext. 4471").
 static PHONE_SHORT: LazyLock<Regex> =
@@ -54,10 +64,15 @@ static ADDRESS_STREET_FIRST: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|gracht|straat|laan|plein|kade|",
         r"vej|gade|gatan|vägen|veien|katu|tie|utca)|Schönhauser Allee|",
         r"(?:ul\.|Via|Viale|Piazza|Corso|Calle|Avenida|Av\.|Rua|Rue|Avenue|Boulevard|Bd|Chemin|Route|Paseo|Carrer|",
-        r"Plaza|Praça|Largo|Travessa|Rambla|Ulica|Aleja)(?:\s+(?:de|del|della|dei|des|du|da|do|dos|la|le|les|l'|d'))*",
+        r"Plaza|Praça|Largo|Travessa|Rambla|Ulica|Aleja)(?:\s+(?:de|del|della|dei|des|du|da|das|do|dos|la|le|les|l'|d'))*",
         r"\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){0,3})",
-        r"(?:\s+\d{1,4}[a-zA-Z]?(?:[/-]\d{1,4})?)?",
-        r",\s*(?:\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\s+\p{Lu}[\p{L}-]+",
+        r"(?:,?\s+\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)?",
+        // Floor and door ("3º B", "2.º izq."), district, town and state ("Bela Vista, São Paulo - SP") between
+        // the number and the postcode.
+        r"(?:(?:,|\s-)\s*[\p{L}\d][\p{L}\d.ºª°' ]{0,24}){0,3}",
+        // The postcode and town; Brazil's CEP ("01310-200") may end the address alone.
+        r"(?:,|\s-)\s*(?:\d{5}-\d{3}(?-u:\b)|(?:\d{4}-\d{3}|\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)",
+        r"\s+\p{Lu}[\p{L}-]+)",
     ))
 });
 /// A postcode of the United Kingdom, Ireland (Eircode), Canada or Australia (state and four digits) or Japan
@@ -79,11 +94,12 @@ static ADDRESS_UNIT_FIRST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// Any capitalised street name, a house number, a postcode and a town ("Storgata 12, 0155 Oslo", "Odos Ermou 25,
-/// 10563 Athens"): kept only when the first word is no English word ("Windows 10, 2004 Update").
+/// 10563 Athens", "King Fahd Road 4021, Riyadh 12212", "Lenina 14, 620014 Yekaterinburg"): kept only when one
+/// of the name's words is no English word ("Windows 10, 2004 Update").
 static ADDRESS_NAMED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
-        r"(?-u:\b)\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?\s+\d{1,4}[a-zA-Z]?",
-        r",\s*(?:\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2})\s+\p{Lu}[\p{L}-]+",
+        r"(?-u:\b)\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+){0,2}[ \t]+\d{1,4}[a-zA-Z]?",
+        r",\s*(?:(?:\d{4,6}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2})\s+\p{Lu}[\p{L}-]+|\p{Lu}[\p{L}-]+\s+\d{5,6}(?-u:\b))",
     ))
 });
 /// The three shapes above in one pass.
@@ -97,7 +113,7 @@ static ADDRESS_ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     compiled(concat!(
-        r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box)\s+\d{1,6}",
+        r"(?-u:\b)(?:P\.?\s?O\.?\s*Box|Post Office Box|(?:Rural Route|RR|HC|Highway Contract)\s+\d{1,3},?\s+Box)\s+\d{1,6}",
         r"(?:,\s*[A-Z][a-zA-Z.]+(?:\s+[A-Z][a-zA-Z.]+){0,2},\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?",
     ))
 });
@@ -143,12 +159,27 @@ fn phone_cue_before(text: &str, start: usize, reach: usize) -> bool {
     cues::distance_from_end(&before, PHONE_WORDS).is_some()
 }
 
+/// Whether a phone label stands right before `start` (at most a few bytes of punctuation and words between:
+/// "mobile 98450 …", "Tel.: 11 …", "phone (WhatsApp): …").
+fn labelled_before(text: &str, start: usize) -> bool {
+    let head = text.get(..start).unwrap_or_default();
+    let mut from = start.saturating_sub(20);
+    while !head.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = head.get(from..).unwrap_or_default();
+    let before = window.rsplit('\n').next().unwrap_or_default().to_lowercase();
+    cues::distance_from_end(&before, PHONE_LABELS).is_some_and(|distance| distance <= 4)
+}
+
 /// Words right before a number that make it an organisation's line, not a person's.
 #[rustfmt::skip]
 const ORGANISATION_LINE_CUES: &[&str] = &[
     "soc", "noc", "helpdesk", "help desk", "hotline", "switchboard", "main line", "tip line", "non-emergency",
     "front desk", "dispatch", "service desk",
     "inquiries", "press office", "media line", "front office", "reception",
+    // The same in other languages: German, French, Spanish, Italian, Dutch.
+    "zentrale", "accueil", "standard téléphonique", "centralita", "centralino", "receptie",
 ];
 /// North American toll-free area codes: organisations' numbers, not people's.
 #[rustfmt::skip]
@@ -167,9 +198,22 @@ pub(super) fn glued(text: &str, start: usize, end: usize) -> bool {
     let next2 = ahead.next();
     let digitish = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
     let joins = |c: Option<char>| matches!(c, Some('.' | '-' | '/' | ':'));
+    // A colon after a word that is no number ("tel:+1555…", "TEL;TYPE=cell:+48 …", RFC 3966 and vCard) is a
+    // label's; after digits or hex (a time, an IPv6 address) it glues.
+    let label_colon = prev == Some(':') && {
+        let word: String = before
+            .get(..before.len() - 1)
+            .unwrap_or_default()
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        word.chars()
+            .any(|c| c.is_ascii_alphabetic() && !c.is_ascii_hexdigit())
+    };
     digitish(prev)
         || digitish(next)
-        || (joins(prev) && prev2.is_some_and(|c| c.is_ascii_alphanumeric()))
+        || (joins(prev) && !label_colon && prev2.is_some_and(|c| c.is_ascii_alphanumeric()))
         || (joins(next) && next2.is_some_and(|c| c.is_ascii_alphanumeric()))
 }
 
@@ -208,6 +252,12 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         if (8..=12).contains(&n_digits) && found.as_str().contains([' ', '-', '.', ')']) {
             let cue = phone_cue_before(text, found.start(), 40);
             spans.push((found.start(), found.end(), if cue { 80 } else { 60 }));
+        }
+    }
+    for found in PHONE_LABELLED.find_iter(text) {
+        let n_digits = found.as_str().chars().filter(char::is_ascii_digit).count();
+        if (8..=12).contains(&n_digits) && labelled_before(text, found.start()) {
+            spans.push((found.start(), found.end(), 70));
         }
     }
     for found in PHONE_SHORT.find_iter(text) {
@@ -250,12 +300,14 @@ pub(super) fn find_phones(text: &str, context: &ThreatContext, out: &mut Vec<Tex
         }
         let described_after = cues::parenthetical_after(text, end)
             .is_some_and(|inner| cues::distance_from_start(&inner, ORGANISATION_LINE_CUES).is_some());
-        let organisation_line = cues::distance_from_end(&before, ORGANISATION_LINE_CUES)
-            .is_some_and(|d| d <= 45)
+        let organisation_before =
+            cues::distance_from_end(&before, ORGANISATION_LINE_CUES).filter(|d| *d <= 45);
+        let organisation_line = organisation_before.is_some()
             || cues::distance_from_start(&after, ORGANISATION_LINE_CUES).is_some_and(|d| d <= 3)
             || described_after;
-        let strong_personal =
-            cues::distance_from_end(&before, PHONE_CUES.strong_personal).is_some_and(|d| d <= 32);
+        // The nearer cue decides: "her desk line 555-0100" is hers, "our help desk number 555-0100" the desk's.
+        let strong_personal = cues::distance_from_end(&before, PHONE_CUES.strong_personal)
+            .is_some_and(|d| d <= 32 && organisation_before.is_none_or(|o| d < o));
         if organisation_line && !strong_personal {
             continue;
         }
@@ -431,8 +483,11 @@ pub(super) fn find_cards(text: &str, out: &mut Vec<TextFinding>) {
 pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
     let intl = ADDRESS_ELSEWHERE.find_iter(text);
     let named = ADDRESS_NAMED_NUMBER.find_iter(text).filter(|found| {
-        let first = found.as_str().split_whitespace().next().unwrap_or_default();
-        !super::name_model::is_common_word(&first.to_lowercase())
+        found
+            .as_str()
+            .split_whitespace()
+            .take_while(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
+            .any(|word| !super::name_model::is_common_word(&word.to_lowercase()))
     });
     for found in ADDRESS
         .find_iter(text)
@@ -440,14 +495,26 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
         .chain(intl)
         .chain(named)
     {
-        let matched = found.as_str();
-        let start = found.start();
-        if text
-            .get(..start)
-            .and_then(|head| head.chars().next_back())
-            .is_some_and(|c| matches!(c, '.' | ':' | '-'))
-        {
-            continue;
+        let mut matched = found.as_str();
+        let mut start = found.start();
+        let glued_before = |at: usize| {
+            text.get(..at)
+                .and_then(|head| head.chars().next_back())
+                .is_some_and(|c| matches!(c, '.' | ':' | '-'))
+        };
+        if glued_before(start) {
+            // "…95555-4321, Av. Paulista, 1578 …": the digits before the street belong to something else; the
+            // street may still start an address of its own.
+            let Some(rest) = matched
+                .find(|c: char| c.is_uppercase())
+                .filter(|_| matched.starts_with(|c: char| c.is_ascii_digit()))
+                .map(|offset| start + offset)
+                .and_then(|at| ADDRESS_ELSEWHERE.find_at(text, at).filter(|m| m.start() == at))
+            else {
+                continue;
+            };
+            matched = rest.as_str();
+            start = rest.start();
         }
         let trimmed = matched.trim_end_matches([',', ' ']);
         let end = start + trimmed.len();
