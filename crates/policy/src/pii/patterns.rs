@@ -58,23 +58,23 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 /// Street, number and postcode where the street name comes first or the street word is a prefix, as in most of
 /// Europe and Latin America ("Lindenstraße 17, 80331 München", "Via Roma 12, 80100 Napoli", "ul. Marszałkowska
 /// 84, 00-514 Warszawa", "Keizersgracht 221, 1016 DV Amsterdam", "27 Rue des Lilas, 69003 Lyon").
-static ADDRESS_STREET_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-    compiled(concat!(
-        r"(?:\d{1,4}[a-z]?,?\s+)?",
-        r"(?:\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|gracht|straat|laan|plein|kade|",
-        r"vej|gade|gatan|vägen|veien|katu|tie|utca)|Schönhauser Allee|",
-        r"(?:ul\.|Via|Viale|Piazza|Corso|Calle|Avenida|Av\.|Rua|Rue|Avenue|Boulevard|Bd|Chemin|Route|Paseo|Carrer|",
-        r"Plaza|Praça|Largo|Travessa|Rambla|Ulica|Aleja)(?:\s+(?:de|del|della|dei|des|du|da|das|do|dos|la|le|les|l'|d'))*",
-        r"\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){0,3})",
-        r"(?:,?\s+\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)?",
-        // Floor and door ("3º B", "2.º izq."), district, town and state ("Bela Vista, São Paulo - SP") between
-        // the number and the postcode.
-        r"(?:(?:,|\s-)\s*[\p{L}\d][\p{L}\d.ºª°' ]{0,24}){0,3}",
-        // The postcode and town; Brazil's CEP ("01310-200") may end the address alone.
-        r"(?:,|\s-)\s*(?:\d{5}-\d{3}(?-u:\b)|(?:\d{4}-\d{3}|\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)",
-        r"\s+\p{Lu}[\p{L}-]+)",
-    ))
-});
+/// The street of a street-first address and its house number.
+const STREET_FIRST_HEAD: &str = concat!(
+    r"(?:\d{1,4}[a-z]?,?\s+)?",
+    r"(?:\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|gracht|straat|laan|plein|kade|",
+    r"vej|gade|gatan|vägen|veien|katu|tie|utca)|Schönhauser Allee|",
+    r"(?:ul\.|Via|Viale|Piazza|Corso|Calle|Avenida|Av\.|Rua|Rue|Avenue|Boulevard|Bd|Chemin|Route|Paseo|Carrer|",
+    r"Plaza|Praça|Largo|Travessa|Rambla|Ulica|Aleja)(?:\s+(?:de|del|della|dei|des|du|da|das|do|dos|la|le|les|l'|d'))*",
+    r"\s+\p{Lu}[\p{L}'’-]*(?:\s+\p{Lu}[\p{L}'’-]*){0,3})",
+    r"(?:,?\s+\d{1,5}[a-zA-Z]?(?:[/-]\d{1,4})?)?",
+);
+/// The postcode and town that end it; Brazil's CEP ("01310-200") may end it alone.
+const POSTCODE_TOWN: &str = concat!(
+    r"(?:,|\s-)\s*(?:\d{5}-\d{3}(?-u:\b)|(?:\d{4}-\d{3}|\d{4,5}|\d{2}-\d{3}|\d{4}\s?[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)",
+    r"\s+\p{Lu}[\p{L}-]+)",
+);
+static ADDRESS_STREET_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| compiled(&[STREET_FIRST_HEAD, POSTCODE_TOWN].concat()));
 /// A postcode of the United Kingdom, Ireland (Eircode), Canada or Australia (state and four digits) or Japan
 /// after a town, with up to four comma-separated parts before it ("Flat 2, 47 Gloucester Road, Bristol BS7 8AE",
 /// "Áras an Chontae, Lifford, Co. Donegal F93 Y622", "1-2-3 Jingumae, Shibuya-ku, Tokyo 150-0001").
@@ -481,7 +481,6 @@ pub(super) fn find_cards(text: &str, out: &mut Vec<TextFinding>) {
 }
 
 pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
-    let intl = ADDRESS_ELSEWHERE.find_iter(text);
     let named = ADDRESS_NAMED_NUMBER.find_iter(text).filter(|found| {
         found
             .as_str()
@@ -489,42 +488,56 @@ pub(super) fn find_addresses(text: &str, out: &mut Vec<TextFinding>) {
             .take_while(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
             .any(|word| !super::name_model::is_common_word(&word.to_lowercase()))
     });
-    for found in ADDRESS
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (regex, found) in ADDRESS
         .find_iter(text)
-        .chain(PO_BOX.find_iter(text))
-        .chain(intl)
-        .chain(named)
+        .map(|found| (&*ADDRESS, found))
+        .chain(PO_BOX.find_iter(text).map(|found| (&*PO_BOX, found)))
+        .chain(
+            ADDRESS_ELSEWHERE
+                .find_iter(text)
+                .map(|found| (&*ADDRESS_ELSEWHERE, found)),
+        )
+        .chain(named.map(|found| (&*ADDRESS_NAMED_NUMBER, found)))
     {
-        let mut matched = found.as_str();
-        let mut start = found.start();
-        let glued_before = |at: usize| {
-            text.get(..at)
-                .and_then(|head| head.chars().next_back())
-                .is_some_and(|c| matches!(c, '.' | ':' | '-'))
-        };
-        if glued_before(start) {
-            // "…95555-4321, Av. Paulista, 1578 …": the digits before the street belong to something else; the
-            // street may still start an address of its own.
-            let Some(rest) = matched
-                .find(|c: char| c.is_uppercase())
-                .filter(|_| matched.starts_with(|c: char| c.is_ascii_digit()))
-                .map(|offset| start + offset)
-                .and_then(|at| ADDRESS_ELSEWHERE.find_at(text, at).filter(|m| m.start() == at))
-            else {
-                continue;
-            };
-            matched = rest.as_str();
-            start = rest.start();
+        if let Some(span) = unglued(text, regex, found) {
+            spans.push(span);
         }
-        let trimmed = matched.trim_end_matches([',', ' ']);
-        let end = start + trimmed.len();
+    }
+    for (start, end) in spans {
+        let trimmed = text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches([',', ' ']);
         let has_zip = trimmed.chars().rev().take(5).filter(char::is_ascii_digit).count() == 5;
         let confidence = if has_zip || trimmed.contains(',') { 92 } else { 80 };
         out.push(TextFinding {
             start,
-            end,
+            end: start + trimmed.len(),
             kind: PiiKind::Address,
             confidence,
         });
     }
+}
+
+/// The span of `found`, unless it is glued to what comes before (`.`, `:`, `-`). "…95555-4321, Rua Augusta
+/// 100, 01305-000 São Paulo": digits glued before a street belong to something else; the street may still start
+/// a match of its own.
+fn unglued(text: &str, regex: &Regex, found: regex::Match<'_>) -> Option<(usize, usize)> {
+    let glued = text
+        .get(..found.start())
+        .and_then(|head| head.chars().next_back())
+        .is_some_and(|c| matches!(c, '.' | ':' | '-'));
+    if !glued {
+        return Some((found.start(), found.end()));
+    }
+    let matched = found.as_str();
+    let at = found.start() + matched.find(|c: char| c.is_uppercase())?;
+    if !matched.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    regex
+        .find_at(text, at)
+        .filter(|again| again.start() == at)
+        .map(|again| (again.start(), again.end()))
 }
