@@ -265,3 +265,82 @@ fn unlisted_names_found_by_shape_and_context() {
         assert_eq!(kinds(text), [], "{text}");
     }
 }
+
+/// Batch 4 (written before the wave-2 rules, then used to tune them): a regression guard below its figures.
+#[test]
+fn fourth_generalisation_batch_stays_above_its_floor() {
+    let fields = parse_labelled_jsonl(include_str!("../../test_data/pii-generalise-4.jsonl")).unwrap();
+    let scores = score(&fields);
+    let overall = scores.overall();
+    let report = format!("{}\n{}", scores.table(), scores.mistakes.join("\n"));
+    assert!(overall.recall() >= 0.88, "{report}");
+    assert!(overall.precision() >= 0.92, "{report}");
+    assert!(scores.context_kept() >= 0.98, "{report}");
+}
+
+#[test]
+fn names_by_world_lists_contact_data_chat_stamps_and_relations() {
+    for (text, name) in [
+        (
+            "Contact in Sydney: Lachlan McAllister, 0412 555 678.",
+            "Lachlan McAllister",
+        ),
+        (
+            "[12/03/26, 21:14] Karim Benali: the mayor's account is posting crypto links",
+            "Karim Benali",
+        ),
+        (
+            "A pensioner lost 4,000 EUR; his daughter Ioana reported it.",
+            "Ioana",
+        ),
+        (
+            "JIRA SEC-2291 assignee: Pham Van Duc / status: open",
+            "Pham Van Duc",
+        ),
+        (
+            "BCC'd on the wire request: the CFO's personal mailbox, Laura Marsh.",
+            "Laura Marsh",
+        ),
+        (
+            "Complaint letter: Ms Harriet Okonjo, 22 Kingsley Road, Hounslow TW3 1QA.",
+            "Harriet Okonjo",
+        ),
+    ] {
+        assert!(
+            kinds(text)
+                .iter()
+                .any(|(kind, found)| *kind == PiiKind::Name && found == name),
+            "{text}: {:?}",
+            kinds(text)
+        );
+    }
+    for text in [
+        "St. Louis County and Prince George's County shared the same list.",
+        "Austrian Gemeinde: contact them through the portal.",
+        "Distribution list it-announce@example.org and dmarc-rua@example.gov got the lure.",
+        "Our help desk number changed to 555-0100 (internal) as of December.",
+        "Fax +49 (0)30 5555 1299 (Zentrale).",
+    ] {
+        assert_eq!(kinds(text), [], "{text}");
+    }
+}
+
+#[test]
+fn labelled_phones_and_addresses_of_other_plans() {
+    for (text, phone) in [
+        ("Bengaluru vendor escalation, mobile 98450 55123.", "98450 55123"),
+        ("The VoIP line tel:+15555550123 was forwarded.", "+15555550123"),
+        ("TEL;TYPE=cell:+48 512 555 091", "+48 512 555 091"),
+    ] {
+        assert_eq!(kinds(text), [(PiiKind::Phone, phone.to_owned())], "{text}");
+    }
+    for address in [
+        "King Fahd Road 4021, Riyadh 12212",
+        "Lenina 14, 620014 Yekaterinburg",
+        "Rua das Flores 27, 4050-262 Porto",
+        "Rural Route 2, Box 45, Hettinger, ND 58639",
+    ] {
+        let text = format!("The letter went to {address}.");
+        assert_eq!(kinds(&text), [(PiiKind::Address, address.to_owned())], "{text}");
+    }
+}
