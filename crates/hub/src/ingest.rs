@@ -96,6 +96,16 @@ impl Hub {
                 .map(|community| format!("community:{community}"))
                 .collect(),
         };
+        // Posted observations are matched after the commit (issue 14, `live_match::sightings`); the
+        // posting's objects are kept for that only when it holds observed-data.
+        let posted: Vec<Value> = if objects.iter().any(|object| object.object_type == "observed-data") {
+            objects
+                .iter()
+                .filter_map(|object| serde_json::from_str(&object.raw).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let request = IngestRequest {
             collection: collection.id.clone(),
             api_root: api_root.to_owned(),
@@ -140,6 +150,18 @@ impl Hub {
             status_id = %status.id,
             "ingest committed"
         );
+        if !posted.is_empty() {
+            let stored: std::collections::BTreeSet<String> =
+                status.successes.iter().map(|entry| entry.id.clone()).collect();
+            match self
+                .sight_posted(caller, api_root, collection.id.as_str(), posted, &stored)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(n_sightings = n, "posted observations matched indicators"),
+                Err(err) => tracing::warn!(error = %err, "matching posted observations failed"),
+            }
+        }
         Ok(status_resource(&status))
     }
 

@@ -30,6 +30,8 @@ mod event_tail;
 mod export;
 mod health;
 mod ingest;
+mod live_index;
+mod live_match;
 mod login_limits;
 mod ownership;
 mod quota;
@@ -73,6 +75,8 @@ pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
 pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
+pub use crate::live_index::LiveIndexStats;
+pub use crate::live_match::{IndicatorMatch, ItemProblem, MatchOutcome, MatchReport, ObservationRef};
 pub use crate::login_limits::{FailureBudget, LoginLimits};
 pub use crate::ownership::CREATOR_ONLY;
 pub use crate::quota::{Quota, QuotaConfig};
@@ -136,6 +140,8 @@ pub struct HubConfig {
     pub events: EventsConfig,
     /// Detection exports (issue 14): the hub's sid range.
     pub exports: ExportConfig,
+    /// The most observations one match request may hold (issue 14, `POST /match/v1/`).
+    pub max_match_observations: usize,
 }
 
 impl Default for HubConfig {
@@ -153,6 +159,7 @@ impl Default for HubConfig {
             sharing_cache_ttl: Duration::from_secs(1),
             events: EventsConfig::default(),
             exports: ExportConfig::default(),
+            max_match_observations: 100_000,
             audit_keys: Vec::new(),
         }
     }
@@ -184,6 +191,8 @@ pub struct Hub {
     subscription_stats: subscriptions::StatsTable,
     /// The verified-asset index of victim notification (issue 14, `victims`).
     victims: victims::VictimState,
+    /// This node's live indicator index (issue 14, `live_index`).
+    live_index: Arc<live_index::LiveIndex>,
 }
 
 impl Hub {
@@ -217,6 +226,7 @@ impl Hub {
             event_tail: event_tail::EventTail::default(),
             subscription_stats: subscriptions::StatsTable::default(),
             victims: victims::VictimState::default(),
+            live_index: Arc::default(),
         })
     }
 

@@ -224,6 +224,15 @@ impl IndicatorIndex {
         }
     }
 
+    /// The version (`modified`) held for `id` while it is in force; `None` when it is not (unknown, removed
+    /// or revoked).
+    pub fn version_in_force(&self, id: &str) -> Option<Moment> {
+        self.ids
+            .get(id)
+            .filter(|state| state.slot.is_some())
+            .map(|state| state.modified)
+    }
+
     /// How many indicators are in force.
     pub fn len(&self) -> usize {
         self.n_live

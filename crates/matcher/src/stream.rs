@@ -139,9 +139,26 @@ impl ObservationStream {
         observed_data: &Value,
         scos_by_id: &HashMap<String, Value>,
     ) -> Result<Vec<StreamMatch>, MatcherError> {
+        self.push_filtered(index, observed_data, scos_by_id, &|_| true)
+    }
+
+    /// As [`ObservationStream::push`], considering only the indicators whose id `keep` accepts: the others
+    /// get no buffer and take no part in the bounds, so a caller that may see only some indicators gets
+    /// exactly the answers an index of those alone would give.
+    ///
+    /// # Errors
+    /// As [`IndicatorIndex::match_observed_data`].
+    pub fn push_filtered(
+        &mut self,
+        index: &IndicatorIndex,
+        observed_data: &Value,
+        scos_by_id: &HashMap<String, Value>,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<StreamMatch>, MatcherError> {
         self.stats.n_observations += 1;
         let view = ObservedData::read(observed_data, scos_by_id)?;
-        let slots = index.confirmed_slots(&view);
+        let mut slots = index.confirmed_slots(&view);
+        slots.retain(|(_, entry, _)| keep(&entry.id));
         if slots.is_empty() {
             return Ok(Vec::new());
         }

@@ -16,12 +16,14 @@ mod admin_accounts;
 mod admin_sharing;
 mod assets_api;
 mod auth;
+mod client;
 mod connections;
 mod emails_api;
 mod error;
 mod event_stream;
 mod exports;
 mod limits;
+mod matching;
 mod metrics;
 mod negotiate;
 mod smtp_client;
@@ -40,9 +42,11 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get};
 use hub::Hub;
 
+pub use crate::client::{ClientAnswer, post_json};
 pub use crate::connections::serve;
 pub use crate::limits::{Limits, RateLimit};
 pub use crate::smtp_client::{SmtpMailer, SmtpSettings, StartTls};
+pub use crate::matching::MAX_MATCH_BODY;
 pub use crate::tls::{
     ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, read_certs, serve_tls,
 };
@@ -93,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .into_iter()
         .chain(admin::routes())
         .chain(exports::routes())
+        .chain(matching::routes())
         .chain(subscriptions_api::routes())
         .chain(webhooks::routes())
         .chain(emails_api::routes())

@@ -67,6 +67,8 @@ enum Command {
     Email(cmd::email::EmailArgs),
     /// Organisations' assets for victim notification: claim, list, verify, remove, release.
     Asset(cmd::asset::AssetArgs),
+    /// Which indicators match observations (a bundle or a JSON array of observables), on a hub or locally.
+    Match(cmd::match_cmd::MatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Webhook(args) => cmd::webhook::run_webhook(&args),
         Command::Email(args) => cmd::email::run_email(&args),
         Command::Asset(args) => cmd::asset::run_asset(&args),
+        Command::Match(args) => cmd::match_cmd::run(&args),
     };
     report_peak_rss();
     match outcome {

@@ -7,6 +7,7 @@
 
 mod events_prop;
 mod mail_prop;
+mod match_prop;
 mod read_paths_prop;
 mod victims_prop;
 mod write_paths_prop;

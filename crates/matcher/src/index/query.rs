@@ -91,6 +91,26 @@ impl IndicatorIndex {
             .collect())
     }
 
+    /// The ids of the indicators that `observed_data` makes candidates: in force during it, with at least one
+    /// `[…]` that holds on one of its SCOs. Every indicator a stream could report for this observation is
+    /// among them (a caller can decide, once per id, which of them it may use; see
+    /// [`crate::stream::ObservationStream::push_filtered`]).
+    ///
+    /// # Errors
+    /// When `observed_data` is not an object or lacks a valid `first_observed`/`last_observed`.
+    pub fn candidate_ids(
+        &self,
+        observed_data: &Value,
+        scos_by_id: &HashMap<String, Value>,
+    ) -> Result<Vec<&str>, MatcherError> {
+        let view = ObservedData::read(observed_data, scos_by_id)?;
+        Ok(self
+            .confirmed_slots(&view)
+            .into_iter()
+            .map(|(_, entry, _)| &*entry.id)
+            .collect())
+    }
+
     /// The indicators in force during `view` with at least one leaf that holds on one of its SCOs, with
     /// their slots and parsed patterns.
     pub(crate) fn confirmed_slots(&self, view: &ObservedData<'_>) -> Vec<(u32, &Entry, Pattern)> {

@@ -1,7 +1,7 @@
 //! The TAXII 2.1 routes (standards §1.1), one module per surface.
 
 mod catalog;
-mod objects;
+pub(crate) mod objects;
 mod render;
 
 use axum::extract::{FromRequestParts, Path};

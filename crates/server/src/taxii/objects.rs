@@ -204,7 +204,7 @@ pub(crate) async fn delete_object(
 }
 
 /// Reads a body of at most `max_content_length` bytes, measuring what actually arrives.
-async fn read_body_within(
+pub(crate) async fn read_body_within(
     body: Body,
     headers: &HeaderMap,
     max_content_length: u64,

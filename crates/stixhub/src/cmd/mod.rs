@@ -10,6 +10,7 @@ mod demo;
 pub(crate) mod email;
 pub(crate) mod export;
 mod input;
+pub(crate) mod match_cmd;
 pub(crate) mod pattern;
 pub(crate) mod redact;
 pub(crate) mod review;

@@ -103,6 +103,9 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     hub.start_event_tail();
     // Victim notification (issue 14): new versions against the verified assets, from now on.
     let victims = tokio::spawn(Arc::clone(&hub).run_victim_notifier());
+    // The live indicator index (issue 14): built in the background from the store, then kept current from
+    // the event log; `POST /match/v1/` answers 503 until it is built.
+    hub.start_live_index();
     let webhook_sender: Arc<dyn hub::WebhookSender> = Arc::new(server::HttpWebhookSender::new(
         config.push.allow_private,
         config.push.timeout,

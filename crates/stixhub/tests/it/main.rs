@@ -19,6 +19,8 @@ mod email_serve;
 mod events_nodes;
 mod fault_disk;
 mod fault_postgres;
+mod match_abuse;
+mod match_live;
 mod operations;
 mod overload;
 mod ownership;
