@@ -45,8 +45,8 @@ use hub::Hub;
 pub use crate::client::{ClientAnswer, post_json};
 pub use crate::connections::serve;
 pub use crate::limits::{Limits, RateLimit};
-pub use crate::smtp_client::{SmtpMailer, SmtpSettings, StartTls};
 pub use crate::matching::MAX_MATCH_BODY;
+pub use crate::smtp_client::{SmtpMailer, SmtpSettings, StartTls};
 pub use crate::tls::{
     ClientAuth, TlsConfigSource, TlsError, TlsFiles, client_identity, load_tls_config, read_certs, serve_tls,
 };
