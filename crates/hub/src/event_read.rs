@@ -25,7 +25,7 @@ use crate::release::SharingView;
 use crate::{Caller, Hub, HubError, HubResult};
 
 /// The most events examined per call (released or not), so one call does bounded work.
-const SCAN_LIMIT: usize = 2000;
+pub(crate) const SCAN_LIMIT: usize = 2000;
 /// How long a reader reuses its resolved view of a collection (as long as the sharing directory cache).
 const VIEW_TTL: Duration = Duration::from_secs(1);
 /// A resync's `added_after` is this much before the oldest missed event's write time (clock skew between
@@ -196,7 +196,7 @@ impl Hub {
     }
 
     /// One event for one reader: `None` when hidden or not selected.
-    async fn release_event(
+    pub(crate) async fn release_event(
         &self,
         reader: &mut EventReader,
         record: &EventRecord,

@@ -2,9 +2,13 @@
 //! shared by every subscriber on the node, with a `watch` of the newest position and the wake-ups that move it.
 //!
 //! Invariants:
+//! - The ring is bounded by count (`ring_capacity`) and by payload bytes (`ring_bytes`), whichever is
+//!   reached first, so its memory does not depend on object sizes.
 //! - The store's log is the truth. The ring only caches a contiguous run of it (`first ..= last`); a reader
 //!   asking for older positions reads the store. Nothing is ever written to the ring but what the store
 //!   returned, in order, so a position in the ring is committed.
+//! - A deletion empties the ring's `object-added` events of the deleted versions (as the store's log does), so
+//!   a reader served from the ring never gets an object that is gone.
 //! - Ingest never waits on subscribers: a commit only wakes the tail (`Notify`, which coalesces), and
 //!   subscribers wait on the `watch`, which holds one number. A slow subscriber falls behind the ring and
 //!   reads the store, never holding anything that blocks a writer.
@@ -16,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use store::EventRecord;
+use store::{EventRecord, OBJECT_ADDED, OBJECT_DELETED};
 use tokio::sync::{Notify, watch};
 
 use crate::{Hub, HubResult};
@@ -42,6 +46,9 @@ pub struct EventsConfig {
     pub retention_count: u64,
     /// How many of the newest events each node keeps in memory for its subscribers.
     pub ring_capacity: usize,
+    /// At most this many bytes of event payload (object JSON) in that memory: large objects shorten the ring
+    /// instead of growing the process (65,536 reports of 100 KiB would otherwise hold 6 GiB).
+    pub ring_bytes: usize,
     /// How often the tail reads the log when nothing woke it (the fallback when a wake-up is lost).
     pub poll_interval: Duration,
 }
@@ -52,6 +59,7 @@ impl Default for EventsConfig {
             retention_age: Duration::from_secs(7 * 24 * 3600),
             retention_count: 10_000_000,
             ring_capacity: 65_536,
+            ring_bytes: 32 << 20,
             poll_interval: Duration::from_secs(1),
         }
     }
@@ -62,6 +70,44 @@ struct Ring {
     /// The position of `entries[0]` (when empty: the next position expected).
     first: u64,
     entries: VecDeque<Arc<EventRecord>>,
+    /// The approximate heap size of `entries` (see `footprint`).
+    bytes: usize,
+}
+
+/// A deletion reached the ring: the `object-added` events of that version in the ring lose their bytes, as the
+/// store's copy of the log does (`raw` is `None` once a version is deleted), so a reader released from the
+/// ring gets nothing for them, exactly like a reader of the store.
+fn forget_deleted(ring: &mut Ring, deleted: &EventRecord) {
+    let Some(gone) = &deleted.object else { return };
+    for entry in &mut ring.entries {
+        let same = entry.kind == OBJECT_ADDED
+            && entry.collection == deleted.collection
+            && entry.object.as_ref().is_some_and(|o| {
+                o.raw.is_some()
+                    && o.id == gone.id
+                    && o.version == gone.version
+                    && o.date_added == gone.date_added
+            });
+        if same {
+            let mut emptied = EventRecord::clone(entry);
+            if let Some(object) = emptied.object.as_mut() {
+                let freed = object.raw.take().map_or(0, |raw| raw.len());
+                ring.bytes = ring.bytes.saturating_sub(freed);
+            }
+            *entry = Arc::new(emptied);
+        }
+    }
+}
+
+/// Roughly what one event holds on the heap: its JSON and strings plus a fixed overhead.
+fn footprint(event: &EventRecord) -> usize {
+    let object = event.object.as_ref().map_or(0, |o| {
+        o.raw.as_ref().map_or(0, String::len)
+            + o.id.len()
+            + o.sharing.markings.iter().map(String::len).sum::<usize>()
+            + o.sharing.recipients.iter().map(String::len).sum::<usize>()
+    });
+    256 + event.kind.len() + object + event.payload.as_ref().map_or(0, String::len)
 }
 
 /// The shared tail state (one per hub).
@@ -117,7 +163,7 @@ impl EventTail {
         self.log_first.load(Ordering::Relaxed)
     }
 
-    fn push(&self, events: Vec<EventRecord>, capacity: usize) -> Option<u64> {
+    fn push(&self, events: Vec<EventRecord>, capacity: usize, max_bytes: usize) -> Option<u64> {
         let mut ring = self
             .ring
             .write()
@@ -128,12 +174,19 @@ impl EventTail {
             if event.seq != next {
                 // Not contiguous (a restart of the ring): start over at this event.
                 ring.entries.clear();
+                ring.bytes = 0;
                 ring.first = event.seq;
             }
             last = Some(event.seq);
+            if event.kind == OBJECT_DELETED {
+                forget_deleted(&mut ring, &event);
+            }
+            ring.bytes += footprint(&event);
             ring.entries.push_back(Arc::new(event));
-            while ring.entries.len() > capacity.max(1) {
-                ring.entries.pop_front();
+            while ring.entries.len() > capacity.max(1) || (ring.bytes > max_bytes && ring.entries.len() > 1) {
+                if let Some(old) = ring.entries.pop_front() {
+                    ring.bytes = ring.bytes.saturating_sub(footprint(&old));
+                }
                 ring.first += 1;
             }
         }
@@ -207,6 +260,7 @@ impl Hub {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 ring.first = bounds.latest + 1;
                 ring.entries.clear();
+                ring.bytes = 0;
             }
             tail.log_first.store(bounds.first, Ordering::Relaxed);
             tail.latest.send_replace(bounds.latest);
@@ -217,7 +271,8 @@ impl Hub {
         loop {
             let events = self.store.events_after(last, TAIL_BATCH).await?;
             let n = events.len();
-            if let Some(seq) = tail.push(events, self.config.events.ring_capacity) {
+            let events_config = &self.config.events;
+            if let Some(seq) = tail.push(events, events_config.ring_capacity, events_config.ring_bytes) {
                 last = seq;
             }
             if n < TAIL_BATCH {

@@ -26,6 +26,7 @@ mod digest_rounds;
 mod email;
 mod error;
 mod event_read;
+mod event_share;
 mod event_tail;
 mod export;
 mod health;
@@ -73,6 +74,7 @@ pub use crate::delegation::AdminAction;
 pub use crate::email::{DIGEST_RANGE, EmailDestination, MailSender};
 pub use crate::error::HubError;
 pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
+pub use crate::event_share::{SharedBatch, SharedReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
 pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
 pub use crate::live_index::LiveIndexStats;
@@ -187,6 +189,8 @@ pub struct Hub {
     audit_log: audit::AuditLog,
     /// This node's tail of the event log (issue 13, `event_tail`).
     event_tail: event_tail::EventTail,
+    /// Releases shared by streams of the same caller and filter (issue 13, `event_share`).
+    shared_readers: event_share::SharedReaders,
     /// Delivery counters per subscription, on this node (issue 13, `subscriptions`).
     subscription_stats: subscriptions::StatsTable,
     /// The verified-asset index of victim notification (issue 14, `victims`).
@@ -224,6 +228,7 @@ impl Hub {
             directory_cache: std::sync::Mutex::new(None),
             audit_log: audit::AuditLog::default(),
             event_tail: event_tail::EventTail::default(),
+            shared_readers: event_share::SharedReaders::default(),
             subscription_stats: subscriptions::StatsTable::default(),
             victims: victims::VictimState::default(),
             live_index: Arc::default(),

@@ -5,7 +5,9 @@
 //! `--nats`) the subscribers connect to the second node and the posts go to the first.
 //!
 //! Prints one JSON line. Each object's `name` carries its POST's number (`loadgen b=N`), which is how a frame
-//! is matched to its POST.
+//! is matched to its POST. Only the first `TIMED` subscribers parse their frames and time them; the others read
+//! and count bytes, since parsing a million frames a second would take the cores the server is measured on
+//! (every subscriber gets the same frames from the same shared release, so the timed ones are a fair sample).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::http::Connection;
 use crate::{OBJECTS, PASSWORD, percentile};
+
+/// Subscribers that parse and time their frames.
+const TIMED: u64 = 20;
 
 /// Settings of `loadgen events`.
 #[derive(Debug, Clone)]
@@ -101,8 +106,14 @@ fn object(n: u64, post: u64) -> String {
     )
 }
 
-/// One subscriber: reads frames, records the first frame of each POST.
-async fn subscribe(host: String, authorization: String, arrivals: Arrivals) -> anyhow::Result<()> {
+/// One subscriber: with `arrivals`, reads frames and records the first frame of each POST; without, reads and
+/// counts bytes only.
+async fn subscribe(
+    host: String,
+    authorization: String,
+    arrivals: Option<Arrivals>,
+    bytes: Arc<std::sync::atomic::AtomicU64>,
+) -> anyhow::Result<()> {
     let mut stream = tokio::net::TcpStream::connect(&host).await?;
     stream
         .write_all(
@@ -112,9 +123,20 @@ async fn subscribe(host: String, authorization: String, arrivals: Arrivals) -> a
             .as_bytes(),
         )
         .await?;
+    let Some(arrivals) = arrivals else {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
     let mut lines = BufReader::with_capacity(64 * 1024, stream).lines();
     let mut last_post = u64::MAX;
     while let Some(line) = lines.next_line().await? {
+        bytes.fetch_add(line.len() as u64 + 1, std::sync::atomic::Ordering::Relaxed);
         let Some(at) = line.find("\"name\":\"loadgen b=") else {
             continue;
         };
@@ -220,12 +242,14 @@ pub(crate) async fn run(
     let ingest_host = nodes[0].host.clone();
     let stream_host = nodes[nodes.len() - 1].host.clone();
     let arrivals: Arrivals = Arc::new(Mutex::new(Vec::new()));
+    let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut subscribers = Vec::new();
-    for _ in 0..options.subscribers {
+    for idx in 0..options.subscribers {
         subscribers.push(tokio::spawn(subscribe(
             stream_host.clone(),
             authorization.to_owned(),
-            Arc::clone(&arrivals),
+            (idx < TIMED).then(|| Arc::clone(&arrivals)),
+            Arc::clone(&bytes),
         )));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -249,7 +273,8 @@ pub(crate) async fn run(
             }
         }
     }
-    let expected_frames = n_posts * options.subscribers;
+    let expected_frames = n_posts * options.subscribers.min(TIMED);
+    let stream_mib = bytes.load(std::sync::atomic::Ordering::Relaxed) as f64 / (1 << 20) as f64;
     let received_frames = from_send.len() as u64;
     from_ack.sort_by(f64::total_cmp);
     from_send.sort_by(f64::total_cmp);
@@ -291,7 +316,9 @@ pub(crate) async fn run(
         "mode": "events", "nodes": options.nodes, "subscribers": options.subscribers,
         "rate_objects_per_s": options.rate, "achieved_rate_objects_per_s": paced, "batch": batch,
         "seconds": options.seconds,
+        "timed_subscribers": options.subscribers.min(TIMED),
         "frames_expected": expected_frames, "frames_received": received_frames,
+        "stream_mib_read_during_latency_phase": stream_mib.round(),
         "latency_from_202_ms": {"p50": percentile(&from_ack, 0.5), "p99": percentile(&from_ack, 0.99)},
         "latency_from_send_ms": {"p50": percentile(&from_send, 0.5), "p99": percentile(&from_send, 0.99)},
         "ingest_objects_per_s": {"with_subscribers": with_subscribers, "without": without},

@@ -63,6 +63,12 @@ impl Connection {
         self.request_as("POST", path, Some(body), FORM).await
     }
 
+    /// POSTs a JSON body (`application/json`: the REST API outside TAXII).
+    pub(crate) async fn post_json(&mut self, path: &str, body: &[u8]) -> anyhow::Result<Reply> {
+        self.request_as("POST", path, Some(body), "application/json")
+            .await
+    }
+
     async fn request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> anyhow::Result<Reply> {
         self.request_as(method, path, body, TAXII).await
     }

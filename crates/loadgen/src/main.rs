@@ -9,6 +9,7 @@
 
 mod events;
 mod http;
+mod push;
 mod soak;
 mod web;
 
@@ -86,13 +87,18 @@ fn options() -> anyhow::Result<Options> {
             "--data" => options.data_dir = PathBuf::from(&value),
             "--database" => options.database = Some(value),
             "--web" => options.web_runs = number()?,
-            "--seconds" | "--load" | "--out" | "--sample" | "--soak-clients" if options.soak.is_some() => {
+            "--seconds" | "--load" | "--out" | "--sample" | "--soak-clients" | "--subscribers"
+            | "--webhooks"
+                if options.soak.is_some() =>
+            {
                 let soak = options.soak.as_mut().context("soak options")?;
                 match flag.as_str() {
                     "--seconds" => soak.seconds = number()?,
                     "--load" => soak.load = value.parse().context("--load needs a number")?,
                     "--out" => soak.out = PathBuf::from(&value),
                     "--sample" => soak.sample_seconds = number()?,
+                    "--subscribers" => soak.subscribers = number()?,
+                    "--webhooks" => soak.webhooks = number()?,
                     _ => soak.clients = number()?,
                 }
             }
@@ -111,7 +117,7 @@ fn options() -> anyhow::Result<Options> {
             }
             _ => bail!(
                 "usage: loadgen [events [--subscribers S] [--rate R] [--seconds T] [--nodes N --nats URL] [--throughput N]] \
-                 [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C]] \
+                 [soak [--seconds S] [--load F] [--out CSV] [--sample S] [--soak-clients C] [--subscribers S] [--webhooks W]] \
                  [--server-bin PATH] [--n N] [--batch B] [--clients C] [--random R] [--page L] [--data DIR | --database URL] [--web R]"
             ),
         }
@@ -188,6 +194,19 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut command = tokio::process::Command::new(&options.server_bin);
     command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let push_config = options.data_dir.with_extension("toml");
+    if options
+        .soak
+        .as_ref()
+        .is_some_and(|soak| soak.subscribers > 0 || soak.webhooks > 0)
+    {
+        // Room for the streams beside the soak's clients; webhook targets on 127.0.0.1 (this process).
+        std::fs::write(&push_config, "[limits]\nmax_connections = 8192\n")?;
+        command
+            .arg("--config")
+            .arg(&push_config)
+            .arg("--allow-private-webhooks");
+    }
     match &options.database {
         // The database must be fresh (an empty schema): the walk expects exactly N objects.
         Some(url) => command.args(["--database", url]),
@@ -225,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
             .status();
         let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
         let _ = std::fs::remove_dir_all(&options.data_dir);
+        let _ = std::fs::remove_file(&push_config);
         let mut stdout = std::io::stdout().lock();
         std::io::Write::write_all(&mut stdout, format!("{summary}\n").as_bytes())?;
         return Ok(());

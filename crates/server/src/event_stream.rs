@@ -4,6 +4,8 @@
 //! Invariants:
 //! - Each frame is one event as `Hub::read_events` released it to this caller at delivery time: `id:` is its
 //!   position, `data:` its JSON. Hidden events produce nothing (no frame, no id).
+//! - Streams of one caller with one filter share each event's release (`Hub::read_events_shared`): the gate
+//!   runs once per event for all of them, not once per connection.
 //! - A stream never blocks ingest: it waits on the hub's `watch` of the newest position and reads the node's
 //!   ring (or the store's log when it has fallen behind). Frames are produced only as fast as the client reads
 //!   them, so a slow client holds one small batch in memory, never a backlog.
@@ -20,7 +22,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::Stream;
-use hub::{Caller, EventFilter, EventReader, Hub};
+use hub::{Caller, EventFilter, Hub, SharedReader};
 
 use crate::AppState;
 use crate::auth::authenticate;
@@ -153,7 +155,7 @@ pub(crate) async fn open(
     hub.record_stream(&key, &account, true);
     let state = StreamState {
         hub: Arc::clone(hub),
-        reader: EventReader::new(caller, filter),
+        reader: hub.shared_reader(caller, filter),
         after,
         watch: hub.watch_events(),
         pending: VecDeque::new(),
@@ -167,7 +169,7 @@ pub(crate) async fn open(
 
 struct StreamState {
     hub: Arc<Hub>,
-    reader: EventReader,
+    reader: Arc<SharedReader>,
     after: u64,
     watch: tokio::sync::watch::Receiver<u64>,
     pending: VecDeque<Event>,
@@ -191,7 +193,11 @@ fn frames(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
             if let Some(event) = state.pending.pop_front() {
                 return Some((Ok(event), state));
             }
-            match state.hub.read_events(&mut state.reader, state.after, BATCH).await {
+            match state
+                .hub
+                .read_events_shared(&state.reader, state.after, BATCH)
+                .await
+            {
                 Ok(batch) => {
                     let moved = batch.next_after != state.after;
                     state.after = batch.next_after;
@@ -200,7 +206,7 @@ fn frames(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
                         batch
                             .events
                             .into_iter()
-                            .map(|e| Event::default().id(e.seq.to_string()).data(e.json)),
+                            .map(|e| Event::default().id(e.seq.to_string()).data(&e.json)),
                     );
                     if moved || n > 0 {
                         state

@@ -8,7 +8,8 @@
 //!
 //! Outage: the client reconnects by itself; the connection state is the `stixhub_events_bus_connected` gauge
 //! and the `bus` of `/admin/v1/events/stats`; a failure of the stream set-up is logged and retried every
-//! second. After a reconnect the tail is woken once so it catches up from the log.
+//! second. After a reconnect the stream and the consumer are set up again (a restarted server has lost the
+//! memory stream) and the tail is woken once so it catches up from the log.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer, stream};
 use futures_util::StreamExt;
 use hub::{EventBus, Hub};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 /// Announcements waiting to be published; beyond that they are dropped (the next one supersedes them).
@@ -95,14 +96,19 @@ async fn run(
 ) -> Result<(), async_nats::Error> {
     let flag = Arc::clone(connected);
     let woken = Arc::clone(hub);
+    // Set on every (re)connection: a restarted NATS server has lost the memory stream, and the ordered
+    // consumer would retry against a missing stream for ever; the loop below sets both up again.
+    let reconnected = Arc::new(Notify::new());
+    let notify = Arc::clone(&reconnected);
     let client = async_nats::ConnectOptions::new()
         .event_callback(move |event| {
-            let (flag, woken) = (Arc::clone(&flag), Arc::clone(&woken));
+            let (flag, woken, notify) = (Arc::clone(&flag), Arc::clone(&woken), Arc::clone(&notify));
             async move {
                 match event {
                     async_nats::Event::Connected => {
                         flag.store(true, Ordering::Relaxed);
                         tracing::info!("event bus (NATS) reconnected");
+                        notify.notify_one();
                         woken.wake_events();
                     }
                     async_nats::Event::Disconnected => {
@@ -117,10 +123,44 @@ async fn run(
         .await?;
     let subject = format!("stixhub.events.{name}");
     let context = jetstream::new(client.clone());
+    loop {
+        let mut messages = follow(&context, &client, name, &subject).await?;
+        connected.store(true, Ordering::Relaxed);
+        tracing::info!(subject = %subject, "event bus (NATS) connected");
+        // Whatever was announced while the bus was down is in the log: catch up from it.
+        hub.wake_events();
+        loop {
+            tokio::select! {
+                () = reconnected.notified() => break,
+                announced = queue.recv() => {
+                    let Some(mut seq) = announced else { return Ok(()) };
+                    while let Ok(newer) = queue.try_recv() {
+                        seq = seq.max(newer);
+                    }
+                    // The acknowledgement is not awaited: a lost wake-up costs latency, never events.
+                    drop(context.publish(subject.clone(), seq.to_string().into()).await?);
+                }
+                message = messages.next() => match message {
+                    Some(Ok(_)) => hub.wake_events(),
+                    Some(Err(err)) => return Err(err.into()),
+                    None => return Err("the event bus consumer ended".into()),
+                },
+            }
+        }
+    }
+}
+
+/// Creates (or finds) the stream and an ordered consumer following it from now on.
+async fn follow(
+    context: &jetstream::Context,
+    client: &async_nats::Client,
+    name: &str,
+    subject: &str,
+) -> Result<consumer::push::Ordered, async_nats::Error> {
     let events = context
         .get_or_create_stream(stream::Config {
             name: format!("STIXHUB_EVENTS_{name}"),
-            subjects: vec![subject.clone()],
+            subjects: vec![subject.to_owned()],
             storage: stream::StorageType::Memory,
             max_messages: 10_000,
             max_age: Duration::from_secs(600),
@@ -134,25 +174,5 @@ async fn run(
             ..consumer::push::OrderedConfig::default()
         })
         .await?;
-    let mut messages = follower.messages().await?;
-    connected.store(true, Ordering::Relaxed);
-    tracing::info!(subject = %subject, "event bus (NATS) connected");
-    hub.wake_events();
-    loop {
-        tokio::select! {
-            announced = queue.recv() => {
-                let Some(mut seq) = announced else { return Ok(()) };
-                while let Ok(newer) = queue.try_recv() {
-                    seq = seq.max(newer);
-                }
-                // The acknowledgement is not awaited: a lost wake-up costs latency, never events.
-                drop(context.publish(subject.clone(), seq.to_string().into()).await?);
-            }
-            message = messages.next() => match message {
-                Some(Ok(_)) => hub.wake_events(),
-                Some(Err(err)) => return Err(err.into()),
-                None => return Err("the event bus consumer ended".into()),
-            },
-        }
-    }
+    Ok(follower.messages().await?)
 }

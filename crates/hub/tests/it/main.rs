@@ -5,6 +5,7 @@
     reason = "tests fail loudly on broken set-up"
 )]
 
+mod events_channels;
 mod events_prop;
 mod mail_prop;
 mod match_prop;

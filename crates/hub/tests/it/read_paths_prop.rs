@@ -153,6 +153,8 @@ pub(crate) fn caller(model: &Model, account: usize) -> Caller {
 pub(crate) async fn build(store: Arc<dyn Store>, model: &Model) -> (Hub, BTreeMap<String, String>) {
     let hub = Hub::new(store.clone(), HubConfig::default()).await.unwrap();
     hub.bootstrap(Some("admin-pass".to_owned())).await.unwrap();
+    // The node's tail starts before the objects arrive, so the event tests also read them from its ring.
+    hub.refresh_events().await.unwrap();
     let op = Caller::operator();
     for (i, (government, consent)) in model.orgs.iter().enumerate() {
         hub.create_organisation(&op, &org_name(i), CONSENTS[*consent], *government)

@@ -1,5 +1,5 @@
 //! The event stream's keys (issue 13): `[bus] nats` (or `STIXHUB_NATS_URL`) and `[events] retention_days`,
-//! `retention_count`.
+//! `retention_count`, `poll_ms`.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -59,6 +59,15 @@ pub(crate) fn resolve(
             Some(count) => settings.hub.retention_count = count,
             None => {}
         }
+        match events.poll_ms {
+            Some(ms) if !(10..=60_000).contains(&ms) => errors.push(ConfigError {
+                key: "events.poll_ms",
+                source: Source::File,
+                problem: "must be 10 to 60000 (milliseconds)".to_owned(),
+            }),
+            Some(ms) => settings.hub.poll_interval = Duration::from_millis(ms),
+            None => {}
+        }
     }
     settings
 }
@@ -79,6 +88,14 @@ pub(crate) fn to_toml(settings: &EventSettings) -> String {
             settings.hub.retention_age.as_secs() / 86_400,
             settings.hub.retention_count
         );
+    }
+    if settings.hub.poll_interval != defaults.poll_interval {
+        let ms = settings.hub.poll_interval.as_millis();
+        if text.contains("\n[events]\n") {
+            let _ = writeln!(text, "poll_ms = {ms}");
+        } else {
+            let _ = writeln!(text, "\n[events]\npoll_ms = {ms}");
+        }
     }
     text
 }

@@ -56,6 +56,8 @@ pub(crate) struct RawEvents {
     pub(crate) retention_days: Option<u64>,
     /// At most this many of the newest events are kept.
     pub(crate) retention_count: Option<u64>,
+    /// How often each node reads the log when nothing woke it (the fallback while the bus is down).
+    pub(crate) poll_ms: Option<u64>,
 }
 
 /// `[tls]`, as `serve --tls-*`.

@@ -11,7 +11,7 @@ use crate::webhook_receiver::{Behaviour, Receiver};
 const TAXII: &str = "application/taxii+json;version=2.1";
 
 /// A server over `data` with private targets allowed and a short retry schedule (3 attempts).
-fn serve(data: &str, extra: &[&str]) -> ServerProcess {
+pub(crate) fn serve(data: &str, extra: &[&str]) -> ServerProcess {
     let mut flags = vec![
         "--data",
         data,
@@ -38,7 +38,7 @@ pub(crate) fn add_webhook(store: &[&str], account: &str, url: &str, extra: &[&st
     (id, secret)
 }
 
-fn post(address: &str, collection: &str, auth: &str, objects: &[String]) {
+pub(crate) fn post(address: &str, collection: &str, auth: &str, objects: &[String]) {
     let path = format!("/api1/collections/{collection}/objects/");
     let headers = [
         ("Accept", TAXII),
