@@ -101,6 +101,9 @@ async fn check(store: Arc<dyn Store>, model: Model, claims: Vec<Claim>) {
     // Again: repeats are suppressed.
     let again = hub.notify_victims(&records).await.unwrap();
     assert_eq!(again.notified + again.tasks, 0, "{again:?}");
+    // The notifier appends to the store's log; this node's tail (whose ring the reads below use) picks the
+    // new events up on its next poll, which a serving node runs continuously.
+    hub.refresh_events().await.unwrap();
 
     let served_id = |reader: usize, object: usize| {
         let original = object_id(object);
