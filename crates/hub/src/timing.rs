@@ -421,6 +421,19 @@ impl Store for TimedStore {
         self.timed("delete_asset", self.inner.delete_asset(id)).await
     }
 
+    async fn write_records(&self, writes: Vec<store::RecordWrite>, now_micros: i64) -> StoreResult<Vec<i64>> {
+        self.timed("write_records", self.inner.write_records(writes, now_micros))
+            .await
+    }
+
+    async fn record(&self, ns: &str, key: &str) -> StoreResult<Option<store::Record>> {
+        self.timed("record", self.inner.record(ns, key)).await
+    }
+
+    async fn records(&self, scan: store::RecordScan) -> StoreResult<Vec<store::Record>> {
+        self.timed("records", self.inner.records(scan)).await
+    }
+
     async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
         self.timed("claim_notices", self.inner.claim_notices(keys)).await
     }

@@ -18,6 +18,7 @@ mod error;
 mod events;
 mod objects;
 mod read;
+mod records;
 mod review;
 mod schema;
 mod sharing;
@@ -401,6 +402,18 @@ impl Store for PostgresStore {
 
     async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
         assets::delete(&self.client().await?, id).await
+    }
+
+    async fn write_records(&self, writes: Vec<store::RecordWrite>, now_micros: i64) -> StoreResult<Vec<i64>> {
+        records::write(&mut self.client().await?, &writes, now_micros).await
+    }
+
+    async fn record(&self, ns: &str, key: &str) -> StoreResult<Option<store::Record>> {
+        records::get(&self.client().await?, ns, key).await
+    }
+
+    async fn records(&self, scan: store::RecordScan) -> StoreResult<Vec<store::Record>> {
+        records::scan(&self.client().await?, &scan).await
     }
 
     async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {

@@ -40,7 +40,7 @@ use store::{StoreError, StoreResult};
 use crate::error::from_pg;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i32 = 9;
+pub(crate) const SCHEMA_VERSION: i32 = 10;
 
 /// The first key of the advisory lock taken while migrating ("stix" in ASCII); the second key is a hash
 /// of the schema name, so tests in different schemas migrate in parallel.
@@ -318,6 +318,18 @@ CREATE TABLE assets (
     UNIQUE (org, kind, value)
 );
 CREATE TABLE asset_notices (key text PRIMARY KEY);
+"#,
+    // Migration 10: hub-owned records (issues 15–18, `store::records`). COLLATE "C" makes key order the byte
+    // order the contract names, whatever the database's collation.
+    r#"
+CREATE TABLE records (
+    ns text NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    version bigint NOT NULL,
+    updated_micros bigint NOT NULL,
+    body text NOT NULL,
+    PRIMARY KEY (ns, key)
+);
 "#,
 ];
 

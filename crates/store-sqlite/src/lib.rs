@@ -16,6 +16,7 @@ mod objects;
 mod operations;
 mod pool;
 mod read;
+mod records;
 mod review;
 mod schema;
 mod sharing;
@@ -501,6 +502,28 @@ impl Store for SqliteStore {
     async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
         Ok(self.write_count(move |conn| assets::delete(conn, &id)).await? > 0)
+    }
+
+    async fn write_records(&self, writes: Vec<store::RecordWrite>, now_micros: i64) -> StoreResult<Vec<i64>> {
+        match self
+            .writer
+            .write(Box::new(move |conn| {
+                records::write(conn, &writes, now_micros).map(WriteOutput::Versions)
+            }))
+            .await?
+        {
+            WriteOutput::Versions(versions) => Ok(versions),
+            other => Err(StoreError::Backend(format!("writer answered {other:?} to records"))),
+        }
+    }
+
+    async fn record(&self, ns: &str, key: &str) -> StoreResult<Option<store::Record>> {
+        let (ns, key) = (ns.to_owned(), key.to_owned());
+        self.readers.read(move |conn| records::get(conn, &ns, &key)).await
+    }
+
+    async fn records(&self, scan: store::RecordScan) -> StoreResult<Vec<store::Record>> {
+        self.readers.read(move |conn| records::scan(conn, &scan)).await
     }
 
     async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {

@@ -32,7 +32,7 @@
 use rusqlite::Connection;
 
 /// The current schema version.
-pub(crate) const SCHEMA_VERSION: i64 = 9;
+pub(crate) const SCHEMA_VERSION: i64 = 10;
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -294,6 +294,18 @@ CREATE TABLE assets (
     UNIQUE (org, kind, value)
 );
 CREATE TABLE asset_notices (key TEXT PRIMARY KEY) WITHOUT ROWID;
+"#,
+    // Migration 10: hub-owned records (issues 15–18, `store::records`). BINARY collation keeps key order the
+    // byte order the contract names.
+    r#"
+CREATE TABLE records (
+    ns TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_micros INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
 "#,
 ];
 

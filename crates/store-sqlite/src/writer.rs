@@ -39,6 +39,8 @@ pub(crate) enum WriteOutput {
     AuditHead(store::AuditHead),
     /// Keys (notice keys recorded).
     Keys(Vec<String>),
+    /// Versions (records written).
+    Versions(Vec<i64>),
 }
 
 struct WriteJob {

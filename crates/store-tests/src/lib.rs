@@ -15,6 +15,7 @@ mod objects;
 mod operations;
 mod ownership;
 mod paging;
+mod records;
 mod review;
 mod revocation;
 mod sharing;
@@ -43,6 +44,7 @@ pub use crate::ownership::{
     observables_are_each_groups_own, versions_are_kept_per_group,
 };
 pub use crate::paging::{added_after_paging_never_loses_or_repeats, keyset_paging_in_date_added_order};
+pub use crate::records::{record_swaps_racing_lose_nothing, records_round_trip};
 pub use crate::review::{marking_grants_round_trip, public_ids_and_submitters, reviews_hold_then_settle};
 pub use crate::revocation::{
     account_changes_bump_the_epoch, community_members_and_admins_are_removed, tokens_list_expire_and_revoke,
@@ -101,7 +103,9 @@ macro_rules! conformance_suite {
             concurrent_first_claims_agree,
             assets_round_trip,
             notice_keys_are_claimed_once,
-            recipients_are_added_to_one_version
+            recipients_are_added_to_one_version,
+            records_round_trip,
+            record_swaps_racing_lose_nothing
         );
     };
     (@each $factory:path; $($check:ident),* $(,)?) => {

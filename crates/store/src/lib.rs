@@ -29,6 +29,7 @@ mod model;
 mod operations;
 pub mod plan;
 mod query;
+mod records;
 mod review;
 mod sharing;
 mod webhook;
@@ -49,6 +50,7 @@ pub use crate::operations::{Gauge, Usage};
 pub use crate::query::{
     ObjectQuery, ObjectSharing, Page, Position, Projection, StoredObject, VersionSelector,
 };
+pub use crate::records::{Expect, Record, RecordScan, RecordWrite, expectation_failed, expectation_holds};
 pub use crate::review::{PendingObject, Review, ReviewDecision, ReviewOutcome, ReviewState};
 pub use crate::sharing::{Community, Organisation, SharingDirectory};
 pub use crate::webhook::{DeliveryUpdate, WebhookDelivery, WebhookEndpoint, WebhookProgress, WebhookSecret};
@@ -306,6 +308,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         date_added: i64,
         recipients: Vec<String>,
     ) -> StoreResult<bool>;
+
+    // ----- hub-owned records (issues 15–18; contract in `store::records`) -----
+
+    /// Applies every write or none, in one transaction; a failed expectation is `Conflict`. Returns each
+    /// write's new version (0 for a delete).
+    async fn write_records(&self, writes: Vec<RecordWrite>, now_micros: i64) -> StoreResult<Vec<i64>>;
+
+    /// One record, if it exists.
+    async fn record(&self, ns: &str, key: &str) -> StoreResult<Option<Record>>;
+
+    /// One namespace's records under a prefix, in key order (see `RecordScan`).
+    async fn records(&self, scan: RecordScan) -> StoreResult<Vec<Record>>;
 
     // ----- operations: quotas and gauges (issue 8) -----
 

@@ -307,6 +307,15 @@ impl Store for SchemaStore {
     async fn delete_asset(&self, id: &str) -> StoreResult<bool> {
         self.store.delete_asset(id).await
     }
+    async fn write_records(&self, writes: Vec<store::RecordWrite>, now_micros: i64) -> StoreResult<Vec<i64>> {
+        self.store.write_records(writes, now_micros).await
+    }
+    async fn record(&self, ns: &str, key: &str) -> StoreResult<Option<store::Record>> {
+        self.store.record(ns, key).await
+    }
+    async fn records(&self, scan: store::RecordScan) -> StoreResult<Vec<store::Record>> {
+        self.store.records(scan).await
+    }
     async fn claim_notices(&self, keys: Vec<String>) -> StoreResult<Vec<String>> {
         self.store.claim_notices(keys).await
     }
