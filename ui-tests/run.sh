@@ -15,4 +15,4 @@ export STIXHUB_BIN="$target_dir/debug/stixhub"
 export UI_SCREENSHOTS="$root/target/ui-screenshots"
 cd "$here"
 npm ci --no-audit --no-fund
-node --test --test-concurrency=1 tests/ui.test.js tests/alerts.test.js tests/assets.test.js
+node --test --test-concurrency=1 tests/*.test.js
