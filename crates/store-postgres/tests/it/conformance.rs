@@ -67,6 +67,9 @@ postgres_conformance!(
     assets_round_trip,
     notice_keys_are_claimed_once,
     recipients_are_added_to_one_version,
+    // hub-owned records (issues 15–18)
+    records_round_trip,
+    record_swaps_racing_lose_nothing,
 );
 
 /// The checks named in the suite's own macro (`@each $factory; a, b, …`).
