@@ -25,6 +25,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("policy", &["stix"]),
     ("events", &["stix"]),
     ("assets", &["stix-pattern"]),
+    ("supply", &[]),
     ("detect", &["stix-pattern", "stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
@@ -67,6 +68,7 @@ const PURE_CRATES: &[&str] = &[
     "mail",
     "score",
     "assets",
+    "supply",
 ];
 
 /// External crates a pure crate may not use.

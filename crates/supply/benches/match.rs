@@ -1,0 +1,155 @@
+//! Matching benchmark (issue 18, BENCHMARKS.md): a 10,000-component SBOM against 100,000 OSV records, and a
+//! 1,000-SBOM portfolio re-evaluated after a KEV update. The data is generated deterministically from the
+//! shipped records (`../shared/reference/osv/{ghsa,bitnami}`, or `$STIXHUB_REFERENCE/osv`): record k is shipped
+//! record k mod 88 with its packages renamed `NAME-s` (s = k div 88), and component j is one of the sample SBOMs'
+//! vulnerable components renamed with suffix j mod 1,137, so every component meets the records of its package.
+//!
+//! `cargo bench -p supply --bench match` (release); prints medians of 5 runs.
+
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde_json::Value;
+use supply::advisory::{self, Knowledge};
+use supply::{Component, KnowledgeBase, Sbom};
+
+fn reference() -> PathBuf {
+    std::env::var_os("STIXHUB_REFERENCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"))
+}
+
+fn shipped_records() -> Vec<Value> {
+    let mut out = Vec::new();
+    for dir in ["ghsa", "bitnami"] {
+        let mut files: Vec<_> = std::fs::read_dir(reference().join("osv").join(dir))
+            .expect("the shipped OSV records")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            out.push(serde_json::from_slice(&std::fs::read(f).expect("read")).expect("json"));
+        }
+    }
+    out
+}
+
+/// The sample components that meet the shipped records (purl without version, OSV name, version).
+const COMPONENTS: [(&str, &str); 10] = [
+    ("pkg:npm/elliptic", "6.5.2"),
+    ("pkg:maven/com.fasterxml.jackson.core/jackson-databind", "2.10.0"),
+    ("pkg:composer/laravel/framework", "v7.30.6"),
+    ("pkg:composer/guzzlehttp/psr7", "1.9.0"),
+    ("pkg:cargo/hyper", "0.14.0"),
+    ("pkg:cargo/tokio", "1.19.2"),
+    ("pkg:bitnami/elasticsearch", "8.9.1"),
+    ("pkg:maven/org.apache.logging.log4j/log4j-core", "2.14.1"),
+    ("pkg:maven/org.elasticsearch/elasticsearch", "8.9.1"),
+    ("pkg:composer/symfony/http-kernel", "v5.4.16"),
+];
+
+fn knowledge_base(records: &[Value], n: usize) -> KnowledgeBase {
+    let mut kb = KnowledgeBase::new();
+    for k in 0..n {
+        let mut r = records[k % records.len()].clone();
+        let suffix = k / records.len();
+        r["id"] = Value::String(format!("{}-{k}", r["id"].as_str().unwrap_or("X")));
+        if let Some(affected) = r["affected"].as_array_mut() {
+            for a in affected {
+                if let Some(pkg) = a.get_mut("package").and_then(Value::as_object_mut) {
+                    let name = pkg.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+                    pkg.insert("name".into(), Value::String(format!("{name}-{suffix}")));
+                    pkg.remove("purl");
+                }
+            }
+        }
+        kb.extend(advisory::parse(r.to_string().as_bytes()).expect("a generated record parses"));
+    }
+    kb
+}
+
+fn sbom(n: usize, offset: usize, suffixes: usize) -> Sbom {
+    let components = (0..n)
+        .map(|j| {
+            let (base, version) = COMPONENTS[j % COMPONENTS.len()];
+            let s = (j + offset) % suffixes;
+            Component {
+                name: format!("c{j}"),
+                version: Some(version.to_owned()),
+                purl: Some(format!("{base}-{s}@{version}")),
+                ..Component::default()
+            }
+        })
+        .collect();
+    Sbom {
+        format: supply::sbom::Format::CycloneDx,
+        spec_version: "1.6".into(),
+        name: Some("bench".into()),
+        version: Some("1".into()),
+        subject: None,
+        serial: None,
+        components,
+        diagnostics: Vec::new(),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let records = shipped_records();
+    let n_records: usize = 100_000;
+    let suffixes = n_records.div_ceil(records.len());
+    let t = Instant::now();
+    let mut kb = knowledge_base(&records, n_records);
+    let build = t.elapsed().as_secs_f64();
+    let kev_text = std::fs::read(reference().join("kev/known_exploited_vulnerabilities.json")).expect("KEV");
+    let kev: Vec<_> = advisory::parse(&kev_text)
+        .expect("KEV parses")
+        .into_iter()
+        .filter_map(|k| if let Knowledge::Kev(k) = k { Some(k) } else { None })
+        .collect();
+    kb.replace_kev(kev.clone());
+    let big = sbom(10_000, 0, suffixes);
+    let mut times = Vec::new();
+    let mut findings = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let e = kb.evaluate(&big);
+        times.push(t.elapsed().as_secs_f64());
+        findings = e.findings.len();
+    }
+    println!(
+        "10,000 components x {} records ({} advisories indexed, built in {build:.2} s): median {:.3} s, {findings} findings",
+        n_records,
+        kb.advisory_count(),
+        median(times)
+    );
+    let portfolio: Vec<Sbom> = (0..1_000).map(|i| sbom(500, i * 7, suffixes)).collect();
+    let mut times = Vec::new();
+    let mut total = 0;
+    for round in 0..5 {
+        // A KEV update: the catalogue minus its newest entry, then the full catalogue again.
+        let update = if round % 2 == 0 {
+            kev[1..].to_vec()
+        } else {
+            kev.clone()
+        };
+        let t = Instant::now();
+        kb.replace_kev(update);
+        total = portfolio
+            .iter()
+            .map(|s| kb.evaluate(s).findings.iter().filter(|f| f.kev.is_some()).count())
+            .sum();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "1,000 SBOMs x 500 components re-evaluated after a KEV update: median {:.3} s, {total} KEV findings",
+        median(times)
+    );
+}

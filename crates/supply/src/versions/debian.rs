@@ -1,0 +1,117 @@
+//! Debian versions: `[epoch:]upstream[-revision]` compared as dpkg does (epoch numerically, then `verrevcmp` on
+//! the upstream version, then on the revision). `verrevcmp` alternates non-digit runs, compared character by
+//! character with letters before other characters and `~` before everything including the end, and digit
+//! runs compared numerically. Distribution ranges (Debian, Ubuntu) are per release and hold the distribution's
+//! own package versions, so a backported fix (`-0ubuntu1.6`) is compared with the build, not with upstream.
+
+use std::cmp::Ordering;
+
+use super::Num;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Key {
+    epoch: Num,
+    upstream: String,
+    revision: String,
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| verrevcmp(&self.upstream, &other.upstream))
+            .then_with(|| verrevcmp(&self.revision, &other.revision))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Key {}
+
+fn order(c: u8) -> i32 {
+    if c.is_ascii_digit() {
+        0
+    } else if c.is_ascii_alphabetic() {
+        i32::from(c)
+    } else if c == b'~' {
+        -1
+    } else if c != 0 {
+        i32::from(c) + 256
+    } else {
+        0
+    }
+}
+
+pub(crate) fn verrevcmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let at = |s: &[u8], k: usize| s.get(k).copied().unwrap_or(0);
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        while (at(a, i) != 0 && !at(a, i).is_ascii_digit()) || (at(b, j) != 0 && !at(b, j).is_ascii_digit()) {
+            let (x, y) = (order(at(a, i)), order(at(b, j)));
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+        }
+        while at(a, i) == b'0' {
+            i += 1;
+        }
+        while at(b, j) == b'0' {
+            j += 1;
+        }
+        let mut first_diff = Ordering::Equal;
+        while at(a, i).is_ascii_digit() && at(b, j).is_ascii_digit() {
+            if first_diff == Ordering::Equal {
+                first_diff = at(a, i).cmp(&at(b, j));
+            }
+            i += 1;
+            j += 1;
+        }
+        if at(a, i).is_ascii_digit() {
+            return Ordering::Greater;
+        }
+        if at(b, j).is_ascii_digit() {
+            return Ordering::Less;
+        }
+        if first_diff != Ordering::Equal {
+            return first_diff;
+        }
+    }
+    Ordering::Equal
+}
+
+pub(crate) fn parse(text: &str) -> Result<Key, &'static str> {
+    let (epoch, rest) = match text.split_once(':') {
+        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Num::new(e), rest),
+        Some(_) => return Err("the epoch must be a number"),
+        None => (Num::new("0"), text),
+    };
+    let (upstream, revision) = match rest.rsplit_once('-') {
+        Some((u, r)) => (u, r),
+        None => (rest, ""),
+    };
+    if !upstream.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return Err("the upstream version must start with a digit");
+    }
+    let ok = |s: &str, extra: &[u8]| s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
+    if !ok(upstream, b".+~-:") || !ok(revision, b".+~") {
+        return Err("characters outside [A-Za-z0-9.+~-]");
+    }
+    Ok(Key {
+        epoch,
+        upstream: upstream.to_owned(),
+        revision: revision.to_owned(),
+    })
+}
