@@ -20,6 +20,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("webhook", &[]),
     ("mail", &[]),
     ("score", &[]),
+    ("risk", &[]),
     ("stix", &["stix-pattern"]),
     ("matcher", &["stix-pattern", "stix"]),
     ("policy", &["stix"]),
@@ -46,6 +47,8 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "webhook",
             "mail",
             "assets",
+            "risk",
+            "supply",
         ],
     ),
     ("server", &["hub", "taxii", "stix", "webhook", "mail"]),
@@ -69,6 +72,7 @@ const PURE_CRATES: &[&str] = &[
     "score",
     "assets",
     "supply",
+    "risk",
 ];
 
 /// External crates a pure crate may not use.

@@ -43,6 +43,7 @@ mod review;
 mod search;
 mod sharing;
 mod subscriptions;
+mod supply_chain;
 mod timing;
 mod transfer;
 mod victim_release;
@@ -90,6 +91,10 @@ pub use crate::search::{
 };
 pub use crate::sharing::{Directory, parse_consent, parse_role};
 pub use crate::subscriptions::{Subscription, SubscriptionStats};
+pub use crate::supply_chain::{
+    DecisionView, FindingView, KnowledgeImport, KnowledgeSummary, MAX_KNOWLEDGE_BYTES, MAX_SBOM_BYTES, NewAction,
+    NewPlan, PlanView, Register, RegisterEntry, SbomSummary, SbomUpload, TagTarget, TagsView,
+};
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 pub use crate::victim_release::VictimRelease;
 pub use crate::victims::{NOTIFICATION, TASK, VICTIM_ACTOR, VictimCounts};
@@ -197,6 +202,8 @@ pub struct Hub {
     victims: victims::VictimState,
     /// This node's live indicator index (issue 14, `live_index`).
     live_index: Arc<live_index::LiveIndex>,
+    /// The vulnerability knowledge base of the current generation (issue 18, `supply_chain`).
+    knowledge_cache: supply_chain::KnowledgeCache,
 }
 
 impl Hub {
@@ -232,6 +239,7 @@ impl Hub {
             subscription_stats: subscriptions::StatsTable::default(),
             victims: victims::VictimState::default(),
             live_index: Arc::default(),
+            knowledge_cache: supply_chain::KnowledgeCache::default(),
         })
     }
 

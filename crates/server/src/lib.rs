@@ -15,6 +15,7 @@ mod admin;
 mod admin_accounts;
 mod admin_sharing;
 mod assets_api;
+mod risk_api;
 mod auth;
 mod client;
 mod connections;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .chain(webhooks::routes())
         .chain(emails_api::routes())
         .chain(assets_api::routes())
+        .chain(risk_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

@@ -69,6 +69,12 @@ enum Command {
     Asset(cmd::asset::AssetArgs),
     /// Which indicators match observations (a bundle or a JSON array of observables), on a hub or locally.
     Match(cmd::match_cmd::MatchArgs),
+    /// Vulnerability knowledge: import OSV, CSAF 2.0 (incl. VEX), CycloneDX VEX, the KEV catalogue.
+    Vulns(cmd::supply::VulnsArgs),
+    /// SBOMs per organisation and product, and their findings with SSVC decisions.
+    Sbom(cmd::supply::SbomArgs),
+    /// Sector and National Critical Function tags, the function catalogue, the risk register, supplier risk.
+    Risk(cmd::supply::RiskArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +106,9 @@ fn main() -> ExitCode {
         Command::Email(args) => cmd::email::run_email(&args),
         Command::Asset(args) => cmd::asset::run_asset(&args),
         Command::Match(args) => cmd::match_cmd::run(&args),
+        Command::Vulns(args) => cmd::supply::run_vulns(&args),
+        Command::Sbom(args) => cmd::supply::run_sbom(&args),
+        Command::Risk(args) => cmd::supply::run_risk(&args),
     };
     report_peak_rss();
     match outcome {

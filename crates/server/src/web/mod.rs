@@ -18,6 +18,7 @@ mod contribute;
 mod pages;
 mod password;
 mod review;
+mod risk;
 pub(crate) mod session;
 mod view;
 mod webhooks;
@@ -219,6 +220,24 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/audit", get(audit::overview))
         .route("/ui/webhooks", get(webhooks::list))
         .route("/ui/assets", get(assets::list).post(assets::act))
+        .route("/ui/risk", get(risk::register))
+        .route("/ui/risk/register.csv", get(risk::register_csv))
+        .route("/ui/risk/register/{function}", get(risk::function))
+        .route(
+            "/ui/risk/register/{function}/findings/{org}/{sbom}/{index}",
+            get(risk::register_finding),
+        )
+        .route(
+            "/ui/risk/sboms",
+            get(risk::sboms)
+                .post(risk::upload)
+                .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/ui/risk/sboms/{id}", get(risk::sbom))
+        .route("/ui/risk/sboms/{id}/findings/{index}", get(risk::sbom_finding))
+        .route("/ui/risk/plans", post(risk::plan_act))
+        .route("/ui/risk/plans/{id}", get(risk::plan).post(risk::plan_act))
+        .route("/ui/static/risk.js", get(risk_script))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))
@@ -235,6 +254,10 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     static_asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn risk_script() -> Response {
+    static_asset("text/javascript; charset=utf-8", risk::SCRIPT)
 }
 
 async fn alerts_script() -> Response {

@@ -19,6 +19,7 @@ pub(crate) mod serve;
 pub(crate) mod sharing;
 pub(crate) mod store_args;
 pub(crate) mod subscription;
+pub(crate) mod supply;
 pub(crate) mod transfer;
 pub(crate) mod validate;
 pub(crate) mod webhook;

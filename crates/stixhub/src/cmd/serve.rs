@@ -106,6 +106,11 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     // The live indicator index (issue 14): built in the background from the store, then kept current from
     // the event log; `POST /match/v1/` answers 503 until it is built.
     hub.start_live_index();
+    // The risk register's trend (issue 18): one snapshot per hour, overdue actions announced.
+    let risk_snapshots = tokio::spawn({
+        let hub = Arc::clone(&hub);
+        async move { hub.run_risk_snapshots(std::time::Duration::from_secs(3600)).await }
+    });
     let webhook_sender: Arc<dyn hub::WebhookSender> = Arc::new(server::HttpWebhookSender::new(
         config.push.allow_private,
         config.push.timeout,
@@ -157,6 +162,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         mail.abort();
     }
     victims.abort();
+    risk_snapshots.abort();
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

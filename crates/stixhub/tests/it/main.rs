@@ -30,6 +30,7 @@ mod pattern_oracle;
 mod read_gate;
 mod revocation;
 mod revocation_postgres;
+mod risk;
 mod sharing;
 /// The SMTP sink of the server's tests, shared rather than copied.
 #[path = "../../../server/tests/it/smtp_sink.rs"]
