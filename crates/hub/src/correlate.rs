@@ -86,7 +86,10 @@ pub struct CollectionHits {
 
 impl Hub {
     /// The collections the caller may read, with their API roots, in discovery order.
-    pub(crate) async fn readable_collections(&self, caller: &Caller) -> HubResult<Vec<(String, store::Collection)>> {
+    pub(crate) async fn readable_collections(
+        &self,
+        caller: &Caller,
+    ) -> HubResult<Vec<(String, store::Collection)>> {
         let mut found = Vec::new();
         for root in self.store.api_roots().await? {
             for collection in self.store.collections(&root.name).await? {

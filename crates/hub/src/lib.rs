@@ -92,8 +92,8 @@ pub use crate::search::{
 pub use crate::sharing::{Directory, parse_consent, parse_role};
 pub use crate::subscriptions::{Subscription, SubscriptionStats};
 pub use crate::supply_chain::{
-    DecisionView, FindingView, KnowledgeImport, KnowledgeSummary, MAX_KNOWLEDGE_BYTES, MAX_SBOM_BYTES, NewAction,
-    NewPlan, PlanView, Register, RegisterEntry, SbomSummary, SbomUpload, TagTarget, TagsView,
+    DecisionView, FindingView, KnowledgeImport, KnowledgeSummary, MAX_KNOWLEDGE_BYTES, MAX_SBOM_BYTES,
+    NewAction, NewPlan, PlanView, Register, RegisterEntry, SbomSummary, SbomUpload, TagTarget, TagsView,
 };
 pub use crate::timing::{STORE_LATENCY_BUCKETS, StoreOperationStats};
 pub use crate::victim_release::VictimRelease;

@@ -23,7 +23,7 @@ pub mod tags;
 pub mod visibility;
 
 pub use crate::ncf::{Catalogue, Function, NameStatus, Sector};
-pub use crate::tags::{Tags, TagError};
+pub use crate::tags::{TagError, Tags};
 
 /// An error of the risk rules: the message names the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -57,7 +57,10 @@ pub fn derive(org: &str, org_tags: &Tags, product: Option<&str>, product_tags: &
         let list: Vec<&str> = all.sectors.iter().map(String::as_str).collect();
         MissionDerivation {
             value: MissionImpact::Medium,
-            source: format!("sector tags {} of {whose} (no National Critical Function)", list.join(", ")),
+            source: format!(
+                "sector tags {} of {whose} (no National Critical Function)",
+                list.join(", ")
+            ),
         }
     } else {
         MissionDerivation {
@@ -76,7 +79,10 @@ mod tests {
         let mut t = Tags::default();
         assert_eq!(derive("o", &t, None, &Tags::default()).value, MissionImpact::Low);
         t.sectors.insert("energy".into());
-        assert_eq!(derive("o", &t, None, &Tags::default()).value, MissionImpact::Medium);
+        assert_eq!(
+            derive("o", &t, None, &Tags::default()).value,
+            MissionImpact::Medium
+        );
         let mut p = Tags::default();
         p.functions.insert("supply-water".into());
         let d = derive("o", &t, Some("scada"), &p);

@@ -141,10 +141,18 @@ impl Catalogue {
                 .get("functions")
                 .and_then(Value::as_array)
                 .ok_or_else(|| RiskError::new("functions", "expected an array of functions"))?,
-            _ => return Err(RiskError::new("$", "expected an array of functions or {\"functions\": [...]}")),
+            _ => {
+                return Err(RiskError::new(
+                    "$",
+                    "expected an array of functions or {\"functions\": [...]}",
+                ));
+            }
         };
         if items.len() > MAX_FUNCTIONS {
-            return Err(RiskError::new("functions", format!("at most {MAX_FUNCTIONS} functions")));
+            return Err(RiskError::new(
+                "functions",
+                format!("at most {MAX_FUNCTIONS} functions"),
+            ));
         }
         for (i, item) in items.iter().enumerate() {
             let field = format!("functions[{i}]");
@@ -162,7 +170,10 @@ impl Catalogue {
             }
             let id = id.unwrap_or_else(|| slug(&name));
             if id.is_empty() || id != slug(&id) {
-                return Err(RiskError::new(format!("{field}.id"), format!("{id:?} is not a slug")));
+                return Err(RiskError::new(
+                    format!("{field}.id"),
+                    format!("{id:?} is not a slug"),
+                ));
             }
             if self.functions.iter().any(|f| f.id == id) {
                 continue;
@@ -215,9 +226,18 @@ mod tests {
         let list = serde_json::json!(["Supply Water", "Provide Capital Markets", {"name": "Generate Electricity", "group": "supply"}]);
         let c = Catalogue::builtin().load_operator_list(&list).unwrap();
         assert_eq!(c.function("supply-water").unwrap().status, NameStatus::Sourced);
-        assert_eq!(c.function("provide-capital-markets").unwrap().status, NameStatus::Operator);
-        assert_eq!(c.function("generate-electricity").unwrap().group.as_deref(), Some("supply"));
+        assert_eq!(
+            c.function("provide-capital-markets").unwrap().status,
+            NameStatus::Operator
+        );
+        assert_eq!(
+            c.function("generate-electricity").unwrap().group.as_deref(),
+            Some("supply")
+        );
         let bad = serde_json::json!([{"name": "x", "id": "Not A Slug"}]);
-        assert_eq!(Catalogue::builtin().load_operator_list(&bad).unwrap_err().field, "functions[0].id");
+        assert_eq!(
+            Catalogue::builtin().load_operator_list(&bad).unwrap_err().field,
+            "functions[0].id"
+        );
     }
 }

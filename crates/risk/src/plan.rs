@@ -37,7 +37,10 @@ impl Status {
             "open" => Ok(Status::Open),
             "in-progress" => Ok(Status::InProgress),
             "done" => Ok(Status::Done),
-            other => Err(RiskError::new("status", format!("{other:?} is not open, in-progress or done"))),
+            other => Err(RiskError::new(
+                "status",
+                format!("{other:?} is not open, in-progress or done"),
+            )),
         }
     }
 
@@ -77,7 +80,10 @@ impl Tlp {
             "amber" => Ok(Tlp::Amber),
             "amber+strict" | "amber-strict" => Ok(Tlp::AmberStrict),
             "red" => Ok(Tlp::Red),
-            _ => Err(RiskError::new("tlp", format!("{text:?} is not clear, green, amber, amber+strict or red"))),
+            _ => Err(RiskError::new(
+                "tlp",
+                format!("{text:?} is not clear, green, amber, amber+strict or red"),
+            )),
         }
     }
 
@@ -213,7 +219,10 @@ pub fn check_due(due: &str) -> Result<(), RiskError> {
 /// Checks free text of a field: 1 to `max` characters, no control characters.
 pub fn check_text(field: &str, text: &str, max: usize) -> Result<(), RiskError> {
     if text.trim().is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(RiskError::new(field, format!("1 to {max} characters, no control characters")));
+        return Err(RiskError::new(
+            field,
+            format!("1 to {max} characters, no control characters"),
+        ));
     }
     Ok(())
 }
@@ -254,7 +263,10 @@ mod tests {
         assert!(plan(Tlp::Green).readable_by(&member));
         assert!(!plan(Tlp::Amber).readable_by(&member));
         assert!(!plan(Tlp::Red).readable_by(&member));
-        let participant = PlanReader { org: Some("county-a".into()), ..PlanReader::default() };
+        let participant = PlanReader {
+            org: Some("county-a".into()),
+            ..PlanReader::default()
+        };
         assert!(plan(Tlp::Red).readable_by(&participant));
     }
 

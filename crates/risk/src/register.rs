@@ -247,7 +247,10 @@ mod tests {
         );
         assert_eq!(entries[0].function, "supply-water");
         assert_eq!(entries[0].score, 13);
-        assert_eq!(entries[0].score, entries[0].contributors.iter().map(|c| c.points).sum::<u64>());
+        assert_eq!(
+            entries[0].score,
+            entries[0].contributors.iter().map(|c| c.points).sum::<u64>()
+        );
         assert_eq!(entries[0].findings_points, 10);
         assert_eq!(entries[0].by_org["b"], 3);
         assert_eq!(entries.last().unwrap().function, "manage-wastewater");
@@ -257,9 +260,15 @@ mod tests {
 
     #[test]
     fn trend_counts_only_visible_orgs() {
-        let s1 = Snapshot::of(1, &[c("f", "a", Kind::FindingAct), c("f", "b", Kind::FindingAttend)]);
+        let s1 = Snapshot::of(
+            1,
+            &[c("f", "a", Kind::FindingAct), c("f", "b", Kind::FindingAttend)],
+        );
         let s2 = Snapshot::of(2, &[c("f", "a", Kind::FindingTrack)]);
-        assert_eq!(trend(&[s1.clone(), s2.clone()], "f", |_| true), vec![(1, 15), (2, 1)]);
+        assert_eq!(
+            trend(&[s1.clone(), s2.clone()], "f", |_| true),
+            vec![(1, 15), (2, 1)]
+        );
         assert_eq!(trend(&[s1, s2], "f", |o| o == "b"), vec![(1, 5), (2, 0)]);
     }
 

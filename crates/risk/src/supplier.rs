@@ -45,7 +45,10 @@ pub fn marking_id(tlp: Tlp) -> &'static str {
 }
 
 fn id(kind: &str, parts: &[&str]) -> String {
-    format!("{kind}--{}", uuid::Uuid::new_v5(&NAMESPACE, parts.join("\u{1f}").as_bytes()))
+    format!(
+        "{kind}--{}",
+        uuid::Uuid::new_v5(&NAMESPACE, parts.join("\u{1f}").as_bytes())
+    )
 }
 
 /// The STIX objects summarising `findings` of `supplier`'s products, at `now` (RFC 3339, ms precision).
@@ -110,7 +113,11 @@ pub fn summary(supplier: &str, findings: &[SupplierFinding], tlp: Tlp, now: &str
          {not_affected} not affected (VEX).\n{}",
         findings.len() - not_affected,
         vulns.len(),
-        if counts.is_empty() { "none".to_owned() } else { counts.join(", ") },
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        },
         vulns.values().filter(|h| h.iter().any(|f| f.kev)).count(),
         lines.join("\n")
     );
@@ -147,13 +154,20 @@ mod tests {
         };
         let objects = summary(
             "ACME",
-            &[f("CVE-2021-44228", "affected", "act", true), f("CVE-2020-1", "not_affected", "track", false)],
+            &[
+                f("CVE-2021-44228", "affected", "act", true),
+                f("CVE-2020-1", "not_affected", "track", false),
+            ],
             Tlp::Amber,
             "2026-12-07T00:00:00.000Z",
         );
         let types: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
         assert_eq!(types, vec!["identity", "vulnerability", "relationship", "note"]);
-        assert!(objects.iter().all(|o| o["object_marking_refs"][0] == marking_id(Tlp::Amber)));
+        assert!(
+            objects
+                .iter()
+                .all(|o| o["object_marking_refs"][0] == marking_id(Tlp::Amber))
+        );
         let note = &objects[3];
         assert!(note["content"].as_str().unwrap().contains("1 KEV"));
         assert_eq!(note["object_refs"].as_array().unwrap().len(), 3);

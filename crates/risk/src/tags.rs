@@ -30,7 +30,9 @@ pub enum TagError {
     #[error("sectors: unknown sector {0:?} (one of the 16 sector ids, e.g. energy)")]
     UnknownSector(String),
     /// An unknown function id.
-    #[error("functions: unknown National Critical Function {0:?} (an id from the catalogue; an operator can load the full list)")]
+    #[error(
+        "functions: unknown National Critical Function {0:?} (an id from the catalogue; an operator can load the full list)"
+    )]
     UnknownFunction(String),
     /// Too many tags.
     #[error("{0}: at most {MAX_TAGS} tags")]

@@ -84,11 +84,22 @@ mod tests {
             direct_communities: set(&["ohio"]),
         };
         let county_comms = set(&["ohio-counties", "ohio"]);
-        let open = Owner { org: "county-a", consent: Consent::Government, effective_communities: &county_comms };
-        let closed = Owner { org: "county-b", consent: Consent::None, effective_communities: &county_comms };
+        let open = Owner {
+            org: "county-a",
+            consent: Consent::Government,
+            effective_communities: &county_comms,
+        };
+        let closed = Owner {
+            org: "county-b",
+            consent: Consent::None,
+            effective_communities: &county_comms,
+        };
         assert!(may_see(&state, &open));
         assert!(!may_see(&state, &closed));
-        let private = Viewer { government: false, ..state.clone() };
+        let private = Viewer {
+            government: false,
+            ..state.clone()
+        };
         assert!(!may_see(&private, &open));
         let state_comms = set(&["ohio"]);
         let county = Viewer {
@@ -97,8 +108,19 @@ mod tests {
             hub_admin: false,
             direct_communities: set(&["ohio-counties"]),
         };
-        let state_owner = Owner { org: "state", consent: Consent::Everyone, effective_communities: &state_comms };
+        let state_owner = Owner {
+            org: "state",
+            consent: Consent::Everyone,
+            effective_communities: &state_comms,
+        };
         assert!(!may_see(&county, &state_owner));
-        assert!(may_see(&county, &Owner { org: "county-a", consent: Consent::None, effective_communities: &county_comms }));
+        assert!(may_see(
+            &county,
+            &Owner {
+                org: "county-a",
+                consent: Consent::None,
+                effective_communities: &county_comms
+            }
+        ));
     }
 }

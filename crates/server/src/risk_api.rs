@@ -20,7 +20,10 @@ pub(crate) fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/risk/v1/register", get(register)),
         ("/risk/v1/register.csv", get(register_csv)),
-        ("/risk/v1/register/{function}/findings/{org}/{sbom}/{index}", get(register_finding)),
+        (
+            "/risk/v1/register/{function}/findings/{org}/{sbom}/{index}",
+            get(register_finding),
+        ),
         ("/risk/v1/catalogue", get(catalogue)),
         ("/risk/v1/catalogue/functions", post(load_functions)),
         ("/risk/v1/tags", get(tags).put(set_tags)),
@@ -89,7 +92,10 @@ async fn register_csv(State(state): State<AppState>, headers: HeaderMap) -> Resu
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"risk-register.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"risk-register.csv\"",
+            ),
         ],
         register.to_csv(),
     )
@@ -103,7 +109,9 @@ async fn register_finding(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let _ = function;
-    let index: usize = index.parse().map_err(|_| ApiError::from(hub::HubError::NotFound))?;
+    let index: usize = index
+        .parse()
+        .map_err(|_| ApiError::from(hub::HubError::NotFound))?;
     let finding = state.hub.register_finding(&caller, &org, &sbom, index).await?;
     Ok(json_response(StatusCode::OK, &finding.to_json()))
 }
@@ -119,10 +127,14 @@ async fn catalogue(State(state): State<AppState>, headers: HeaderMap) -> Result<
     ))
 }
 
-async fn load_functions(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn load_functions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
-    let list: Value =
-        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest("the body must be JSON".to_owned()))?;
+    let list: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::BadRequest("the body must be JSON".to_owned()))?;
     let catalogue = state.hub.load_functions(&caller, &list).await?;
     Ok(json_response(
         StatusCode::OK,
@@ -140,7 +152,11 @@ async fn tags(
     Ok(json_response(StatusCode::OK, &tags.to_json()))
 }
 
-async fn set_tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn set_tags(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let map = parse_object(&body)?;
     only_fields(&map, &["org", "asset", "product", "sectors", "functions"])?;
@@ -148,7 +164,11 @@ async fn set_tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         (None, None) => hub::TagTarget::Organisation,
         (Some(asset), None) => hub::TagTarget::Asset(asset),
         (None, Some(product)) => hub::TagTarget::Product(product),
-        (Some(_), Some(_)) => return Err(ApiError::BadRequest("asset, product: name one of them".to_owned())),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "asset, product: name one of them".to_owned(),
+            ));
+        }
     };
     let org = text_field(&map, "org")?;
     let (sectors, functions) = (text_list(&map, "sectors")?, text_list(&map, "functions")?);
@@ -187,7 +207,11 @@ async fn sboms(
     Ok(json_response(StatusCode::OK, &json!({ "sboms": items })))
 }
 
-async fn sbom(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn sbom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let sbom = state.hub.sbom(&caller, &id).await?;
     Ok(json_response(StatusCode::OK, &sbom.to_json()))
@@ -241,7 +265,10 @@ async fn import_knowledge(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let name = query.name.unwrap_or_else(|| "upload".to_owned());
-    let summary = state.hub.import_knowledge(&caller, vec![(name, body.to_vec())]).await?;
+    let summary = state
+        .hub
+        .import_knowledge(&caller, vec![(name, body.to_vec())])
+        .await?;
     let documents: Vec<Value> = summary
         .documents
         .iter()
@@ -270,7 +297,11 @@ async fn plans(
     Ok(json_response(StatusCode::OK, &json!({ "plans": items })))
 }
 
-async fn create_plan(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn create_plan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let map = parse_object(&body)?;
     only_fields(&map, &["function", "title", "tlp", "community"])?;
@@ -284,7 +315,11 @@ async fn create_plan(State(state): State<AppState>, headers: HeaderMap, body: By
     Ok(json_response(StatusCode::CREATED, &plan.to_json()))
 }
 
-async fn plan(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn plan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let plan = state.hub.plan(&caller, &id).await?;
     Ok(json_response(StatusCode::OK, &plan.to_json()))
@@ -318,7 +353,10 @@ async fn set_action(
     let map = parse_object(&body)?;
     only_fields(&map, &["status"])?;
     let status = required_text(&map, "status")?;
-    let plan = state.hub.set_action_status(&caller, &id, &action, &status).await?;
+    let plan = state
+        .hub
+        .set_action_status(&caller, &id, &action, &status)
+        .await?;
     Ok(json_response(StatusCode::OK, &plan.to_json()))
 }
 
@@ -342,14 +380,25 @@ fn supplier_request(body: &[u8], extra: &[&str]) -> Result<SupplierRequest, ApiE
     })
 }
 
-async fn supplier_preview(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn supplier_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let r = supplier_request(&body, &[])?;
-    let objects = state.hub.supplier_risk(&caller, None, &r.supplier, &r.products, &r.tlp).await?;
+    let objects = state
+        .hub
+        .supplier_risk(&caller, None, &r.supplier, &r.products, &r.tlp)
+        .await?;
     Ok(json_response(StatusCode::OK, &json!({ "objects": objects })))
 }
 
-async fn supplier_publish(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn supplier_publish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let caller = authenticate(&state, &headers).await?;
     let r = supplier_request(&body, &["api_root", "collection", "recipients"])?;
     let api_root = match text_field(&r.map, "api_root")? {
@@ -360,8 +409,18 @@ async fn supplier_publish(State(state): State<AppState>, headers: HeaderMap, bod
     let recipients = text_field(&r.map, "recipients")?;
     let (objects, status) = state
         .hub
-        .publish_supplier_risk(&caller, &r.supplier, &r.products, &r.tlp, (&api_root, &collection), recipients.as_deref())
+        .publish_supplier_risk(
+            &caller,
+            &r.supplier,
+            &r.products,
+            &r.tlp,
+            (&api_root, &collection),
+            recipients.as_deref(),
+        )
         .await?;
     let status = serde_json::to_value(&status).unwrap_or(Value::Null);
-    Ok(json_response(StatusCode::OK, &json!({ "objects": objects, "status": status })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "objects": objects, "status": status }),
+    ))
 }

@@ -80,18 +80,21 @@ pub struct FindingView {
 impl FindingView {
     /// The UI path that shows this finding to a register reader through `function`.
     pub fn link(&self, function: &str) -> String {
-        format!("/ui/risk/register/{function}/findings/{}/{}/{}", self.org, self.sbom, self.index)
+        format!(
+            "/ui/risk/register/{function}/findings/{}/{}/{}",
+            self.org, self.sbom, self.index
+        )
     }
 
     /// The JSON form (REST, CLI `--json`).
     pub fn to_json(&self) -> Value {
-        let refs = |pick: fn(&CveEvidence) -> &std::collections::BTreeSet<super::intel::IntelRef>| -> Vec<Value> {
-            self.evidence
-                .iter()
-                .flat_map(|e| pick(e).iter())
+        let refs = |set: Option<&std::collections::BTreeSet<super::intel::IntelRef>>| -> Vec<Value> {
+            set.into_iter()
+                .flatten()
                 .map(|r| json!({"id": r.id, "api_root": r.api_root, "collection": r.collection, "link": r.link()}))
                 .collect()
         };
+        let e = self.evidence.as_ref();
         json!({
             "org": self.org, "sbom": self.sbom, "index": self.index, "product": self.product,
             "component": self.component, "vulnerability": self.vulnerability, "aliases": self.aliases,
@@ -99,9 +102,9 @@ impl FindingView {
             "justification": self.justification, "kev": self.kev, "kev_due": self.kev_due, "cvss": self.cvss,
             "ssvc": self.ssvc,
             "stix": {
-                "vulnerabilities": refs(|e| &e.vulnerabilities),
-                "indicators": refs(|e| &e.indicators),
-                "sightings": refs(|e| &e.sightings),
+                "vulnerabilities": refs(e.map(|e| &e.vulnerabilities)),
+                "indicators": refs(e.map(|e| &e.indicators)),
+                "sightings": refs(e.map(|e| &e.sightings)),
             },
         })
     }
@@ -128,23 +131,62 @@ fn merged(intel: &CveIntel, cves: &[String]) -> Option<CveEvidence> {
 }
 
 fn input(point: &str, (value, source): (String, String), links: Vec<String>) -> DecisionInput {
-    DecisionInput { point: point.to_owned(), value, source, links }
+    DecisionInput {
+        point: point.to_owned(),
+        value,
+        source,
+        links,
+    }
 }
 
 /// Decides one finding.
 fn decide(finding: &FindingView, mission: (String, String)) -> Option<DecisionView> {
     let e = finding.evidence.as_ref();
-    let sightings: Vec<String> = e.iter().flat_map(|e| e.sightings.iter().map(|r| r.link())).collect();
-    let indicators: Vec<String> = e.iter().flat_map(|e| e.indicators.iter().map(|r| r.link())).collect();
+    let sightings: Vec<String> = e
+        .iter()
+        .flat_map(|e| e.sightings.iter().map(|r| r.link()))
+        .collect();
+    let indicators: Vec<String> = e
+        .iter()
+        .flat_map(|e| e.indicators.iter().map(|r| r.link()))
+        .collect();
     let (exploitation, links) = if finding.kev {
-        let due = finding.kev_due.as_deref().map(|d| format!(", due {d}")).unwrap_or_default();
-        (("active".to_owned(), format!("CISA KEV catalogue lists {}{due}", finding.vulnerability)), Vec::new())
+        let due = finding
+            .kev_due
+            .as_deref()
+            .map(|d| format!(", due {d}"))
+            .unwrap_or_default();
+        (
+            (
+                "active".to_owned(),
+                format!("CISA KEV catalogue lists {}{due}", finding.vulnerability),
+            ),
+            Vec::new(),
+        )
     } else if !sightings.is_empty() {
-        (("active".to_owned(), format!("{} sighting(s) in the hub of objects about it", sightings.len())), sightings)
+        (
+            (
+                "active".to_owned(),
+                format!("{} sighting(s) in the hub of objects about it", sightings.len()),
+            ),
+            sightings,
+        )
     } else if !indicators.is_empty() {
-        (("public poc".to_owned(), format!("{} indicator(s) in the hub mention it", indicators.len())), indicators)
+        (
+            (
+                "public poc".to_owned(),
+                format!("{} indicator(s) in the hub mention it", indicators.len()),
+            ),
+            indicators,
+        )
     } else {
-        (("none".to_owned(), "not in KEV; no sighting or indicator in the hub mentions it".to_owned()), Vec::new())
+        (
+            (
+                "none".to_owned(),
+                "not in KEV; no sighting or indicator in the hub mentions it".to_owned(),
+            ),
+            Vec::new(),
+        )
     };
     let (automatable, technical_impact) = from_cvss(finding.cvss.as_deref());
     let inputs = SsvcInputs {
@@ -169,7 +211,12 @@ fn decide(finding: &FindingView, mission: (String, String)) -> Option<DecisionVi
 
 impl Hub {
     /// Every finding of `org`'s SBOMs, decided against `intel` and `tags`.
-    pub(crate) async fn decided_findings(&self, org: &str, tags: &AllTags, intel: &CveIntel) -> HubResult<Vec<FindingView>> {
+    pub(crate) async fn decided_findings(
+        &self,
+        org: &str,
+        tags: &AllTags,
+        intel: &CveIntel,
+    ) -> HubResult<Vec<FindingView>> {
         Ok(self.decided(org, tags, intel).await?.0)
     }
 
@@ -184,10 +231,25 @@ impl Hub {
         let mut not_evaluated = Vec::new();
         for (sbom, evaluation) in self.evaluations(org).await? {
             let empty = risk::Tags::default();
-            let product_tags = sbom.product.as_deref().and_then(|p| org_tags.products.get(p)).unwrap_or(&empty);
+            let product_tags = sbom
+                .product
+                .as_deref()
+                .and_then(|p| org_tags.products.get(p))
+                .unwrap_or(&empty);
             let mission = risk::mission::derive(org, &org_tags.tags, sbom.product.as_deref(), product_tags);
             for (index, f) in evaluation.findings.into_iter().enumerate() {
-                let StoredFinding { component, vulnerability, aliases, advisories, status, action, justification, kev, kev_due, cvss } = f;
+                let StoredFinding {
+                    component,
+                    vulnerability,
+                    aliases,
+                    advisories,
+                    status,
+                    action,
+                    justification,
+                    kev,
+                    kev_due,
+                    cvss,
+                } = f;
                 let mut view = FindingView {
                     org: org.to_owned(),
                     sbom: sbom.id.clone(),
@@ -238,8 +300,19 @@ impl Hub {
             findings.retain(|f| f.sbom == id);
             missing.retain(|(s, _)| s == id);
         }
-        self.audit_read(caller, 0, json!({"read": "sbom.findings", "org": org, "findings": findings.len()})).await?;
-        Ok((findings, missing.into_iter().map(|(s, n)| (s, n.component, n.reason)).collect()))
+        self.audit_read(
+            caller,
+            0,
+            json!({"read": "sbom.findings", "org": org, "findings": findings.len()}),
+        )
+        .await?;
+        Ok((
+            findings,
+            missing
+                .into_iter()
+                .map(|(s, n)| (s, n.component, n.reason))
+                .collect(),
+        ))
     }
 
     /// One finding of a register contributor: shown when the caller sees `org` in its register.

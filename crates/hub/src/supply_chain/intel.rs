@@ -55,16 +55,16 @@ pub struct CveEvidence {
 
 /// The reader's evidence per CVE (upper case).
 #[derive(Debug, Clone, Default)]
-pub struct CveIntel {
+pub(crate) struct CveIntel {
     /// Per CVE.
-    pub by_cve: HashMap<String, CveEvidence>,
+    pub(crate) by_cve: HashMap<String, CveEvidence>,
     /// False when a budget stopped the scan.
-    pub complete: bool,
+    pub(crate) complete: bool,
 }
 
 impl CveIntel {
     /// The evidence on `cve` (any case).
-    pub fn get(&self, cve: &str) -> Option<&CveEvidence> {
+    pub(crate) fn get(&self, cve: &str) -> Option<&CveEvidence> {
         self.by_cve.get(&cve.to_ascii_uppercase())
     }
 }
@@ -96,7 +96,9 @@ pub(crate) fn cves_in(text: &str) -> BTreeSet<String> {
 fn vulnerability_cves(object: &Value) -> BTreeSet<String> {
     let mut cves = object["name"].as_str().map(cves_in).unwrap_or_default();
     for reference in object["external_references"].as_array().into_iter().flatten() {
-        if reference["source_name"].as_str().is_some_and(|s| s.eq_ignore_ascii_case("cve"))
+        if reference["source_name"]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("cve"))
             && let Some(id) = reference["external_id"].as_str()
         {
             cves.extend(cves_in(id));
@@ -203,7 +205,9 @@ impl Scan {
         // An indicator linked to a CVE's vulnerability (either direction) mentions that CVE.
         for (s, t) in &self.links {
             for (indicator, vuln) in [(s, t), (t, s)] {
-                if let (Some(cves), Some(mentioned)) = (self.vulns.get(vuln), self.indicators.get_mut(indicator)) {
+                if let (Some(cves), Some(mentioned)) =
+                    (self.vulns.get(vuln), self.indicators.get_mut(indicator))
+                {
                     mentioned.extend(cves.iter().cloned());
                 }
             }
@@ -211,12 +215,18 @@ impl Scan {
         let mut out: BTreeMap<String, CveEvidence> = BTreeMap::new();
         for (id, cves) in &self.vulns {
             for cve in cves {
-                push(&mut out.entry(cve.clone()).or_default().vulnerabilities, self.refs.get(id));
+                push(
+                    &mut out.entry(cve.clone()).or_default().vulnerabilities,
+                    self.refs.get(id),
+                );
             }
         }
         for (id, cves) in &self.indicators {
             for cve in cves {
-                push(&mut out.entry(cve.clone()).or_default().indicators, self.refs.get(id));
+                push(
+                    &mut out.entry(cve.clone()).or_default().indicators,
+                    self.refs.get(id),
+                );
             }
         }
         for (at, of, mut cves) in std::mem::take(&mut self.sightings) {
@@ -247,17 +257,36 @@ mod tests {
     #[test]
     fn finds_cve_ids_in_text() {
         let found = cves_in("exploits cve-2021-44228 and CVE-2020-1234567, not CVE-21-1 or CVE-2020-12");
-        assert_eq!(found.into_iter().collect::<Vec<_>>(), vec!["CVE-2020-1234567", "CVE-2021-44228"]);
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            vec!["CVE-2020-1234567", "CVE-2021-44228"]
+        );
     }
 
     #[test]
     fn sightings_of_linked_indicators_count_for_the_cve() {
         let mut scan = Scan::default();
-        let at = |id: &str| IntelRef { api_root: "r".into(), collection: "c".into(), id: id.into() };
+        let at = |id: &str| IntelRef {
+            api_root: "r".into(),
+            collection: "c".into(),
+            id: id.into(),
+        };
         scan.visit("vulnerability", r#"{"name":"Log4Shell","external_references":[{"source_name":"cve","external_id":"CVE-2021-44228"}]}"#, at("vulnerability--1"));
-        scan.visit("indicator", r#"{"pattern":"[ipv4-addr:value = '1.2.3.4']"}"#, at("indicator--1"));
-        scan.visit("relationship", r#"{"source_ref":"indicator--1","target_ref":"vulnerability--1"}"#, at("relationship--1"));
-        scan.visit("sighting", r#"{"sighting_of_ref":"indicator--1"}"#, at("sighting--1"));
+        scan.visit(
+            "indicator",
+            r#"{"pattern":"[ipv4-addr:value = '1.2.3.4']"}"#,
+            at("indicator--1"),
+        );
+        scan.visit(
+            "relationship",
+            r#"{"source_ref":"indicator--1","target_ref":"vulnerability--1"}"#,
+            at("relationship--1"),
+        );
+        scan.visit(
+            "sighting",
+            r#"{"sighting_of_ref":"indicator--1"}"#,
+            at("sighting--1"),
+        );
         let out = scan.finish();
         let e = &out["CVE-2021-44228"];
         assert_eq!(e.vulnerabilities.len(), 1);

@@ -88,7 +88,12 @@ impl Hub {
             let info = match checked {
                 Ok(info) => info,
                 Err(error) => {
-                    summary.documents.push(KnowledgeImport { name, kind: None, records: 0, error: Some(error) });
+                    summary.documents.push(KnowledgeImport {
+                        name,
+                        kind: None,
+                        records: 0,
+                        error: Some(error),
+                    });
                     continue;
                 }
             };
@@ -104,20 +109,43 @@ impl Hub {
             let key = if info.kind == "kev" {
                 "doc/kev".to_owned()
             } else {
-                format!("doc/{}", hex(&sha2::Sha256::digest(body.as_bytes())))
+                {
+                    let digest: [u8; 32] = sha2::Sha256::digest(body.as_bytes()).into();
+                    format!("doc/{}", hex(&digest))
+                }
             };
-            let doc = StoredDoc { name: name.clone(), kind: info.kind.clone(), records: info.records, added_micros: now, body };
+            let doc = StoredDoc {
+                name: name.clone(),
+                kind: info.kind.clone(),
+                records: info.records,
+                added_micros: now,
+                body,
+            };
             writes.push(put(NS_KNOWLEDGE, &key, &doc, Expect::Any)?);
-            summary.documents.push(KnowledgeImport { name, kind: Some(info.kind), records: info.records, error: None });
+            summary.documents.push(KnowledgeImport {
+                name,
+                kind: Some(info.kind),
+                records: info.records,
+                error: None,
+            });
         }
         if !writes.is_empty() {
             let generation = self.knowledge_generation().await?;
-            writes.push(RecordWrite::put(NS_KNOWLEDGE, GENERATION_KEY, (generation + 1).to_string()));
+            writes.push(RecordWrite::put(
+                NS_KNOWLEDGE,
+                GENERATION_KEY,
+                (generation + 1).to_string(),
+            ));
             self.store.write_records(writes, now).await?;
         }
         let n_stored = summary.documents.iter().filter(|d| d.error.is_none()).count();
-        self.audit(&caller.account, "vulns.import", n_stored as u64, json!({"documents": n_stored}))
-            .await?;
+        self.audit(
+            &caller.account,
+            "vulns.import",
+            n_stored as u64,
+            json!({"documents": n_stored}),
+        )
+        .await?;
         let (generation, sboms, findings) = self.reevaluate_all().await?;
         summary.generation = generation;
         summary.sboms_reevaluated = sboms;
@@ -127,7 +155,9 @@ impl Hub {
 
     /// The current knowledge generation (0 before any import).
     pub(crate) async fn knowledge_generation(&self) -> HubResult<i64> {
-        Ok(read::<i64>(self, NS_KNOWLEDGE, GENERATION_KEY).await?.map_or(0, |(g, _)| g))
+        Ok(read::<i64>(self, NS_KNOWLEDGE, GENERATION_KEY)
+            .await?
+            .map_or(0, |(g, _)| g))
     }
 
     /// The knowledge base of the current generation (built once per generation per process).
@@ -144,9 +174,10 @@ impl Hub {
             .into_iter()
             .map(|(_, d)| d)
             .collect();
-        let kb = tokio::task::spawn_blocking(move || Knowledge::build(docs.iter().map(|d| d.body.as_bytes())))
-            .await
-            .map_err(|err| HubError::Internal(format!("knowledge build: {err}")))?;
+        let kb =
+            tokio::task::spawn_blocking(move || Knowledge::build(docs.iter().map(|d| d.body.as_bytes())))
+                .await
+                .map_err(|err| HubError::Internal(format!("knowledge build: {err}")))?;
         let kb = Arc::new(kb);
         *cache = Some((generation, Arc::clone(&kb)));
         Ok((generation, kb))

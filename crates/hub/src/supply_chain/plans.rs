@@ -184,9 +184,15 @@ impl Hub {
                 crate::now_micros(),
             )
             .await?;
-        self.audit(&caller.account, "risk.plan.create", 0, json!({"plan": plan.id, "function": plan.function}))
+        self.audit(
+            &caller.account,
+            "risk.plan.create",
+            0,
+            json!({"plan": plan.id, "function": plan.function}),
+        )
+        .await?;
+        self.plan_event("action-plan", &plan, json!({"created": true}))
             .await?;
-        self.plan_event("action-plan", &plan, json!({"created": true})).await?;
         Ok(PlanView::of(plan, &today()))
     }
 
@@ -245,12 +251,22 @@ impl Hub {
         stored.plan.actions.push(action.clone());
         self.store
             .write_records(
-                vec![put(NS_PLANS, &key_part(plan_id), &stored, Expect::Version(version))?],
+                vec![put(
+                    NS_PLANS,
+                    &key_part(plan_id),
+                    &stored,
+                    Expect::Version(version),
+                )?],
                 crate::now_micros(),
             )
             .await?;
-        self.audit(&caller.account, "risk.plan.action", 0, json!({"plan": plan_id, "action": action.id}))
-            .await?;
+        self.audit(
+            &caller.account,
+            "risk.plan.action",
+            0,
+            json!({"plan": plan_id, "action": action.id}),
+        )
+        .await?;
         let change = json!({"action": action.id, "org": action.org, "due": action.due, "status": "open"});
         self.plan_event("action-plan", &stored.plan, change).await?;
         Ok(PlanView::of(stored.plan, &today()))
@@ -281,12 +297,22 @@ impl Hub {
         let change = json!({"action": action.id, "org": action.org, "status": status.as_str()});
         self.store
             .write_records(
-                vec![put(NS_PLANS, &key_part(plan_id), &stored, Expect::Version(version))?],
+                vec![put(
+                    NS_PLANS,
+                    &key_part(plan_id),
+                    &stored,
+                    Expect::Version(version),
+                )?],
                 crate::now_micros(),
             )
             .await?;
-        self.audit(&caller.account, "risk.plan.status", 0, json!({"plan": plan_id, "action": action_id, "status": status.as_str()}))
-            .await?;
+        self.audit(
+            &caller.account,
+            "risk.plan.status",
+            0,
+            json!({"plan": plan_id, "action": action_id, "status": status.as_str()}),
+        )
+        .await?;
         self.plan_event("action-plan", &stored.plan, change).await?;
         Ok(PlanView::of(stored.plan, &today()))
     }
@@ -296,24 +322,33 @@ impl Hub {
     pub async fn announce_overdue_actions(&self) -> HubResult<usize> {
         let today = today();
         let mut n = 0;
-        for (key, mut stored) in scan::<Stored>(self, NS_PLANS, "").await? {
+        for (key, scanned) in scan::<Stored>(self, NS_PLANS, "").await? {
+            if scanned
+                .plan
+                .overdue(&today)
+                .all(|a| scanned.overdue_announced.contains(&a.id))
+            {
+                continue;
+            }
+            // Re-read under compare-and-swap: a node that lost the race announces nothing (the winner did).
+            let Some((mut stored, version)) = read::<Stored>(self, NS_PLANS, &key).await? else {
+                continue;
+            };
             let fresh: Vec<Action> = stored
                 .plan
                 .overdue(&today)
                 .filter(|a| !stored.overdue_announced.contains(&a.id))
                 .cloned()
                 .collect();
-            if fresh.is_empty() {
-                continue;
-            }
-            let Some((_, version)) = read::<Stored>(self, NS_PLANS, &key).await? else {
-                continue;
-            };
-            stored.overdue_announced.extend(fresh.iter().map(|a| a.id.clone()));
-            // Compare-and-swap: a node that lost the race announces nothing (the winner did).
+            stored
+                .overdue_announced
+                .extend(fresh.iter().map(|a| a.id.clone()));
             let written = self
                 .store
-                .write_records(vec![put(NS_PLANS, &key, &stored, Expect::Version(version))?], crate::now_micros())
+                .write_records(
+                    vec![put(NS_PLANS, &key, &stored, Expect::Version(version))?],
+                    crate::now_micros(),
+                )
                 .await;
             if written.is_err() {
                 continue;

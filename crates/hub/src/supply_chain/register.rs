@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use store::Expect;
 
 use super::intel::CveIntel;
+use super::plans::today as plans_today;
 use super::tags::AllTags;
 use super::{NS_SNAPSHOTS, put, scan};
 use crate::delegation::require_hub_admin;
-use super::plans::today as plans_today;
 use crate::{Caller, Hub, HubResult};
 
 /// Events examined for victim notifications (the newest).
@@ -85,7 +85,13 @@ impl Register {
     pub fn to_csv(&self) -> String {
         let mut out = String::from("rank,function,name,score,org,kind,points,label,link\n");
         for e in &self.entries {
-            let head = format!("{},{},{},{}", e.entry.rank, csv(&e.entry.function), csv(&e.entry.name), e.entry.score);
+            let head = format!(
+                "{},{},{},{}",
+                e.entry.rank,
+                csv(&e.entry.function),
+                csv(&e.entry.name),
+                e.entry.score
+            );
             if e.entry.contributors.is_empty() {
                 out.push_str(&format!("{head},,,,,\n"));
             }
@@ -130,8 +136,12 @@ impl Hub {
     /// The communities `org` is a direct member of, and those with their ancestors.
     pub(crate) async fn community_sets(&self, org: &str) -> HubResult<(BTreeSet<String>, BTreeSet<String>)> {
         let directory = self.sharing_directory().await?;
-        let direct: BTreeSet<String> =
-            directory.members.iter().filter(|(_, o)| o == org).map(|(c, _)| c.clone()).collect();
+        let direct: BTreeSet<String> = directory
+            .members
+            .iter()
+            .filter(|(_, o)| o == org)
+            .map(|(c, _)| c.clone())
+            .collect();
         let parents: BTreeMap<&str, Option<&str>> = directory
             .communities
             .iter()
@@ -153,9 +163,18 @@ impl Hub {
     }
 
     /// The organisations whose contributions `caller` sees, among `candidates`.
-    pub(crate) async fn visible_orgs(&self, caller: &Caller, candidates: &BTreeSet<String>) -> HubResult<BTreeSet<String>> {
+    pub(crate) async fn visible_orgs(
+        &self,
+        caller: &Caller,
+        candidates: &BTreeSet<String>,
+    ) -> HubResult<BTreeSet<String>> {
         let directory = self.sharing_directory().await?;
-        let government = |org: &str| directory.organisations.iter().any(|o| o.name == org && o.government);
+        let government = |org: &str| {
+            directory
+                .organisations
+                .iter()
+                .any(|o| o.name == org && o.government)
+        };
         let viewer = Viewer {
             org: caller.org.clone(),
             government: caller.org.as_deref().is_some_and(government),
@@ -219,11 +238,23 @@ impl Hub {
                         finding.ssvc.as_ref().map_or("", |d| d.outcome.as_str()),
                         if finding.kev { ", KEV" } else { "" }
                     );
-                    out.push(Contributor::new(function, org, kind, label, finding.link(function)));
+                    out.push(Contributor::new(
+                        function,
+                        org,
+                        kind,
+                        label,
+                        finding.link(function),
+                    ));
                     for sighting in finding.evidence.iter().flat_map(|e| e.sightings.iter()) {
                         if sighted.insert((function.clone(), sighting.id.clone())) {
                             let label = format!("sighting of {} ({})", finding.vulnerability, sighting.id);
-                            out.push(Contributor::new(function, org, Kind::Sighting, label, sighting.link()));
+                            out.push(Contributor::new(
+                                function,
+                                org,
+                                Kind::Sighting,
+                                label,
+                                sighting.link(),
+                            ));
                         }
                     }
                 }
@@ -234,9 +265,16 @@ impl Hub {
     }
 
     /// Victim notifications (the newest `EVENT_WINDOW` events) on assets of `orgs`, per function.
-    async fn notification_contributors(&self, orgs: &BTreeSet<String>, tags: &AllTags) -> HubResult<Vec<Contributor>> {
+    async fn notification_contributors(
+        &self,
+        orgs: &BTreeSet<String>,
+        tags: &AllTags,
+    ) -> HubResult<Vec<Contributor>> {
         let bounds = self.store.event_bounds().await?;
-        let mut after = bounds.latest.saturating_sub(EVENT_WINDOW).max(bounds.first.saturating_sub(1));
+        let mut after = bounds
+            .latest
+            .saturating_sub(EVENT_WINDOW)
+            .max(bounds.first.saturating_sub(1));
         let mut out = Vec::new();
         loop {
             let events = self.store.events_after(after, 1000).await?;
@@ -246,9 +284,14 @@ impl Hub {
                 if event.kind != crate::victims::NOTIFICATION {
                     continue;
                 }
-                let payload: Value =
-                    event.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
-                let Some(org) = payload["audience"]["orgs"][0].as_str() else { continue };
+                let payload: Value = event
+                    .payload
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or(Value::Null);
+                let Some(org) = payload["audience"]["orgs"][0].as_str() else {
+                    continue;
+                };
                 if !orgs.contains(org) {
                     continue;
                 }
@@ -264,7 +307,13 @@ impl Hub {
                         payload["asset"]["kind"].as_str().unwrap_or("asset"),
                         payload["asset"]["value"].as_str().unwrap_or(asset)
                     );
-                    out.push(Contributor::new(&function, org, Kind::VictimNotification, label, "/ui/alerts".into()));
+                    out.push(Contributor::new(
+                        &function,
+                        org,
+                        Kind::VictimNotification,
+                        label,
+                        "/ui/alerts".into(),
+                    ));
                 }
             }
         }
@@ -284,9 +333,18 @@ impl Hub {
         let today = plans_today();
         for view in &plans {
             for action in view.plan.overdue(&today) {
-                let label = format!("overdue action of {} (plan {:?}): {} due {}", action.org, view.plan.title, action.owner, action.due);
+                let label = format!(
+                    "overdue action of {} (plan {:?}): {} due {}",
+                    action.org, view.plan.title, action.owner, action.due
+                );
                 let link = format!("/ui/risk/plans/{}", view.plan.id);
-                contributors.push(Contributor::new(&view.plan.function, &action.org, Kind::OverdueAction, label, link));
+                contributors.push(Contributor::new(
+                    &view.plan.function,
+                    &action.org,
+                    Kind::OverdueAction,
+                    label,
+                    link,
+                ));
             }
         }
         let tagged: BTreeSet<String> = orgs
@@ -294,7 +352,12 @@ impl Hub {
             .flat_map(|o| {
                 let t = tags.of(o);
                 let mut all = t.tags.functions.clone();
-                all.extend(t.products.values().chain(t.assets.values()).flat_map(|p| p.functions.iter().cloned()));
+                all.extend(
+                    t.products
+                        .values()
+                        .chain(t.assets.values())
+                        .flat_map(|p| p.functions.iter().cloned()),
+                );
                 all
             })
             .collect();
@@ -308,7 +371,15 @@ impl Hub {
                 let plans = plans
                     .iter()
                     .filter(|p| p.plan.function == entry.function)
-                    .map(|p| (p.plan.id.clone(), p.plan.title.clone(), p.done, p.plan.actions.len(), p.overdue.len()))
+                    .map(|p| {
+                        (
+                            p.plan.id.clone(),
+                            p.plan.title.clone(),
+                            p.done,
+                            p.plan.actions.len(),
+                            p.overdue.len(),
+                        )
+                    })
                     .collect();
                 RegisterEntry {
                     name_status: catalogue.function(&entry.function).map(|f| f.status),
@@ -328,7 +399,12 @@ impl Hub {
     }
 
     async fn audit_read_register(&self, caller: &Caller, n_orgs: usize) -> HubResult<()> {
-        self.audit(&caller.account, "risk.register.read", 0, json!({"organisations": n_orgs})).await
+        self.audit_read(
+            caller,
+            0,
+            json!({"read": "risk.register", "organisations": n_orgs}),
+        )
+        .await
     }
 
     /// The newest stored snapshots, oldest first.
@@ -356,8 +432,13 @@ impl Hub {
             .write_records(vec![put(NS_SNAPSHOTS, &key, &snapshot, Expect::Any)?], now)
             .await?;
         self.announce_overdue_actions().await?;
-        self.audit(crate::HUB_ACTOR, "risk.snapshot", 0, json!({"contributors": contributors.len()}))
-            .await?;
+        self.audit(
+            crate::HUB_ACTOR,
+            "risk.snapshot",
+            0,
+            json!({"contributors": contributors.len()}),
+        )
+        .await?;
         Ok(contributors.len())
     }
 

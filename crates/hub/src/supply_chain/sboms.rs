@@ -20,11 +20,11 @@ use crate::{Caller, Hub, HubError, HubResult};
 /// The largest SBOM accepted.
 pub const MAX_SBOM_BYTES: usize = 32 * 1024 * 1024;
 /// The deepest JSON nesting accepted.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// The most components of one SBOM.
-pub const MAX_COMPONENTS: usize = 100_000;
+pub(crate) const MAX_COMPONENTS: usize = 100_000;
 /// The most SBOMs of one organisation.
-pub const MAX_SBOMS_PER_ORG: usize = 10_000;
+pub(crate) const MAX_SBOMS_PER_ORG: usize = 10_000;
 
 const NS_META: &str = "supply-sbom-meta";
 
@@ -110,8 +110,16 @@ pub(crate) fn json_depth(bytes: &[u8], limit: usize) -> usize {
 }
 
 fn counts(evaluation: &StoredEvaluation) -> (usize, usize, usize) {
-    let affected = evaluation.findings.iter().filter(|f| f.status == "affected").count();
-    (affected, evaluation.findings.len() - affected, evaluation.not_evaluated.len())
+    let affected = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.status == "affected")
+        .count();
+    (
+        affected,
+        evaluation.findings.len() - affected,
+        evaluation.not_evaluated.len(),
+    )
 }
 
 impl Hub {
@@ -122,13 +130,18 @@ impl Hub {
             return Err(HubError::NotFound);
         }
         if let Some(product) = &upload.product {
-            risk::plan::check_text("product", product, 200).map_err(|e| HubError::BadRequest(e.to_string()))?;
+            risk::plan::check_text("product", product, 200)
+                .map_err(|e| HubError::BadRequest(e.to_string()))?;
         }
         if upload.body.len() > MAX_SBOM_BYTES {
-            return Err(HubError::BadRequest(format!("sbom: larger than {MAX_SBOM_BYTES} bytes")));
+            return Err(HubError::BadRequest(format!(
+                "sbom: larger than {MAX_SBOM_BYTES} bytes"
+            )));
         }
         if json_depth(&upload.body, MAX_DEPTH) > MAX_DEPTH {
-            return Err(HubError::BadRequest(format!("sbom: JSON nested deeper than {MAX_DEPTH} levels")));
+            return Err(HubError::BadRequest(format!(
+                "sbom: JSON nested deeper than {MAX_DEPTH} levels"
+            )));
         }
         let body = String::from_utf8(upload.body)
             .map_err(|_| HubError::BadRequest("sbom: not UTF-8 JSON".to_owned()))?;
@@ -146,9 +159,18 @@ impl Hub {
         .map_err(|err| HubError::Internal(format!("sbom evaluation: {err}")))?
         .map_err(|err| HubError::BadRequest(format!("sbom: {err}")))?;
         let (evaluation, body) = evaluation;
-        let existing = self.store.records(store::RecordScan::prefix(NS_META, format!("{}/", key_part(&org)), MAX_SBOMS_PER_ORG)).await?;
+        let existing = self
+            .store
+            .records(store::RecordScan::prefix(
+                NS_META,
+                format!("{}/", key_part(&org)),
+                MAX_SBOMS_PER_ORG,
+            ))
+            .await?;
         if existing.len() >= MAX_SBOMS_PER_ORG {
-            return Err(HubError::BadRequest(format!("sbom: an organisation keeps at most {MAX_SBOMS_PER_ORG} SBOMs")));
+            return Err(HubError::BadRequest(format!(
+                "sbom: an organisation keeps at most {MAX_SBOMS_PER_ORG} SBOMs"
+            )));
         }
         let summary = SbomSummary {
             id: uuid::Uuid::new_v4().to_string(),
@@ -181,11 +203,13 @@ impl Hub {
     /// The SBOMs of `org` (the caller's own when `None`).
     pub async fn sboms(&self, caller: &Caller, org: Option<&str>) -> HubResult<Vec<SbomSummary>> {
         let org = self.org_scope(caller, org)?;
-        Ok(scan::<SbomSummary>(self, NS_META, &format!("{}/", key_part(&org)))
-            .await?
-            .into_iter()
-            .map(|(_, s)| s)
-            .collect())
+        Ok(
+            scan::<SbomSummary>(self, NS_META, &format!("{}/", key_part(&org)))
+                .await?
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect(),
+        )
     }
 
     /// One SBOM by id: the caller's organisation's, or any for hub admins; `NotFound` otherwise.
@@ -222,7 +246,13 @@ impl Hub {
                 crate::now_micros(),
             )
             .await?;
-        self.audit(&caller.account, "sbom.delete", 0, json!({"org": summary.org, "sbom": id})).await
+        self.audit(
+            &caller.account,
+            "sbom.delete",
+            0,
+            json!({"org": summary.org, "sbom": id}),
+        )
+        .await
     }
 
     /// Organisations with at least one SBOM.
@@ -238,7 +268,10 @@ impl Hub {
     pub(crate) async fn evaluations(&self, org: &str) -> HubResult<Vec<(SbomSummary, StoredEvaluation)>> {
         let prefix = format!("{}/", key_part(org));
         let metas = scan::<SbomSummary>(self, NS_META, &prefix).await?;
-        let mut evaluations = scan::<StoredEvaluation>(self, NS_FINDINGS, &prefix).await?.into_iter().peekable();
+        let mut evaluations = scan::<StoredEvaluation>(self, NS_FINDINGS, &prefix)
+            .await?
+            .into_iter()
+            .peekable();
         let mut out = Vec::new();
         for (key, meta) in metas {
             while evaluations.peek().is_some_and(|(k, _)| k < &key) {
@@ -259,12 +292,15 @@ impl Hub {
         let metas = scan::<SbomSummary>(self, NS_META, "").await?;
         let (mut n_sboms, mut n_findings) = (0, 0);
         for (key, mut meta) in metas {
-            let Some(record) = self.store.record(NS_SBOM, &key).await? else { continue };
+            let Some(record) = self.store.record(NS_SBOM, &key).await? else {
+                continue;
+            };
             let kb = std::sync::Arc::clone(&kb);
             let now = crate::now_micros();
-            let evaluation = tokio::task::spawn_blocking(move || kb.evaluate(record.body.as_bytes(), generation, now))
-                .await
-                .map_err(|err| HubError::Internal(format!("re-evaluation: {err}")))?;
+            let evaluation =
+                tokio::task::spawn_blocking(move || kb.evaluate(record.body.as_bytes(), generation, now))
+                    .await
+                    .map_err(|err| HubError::Internal(format!("re-evaluation: {err}")))?;
             let evaluation = match evaluation {
                 Ok(e) => e,
                 Err(err) => {
@@ -277,7 +313,10 @@ impl Hub {
             n_sboms += 1;
             self.store
                 .write_records(
-                    vec![put(NS_FINDINGS, &key, &evaluation, Expect::Any)?, put(NS_META, &key, &meta, Expect::Any)?],
+                    vec![
+                        put(NS_FINDINGS, &key, &evaluation, Expect::Any)?,
+                        put(NS_META, &key, &meta, Expect::Any)?,
+                    ],
                     now,
                 )
                 .await?;

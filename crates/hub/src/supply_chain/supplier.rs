@@ -24,7 +24,9 @@ impl Hub {
     ) -> HubResult<Vec<Value>> {
         risk::plan::check_text("supplier", supplier, 200).map_err(|e| HubError::BadRequest(e.to_string()))?;
         if products.is_empty() {
-            return Err(HubError::BadRequest("products: name at least one product".to_owned()));
+            return Err(HubError::BadRequest(
+                "products: name at least one product".to_owned(),
+            ));
         }
         let tlp = Tlp::parse(tlp).map_err(|e| HubError::BadRequest(e.to_string()))?;
         let (findings, _) = self.findings(caller, org, None).await?;
@@ -33,7 +35,10 @@ impl Hub {
             .filter(|f| f.product.as_ref().is_some_and(|p| products.contains(p)))
             .map(|f| SupplierFinding {
                 product: f.product.clone().unwrap_or_default(),
-                outcome: f.ssvc.as_ref().map_or_else(|| "track".to_owned(), |d| d.outcome.clone()),
+                outcome: f
+                    .ssvc
+                    .as_ref()
+                    .map_or_else(|| "track".to_owned(), |d| d.outcome.clone()),
                 component: f.component,
                 vulnerability: f.vulnerability,
                 status: f.status,
@@ -58,7 +63,9 @@ impl Hub {
         let objects = self.supplier_risk(caller, None, supplier, products, tlp).await?;
         let bundle = json!({"objects": objects});
         let body = serde_json::to_vec(&bundle).map_err(|err| HubError::Internal(err.to_string()))?;
-        let status = self.add_objects_for(caller, target.0, target.1, body, recipients).await?;
+        let status = self
+            .add_objects_for(caller, target.0, target.1, body, recipients)
+            .await?;
         Ok((objects, status))
     }
 }

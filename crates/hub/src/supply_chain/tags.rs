@@ -97,7 +97,10 @@ impl Hub {
             .load_operator_list(list)
             .map_err(|err| HubError::BadRequest(err.to_string()))?;
         self.store
-            .write_records(vec![put(NS_TAGS, CATALOGUE_KEY, list, Expect::Any)?], crate::now_micros())
+            .write_records(
+                vec![put(NS_TAGS, CATALOGUE_KEY, list, Expect::Any)?],
+                crate::now_micros(),
+            )
             .await?;
         let n = catalogue.functions.len();
         self.audit(&caller.account, "risk.functions.load", 0, json!({"functions": n}))
@@ -116,9 +119,14 @@ impl Hub {
     ) -> HubResult<TagsView> {
         let org = match org.or(caller.org.as_deref()) {
             Some(org) => org.to_owned(),
-            None => return Err(HubError::BadRequest("org: your account has no organisation; name one".into())),
+            None => {
+                return Err(HubError::BadRequest(
+                    "org: your account has no organisation; name one".into(),
+                ));
+            }
         };
-        self.authorize(caller, AdminAction::ManageAssets { org: &org }).await?;
+        self.authorize(caller, AdminAction::ManageAssets { org: &org })
+            .await?;
         if !self.org_exists(&org).await? {
             return Err(HubError::NotFound);
         }
@@ -143,7 +151,8 @@ impl Hub {
             put(NS_TAGS, &key, &tags, Expect::Any)?
         };
         self.store.write_records(vec![write], crate::now_micros()).await?;
-        let details = json!({"org": org, "target": key, "sectors": tags.sectors, "functions": tags.functions});
+        let details =
+            json!({"org": org, "target": key, "sectors": tags.sectors, "functions": tags.functions});
         self.audit(&caller.account, "risk.tags.set", 0, details).await?;
         Ok(self.all_tags().await?.of(&org))
     }

@@ -57,7 +57,13 @@ fn line_chart(points: &[(i64, u64)]) -> String {
     let coords: Vec<String> = points
         .iter()
         .enumerate()
-        .map(|(i, (_, v))| format!("{:.1},{:.1}", 20.0 + (w - 40.0) * i as f64 / n, h - 20.0 - (h - 40.0) * *v as f64 / max))
+        .map(|(i, (_, v))| {
+            format!(
+                "{:.1},{:.1}",
+                20.0 + (w - 40.0) * i as f64 / n,
+                h - 20.0 - (h - 40.0) * *v as f64 / max
+            )
+        })
         .collect();
     format!(
         r##"<svg class="chart" role="img" aria-label="Score over time" width="640" height="160" viewBox="0 0 640 160" xmlns="http://www.w3.org/2000/svg"><line x1="20" y1="140" x2="620" y2="140" stroke="#888"/><polyline fill="none" stroke="#b5461f" stroke-width="2" points="{}"/><text x="20" y="14" font-size="12" fill="#222">max {}</text></svg>"##,
@@ -111,7 +117,9 @@ fn register_rows(register: &Register) -> Vec<RegisterRow> {
             plans: e
                 .plans
                 .iter()
-                .map(|(_, title, done, total, overdue)| format!("{title}: {done}/{total} done, {overdue} overdue"))
+                .map(|(_, title, done, total, overdue)| {
+                    format!("{title}: {done}/{total} done, {overdue} overdue")
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         })
@@ -119,10 +127,17 @@ fn register_rows(register: &Register) -> Vec<RegisterRow> {
 }
 
 /// `GET /ui/risk`.
-pub(crate) async fn register(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     let register = state.hub.register(&session.caller).await?;
-    let bars: Vec<(String, u64)> = register.entries.iter().map(|e| (e.entry.name.clone(), e.entry.score)).collect();
+    let bars: Vec<(String, u64)> = register
+        .entries
+        .iter()
+        .map(|e| (e.entry.name.clone(), e.entry.score))
+        .collect();
     page(&RegisterPage {
         layout: layout(&session, "Risk register"),
         rows: register_rows(&register),
@@ -134,10 +149,18 @@ pub(crate) async fn register(State(state): State<AppState>, headers: HeaderMap) 
 }
 
 /// `GET /ui/risk/register.csv`.
-pub(crate) async fn register_csv(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub(crate) async fn register_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     let register = state.hub.register(&session.caller).await?;
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/csv; charset=utf-8")], register.to_csv()).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        register.to_csv(),
+    )
+        .into_response())
 }
 
 /// One contributor row.
@@ -174,7 +197,12 @@ pub(crate) async fn function(
     function_page(&state, &headers, &function, String::new()).await
 }
 
-async fn function_page(state: &AppState, headers: &HeaderMap, function: &str, error: String) -> Result<Response, WebError> {
+async fn function_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    function: &str,
+    error: String,
+) -> Result<Response, WebError> {
     let session = session::current(state, headers).await?;
     let register = state.hub.register(&session.caller).await?;
     let entry = register
@@ -208,7 +236,11 @@ async fn function_page(state: &AppState, headers: &HeaderMap, function: &str, er
             .plans
             .iter()
             .map(|(id, title, done, total, overdue)| {
-                (id.clone(), title.clone(), format!("{done}/{total} done, {overdue} overdue"))
+                (
+                    id.clone(),
+                    title.clone(),
+                    format!("{done}/{total} done, {overdue} overdue"),
+                )
             })
             .collect(),
         error,
@@ -246,8 +278,12 @@ pub(crate) struct FindingRow {
 
 fn finding_row(f: &FindingView, link: String) -> FindingRow {
     let mut stix = Vec::new();
-    for e in &f.evidence {
-        for (kind, set) in [("vulnerability", &e.vulnerabilities), ("indicator", &e.indicators), ("sighting", &e.sightings)] {
+    if let Some(e) = &f.evidence {
+        for (kind, set) in [
+            ("vulnerability", &e.vulnerabilities),
+            ("indicator", &e.indicators),
+            ("sighting", &e.sightings),
+        ] {
             stix.extend(set.iter().map(|r| (format!("{kind} {}", r.id), r.link())));
         }
     }
@@ -260,17 +296,34 @@ fn finding_row(f: &FindingView, link: String) -> FindingRow {
         aliases: f.aliases.join(", "),
         advisories: f.advisories.join(", "),
         status: f.status.clone(),
-        statement: f.action.clone().or_else(|| f.justification.clone()).unwrap_or_default(),
+        statement: f
+            .action
+            .clone()
+            .or_else(|| f.justification.clone())
+            .unwrap_or_default(),
         kev: f.kev,
         kev_due: f.kev_due.clone().unwrap_or_default(),
         cvss: f.cvss.clone().unwrap_or_default(),
-        outcome: f.ssvc.as_ref().map_or_else(|| "none".to_owned(), |d| d.outcome.clone()),
-        row: f.ssvc.as_ref().map_or_else(String::new, |d| format!("{} row {}", d.table, d.row)),
+        outcome: f
+            .ssvc
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |d| d.outcome.clone()),
+        row: f
+            .ssvc
+            .as_ref()
+            .map_or_else(String::new, |d| format!("{} row {}", d.table, d.row)),
         inputs: f
             .ssvc
             .iter()
             .flat_map(|d| d.inputs.iter())
-            .map(|i| (i.point.clone(), i.value.clone(), i.source.clone(), i.links.clone()))
+            .map(|i| {
+                (
+                    i.point.clone(),
+                    i.value.clone(),
+                    i.source.clone(),
+                    i.links.clone(),
+                )
+            })
             .collect(),
         stix,
     }
@@ -283,8 +336,13 @@ pub(crate) async fn register_finding(
     Path((function, org, sbom, index)): Path<(String, String, String, String)>,
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
-    let index: usize = index.parse().map_err(|_| WebError::from(hub::HubError::NotFound))?;
-    let finding = state.hub.register_finding(&session.caller, &org, &sbom, index).await?;
+    let index: usize = index
+        .parse()
+        .map_err(|_| WebError::from(hub::HubError::NotFound))?;
+    let finding = state
+        .hub
+        .register_finding(&session.caller, &org, &sbom, index)
+        .await?;
     page(&FindingPage {
         layout: layout(&session, format!("Finding {}", finding.vulnerability)),
         f: finding_row(&finding, String::new()),
@@ -292,12 +350,39 @@ pub(crate) async fn register_finding(
     })
 }
 
+/// One SBOM as listed.
+pub(crate) struct SbomRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) product: String,
+    pub(crate) format: String,
+    pub(crate) components: usize,
+    pub(crate) affected: usize,
+    pub(crate) not_affected: usize,
+    pub(crate) not_evaluated: usize,
+    pub(crate) diagnostics: Vec<String>,
+}
+
+fn sbom_row(s: &hub::SbomSummary) -> SbomRow {
+    SbomRow {
+        id: s.id.clone(),
+        name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+        product: s.product.clone().unwrap_or_default(),
+        format: s.format.clone(),
+        components: s.components,
+        affected: s.counts.0,
+        not_affected: s.counts.1,
+        not_evaluated: s.counts.2,
+        diagnostics: s.diagnostics.clone(),
+    }
+}
+
 /// The SBOM list and upload form.
 #[derive(askama::Template)]
 #[template(path = "risk_sboms.html")]
 pub(crate) struct SbomsPage {
     pub(crate) layout: Layout,
-    pub(crate) sboms: Vec<hub::SbomSummary>,
+    pub(crate) sboms: Vec<SbomRow>,
     pub(crate) message: String,
     pub(crate) error: String,
 }
@@ -307,13 +392,24 @@ pub(crate) async fn sboms(State(state): State<AppState>, headers: HeaderMap) -> 
     sboms_page(&state, &headers, String::new(), String::new()).await
 }
 
-async fn sboms_page(state: &AppState, headers: &HeaderMap, message: String, error: String) -> Result<Response, WebError> {
+async fn sboms_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    message: String,
+    error: String,
+) -> Result<Response, WebError> {
     let session = session::current(state, headers).await?;
     let sboms = match session.caller.org.as_deref() {
         Some(_) => state.hub.sboms(&session.caller, None).await?,
         None => Vec::new(),
     };
-    page(&SbomsPage { layout: layout(&session, "SBOMs"), sboms, message, error })
+    let sboms = sboms.iter().map(sbom_row).collect();
+    page(&SbomsPage {
+        layout: layout(&session, "SBOMs"),
+        sboms,
+        message,
+        error,
+    })
 }
 
 /// `POST /ui/risk/sboms`: `content` (the SBOM JSON), `product`.
@@ -324,7 +420,11 @@ pub(crate) async fn upload(
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     session::check_csrf(&session.csrf, form.get("csrf").map_or("", String::as_str))?;
-    let field = |name: &str| form.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let field = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let upload = hub::SbomUpload {
         org: None,
         product: field("product"),
@@ -343,7 +443,7 @@ pub(crate) async fn upload(
 #[template(path = "risk_sbom.html")]
 pub(crate) struct SbomPage {
     pub(crate) layout: Layout,
-    pub(crate) sbom: hub::SbomSummary,
+    pub(crate) sbom: SbomRow,
     pub(crate) findings: Vec<FindingRow>,
     pub(crate) not_evaluated: Vec<(String, usize)>,
 }
@@ -356,7 +456,10 @@ pub(crate) async fn sbom(
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
     let sbom = state.hub.sbom(&session.caller, &id).await?;
-    let (findings, missing) = state.hub.findings(&session.caller, Some(&sbom.org), Some(&id)).await?;
+    let (findings, missing) = state
+        .hub
+        .findings(&session.caller, Some(&sbom.org), Some(&id))
+        .await?;
     let mut reasons: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (_, _, reason) in missing {
         *reasons.entry(reason).or_default() += 1;
@@ -366,8 +469,11 @@ pub(crate) async fn sbom(
         .map(|f| finding_row(f, format!("/ui/risk/sboms/{id}/findings/{}", f.index)))
         .collect();
     page(&SbomPage {
-        layout: layout(&session, format!("SBOM {}", sbom.name.as_deref().unwrap_or(&sbom.id))),
-        sbom,
+        layout: layout(
+            &session,
+            format!("SBOM {}", sbom.name.as_deref().unwrap_or(&sbom.id)),
+        ),
+        sbom: sbom_row(&sbom),
         findings,
         not_evaluated: reasons.into_iter().collect(),
     })
@@ -380,10 +486,18 @@ pub(crate) async fn sbom_finding(
     Path((id, index)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let session = session::current(&state, &headers).await?;
-    let index: usize = index.parse().map_err(|_| WebError::from(hub::HubError::NotFound))?;
+    let index: usize = index
+        .parse()
+        .map_err(|_| WebError::from(hub::HubError::NotFound))?;
     let sbom = state.hub.sbom(&session.caller, &id).await?;
-    let (findings, _) = state.hub.findings(&session.caller, Some(&sbom.org), Some(&id)).await?;
-    let finding = findings.iter().find(|f| f.index == index).ok_or(WebError::from(hub::HubError::NotFound))?;
+    let (findings, _) = state
+        .hub
+        .findings(&session.caller, Some(&sbom.org), Some(&id))
+        .await?;
+    let finding = findings
+        .iter()
+        .find(|f| f.index == index)
+        .ok_or(WebError::from(hub::HubError::NotFound))?;
     page(&FindingPage {
         layout: layout(&session, format!("Finding {}", finding.vulnerability)),
         f: finding_row(finding, String::new()),
@@ -391,13 +505,29 @@ pub(crate) async fn sbom_finding(
     })
 }
 
+/// One action as shown.
+pub(crate) struct ActionRow {
+    pub(crate) id: String,
+    pub(crate) org: String,
+    pub(crate) owner: String,
+    pub(crate) description: String,
+    pub(crate) due: String,
+    pub(crate) status: String,
+    pub(crate) overdue: bool,
+    pub(crate) mine: bool,
+}
+
 /// A plan's page.
 #[derive(askama::Template)]
 #[template(path = "risk_plan.html")]
 pub(crate) struct PlanPage {
     pub(crate) layout: Layout,
-    pub(crate) plan: PlanView,
-    pub(crate) own_org: String,
+    pub(crate) id: String,
+    pub(crate) function: String,
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) progress: String,
+    pub(crate) actions: Vec<ActionRow>,
     pub(crate) error: String,
 }
 
@@ -413,10 +543,39 @@ pub(crate) async fn plan(
 }
 
 fn plan_page(session: &session::Session, plan: PlanView, error: String) -> Result<Response, WebError> {
+    let own = session.caller.org.clone().unwrap_or_default();
+    let p = &plan.plan;
     page(&PlanPage {
-        layout: layout(session, format!("Plan: {}", plan.plan.title)),
-        own_org: session.caller.org.clone().unwrap_or_default(),
-        plan,
+        layout: layout(session, format!("Plan: {}", p.title)),
+        id: p.id.clone(),
+        function: p.function.clone(),
+        title: p.title.clone(),
+        summary: format!(
+            "{}, shared with {}, opened by {}",
+            p.tlp.label(),
+            p.community,
+            p.org
+        ),
+        progress: format!(
+            "{}/{} done, {} overdue",
+            plan.done,
+            p.actions.len(),
+            plan.overdue.len()
+        ),
+        actions: p
+            .actions
+            .iter()
+            .map(|a| ActionRow {
+                id: a.id.clone(),
+                org: a.org.clone(),
+                owner: a.owner.clone(),
+                description: a.description.clone(),
+                due: a.due.clone(),
+                status: a.status.as_str().to_owned(),
+                overdue: plan.overdue.contains(&a.id),
+                mine: a.org == own,
+            })
+            .collect(),
         error,
     })
 }
@@ -435,9 +594,16 @@ pub(crate) async fn plan_act(
     let caller = &session.caller;
     let outcome = match path {
         None => {
-            let new = hub::NewPlan { function: field("function"), title: field("title"), tlp: field("tlp"), community: field("community") };
+            let new = hub::NewPlan {
+                function: field("function"),
+                title: field("title"),
+                tlp: field("tlp"),
+                community: field("community"),
+            };
             match state.hub.create_plan(caller, new).await {
-                Ok(plan) => return Ok(Redirect::to(&format!("/ui/risk/plans/{}", plan.plan.id)).into_response()),
+                Ok(plan) => {
+                    return Ok(Redirect::to(&format!("/ui/risk/plans/{}", plan.plan.id)).into_response());
+                }
                 Err(hub::HubError::BadRequest(problem)) => {
                     return function_page(&state, &headers, &field("function"), problem).await;
                 }
@@ -446,10 +612,19 @@ pub(crate) async fn plan_act(
         }
         Some(Path(id)) => match field("action").as_str() {
             "add" => {
-                let new = hub::NewAction { owner: field("owner"), description: field("description"), due: field("due") };
+                let new = hub::NewAction {
+                    owner: field("owner"),
+                    description: field("description"),
+                    due: field("due"),
+                };
                 state.hub.add_action(caller, &id, new).await
             }
-            "status" => state.hub.set_action_status(caller, &id, &field("id"), &field("status")).await,
+            "status" => {
+                state
+                    .hub
+                    .set_action_status(caller, &id, &field("id"), &field("status"))
+                    .await
+            }
             _ => state.hub.plan(caller, &id).await,
         }
         .map_err(|err| (id, err)),

@@ -196,7 +196,9 @@ pub(crate) fn run_vulns(args: &VulnsArgs) -> anyhow::Result<ExitCode> {
                 let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
                 documents.push((file.display().to_string(), bytes));
             }
-            let summary = with_hub(store, async |hub| Ok(hub.import_knowledge(&operator, documents).await?))?;
+            let summary = with_hub(store, async |hub| {
+                Ok(hub.import_knowledge(&operator, documents).await?)
+            })?;
             let mut refused = 0;
             for d in &summary.documents {
                 match (&d.kind, &d.error) {
@@ -233,7 +235,12 @@ pub(crate) fn run_sbom(args: &SbomArgs) -> anyhow::Result<ExitCode> {
     let operator = Caller::operator();
     let mut out = std::io::stdout().lock();
     match &args.command {
-        SbomCommand::Import { org, file, product, store } => {
+        SbomCommand::Import {
+            org,
+            file,
+            product,
+            store,
+        } => {
             let body = crate::cmd::input::read_input(file)?.into_bytes();
             let upload = SbomUpload {
                 org: Some(org.clone()),
@@ -261,7 +268,12 @@ pub(crate) fn run_sbom(args: &SbomArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{}", sbom.to_json())?;
             }
         }
-        SbomCommand::Findings { org, sbom, json, store } => {
+        SbomCommand::Findings {
+            org,
+            sbom,
+            json,
+            store,
+        } => {
             let (findings, missing) = with_hub(store, async |hub| {
                 Ok(hub.findings(&operator, Some(org), sbom.as_deref()).await?)
             })?;
@@ -299,14 +311,23 @@ pub(crate) fn run_risk(args: &RiskArgs) -> anyhow::Result<ExitCode> {
     let operator = Caller::operator();
     let mut out = std::io::stdout().lock();
     match &args.command {
-        RiskCommand::Tag { org, asset, product, sectors, functions, store } => {
+        RiskCommand::Tag {
+            org,
+            asset,
+            product,
+            sectors,
+            functions,
+            store,
+        } => {
             let target = match (asset, product) {
                 (Some(asset), _) => TagTarget::Asset(asset.clone()),
                 (None, Some(product)) => TagTarget::Product(product.clone()),
                 (None, None) => TagTarget::Organisation,
             };
             let tags = with_hub(store, async |hub| {
-                Ok(hub.set_tags(&operator, Some(org), target, sectors, functions).await?)
+                Ok(hub
+                    .set_tags(&operator, Some(org), target, sectors, functions)
+                    .await?)
             })?;
             writeln!(out, "{}", tags.to_json())?;
         }
@@ -329,7 +350,11 @@ pub(crate) fn run_risk(args: &RiskArgs) -> anyhow::Result<ExitCode> {
                 })
             })?;
             writeln!(out, "{}", serde_json::to_string_pretty(&catalogue)?)?;
-            eprintln!("{} function(s) of {} not yet named", catalogue.unnamed(), catalogue.expected);
+            eprintln!(
+                "{} function(s) of {} not yet named",
+                catalogue.unnamed(),
+                catalogue.expected
+            );
         }
         RiskCommand::Register { csv, store } => {
             let register = with_hub(store, async |hub| Ok(hub.register(&operator).await?))?;
@@ -343,9 +368,17 @@ pub(crate) fn run_risk(args: &RiskArgs) -> anyhow::Result<ExitCode> {
             let n = with_hub(store, async |hub| Ok(hub.take_risk_snapshot().await?))?;
             eprintln!("snapshot stored: {n} contributor(s)");
         }
-        RiskCommand::Supplier { org, supplier, products, tlp, store } => {
+        RiskCommand::Supplier {
+            org,
+            supplier,
+            products,
+            tlp,
+            store,
+        } => {
             let objects = with_hub(store, async |hub| {
-                Ok(hub.supplier_risk(&operator, Some(org), supplier, products, tlp).await?)
+                Ok(hub
+                    .supplier_risk(&operator, Some(org), supplier, products, tlp)
+                    .await?)
             })?;
             writeln!(out, "{}", serde_json::json!({ "objects": objects }))?;
         }

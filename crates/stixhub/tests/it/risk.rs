@@ -5,9 +5,9 @@
 //! and the abuse an ordinary account would try: other organisations' SBOM, finding and plan ids (404 like
 //! unknown ones), deeply nested and oversized SBOMs (clear 4xx, nothing stored).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::io::Write;
 
 use serde_json::{Value, json};
 
@@ -20,7 +20,11 @@ fn reference(path: &str) -> PathBuf {
         PathBuf::from,
     );
     let path = root.join(path);
-    assert!(path.exists(), "the shared reference data is missing: {}", path.display());
+    assert!(
+        path.exists(),
+        "the shared reference data is missing: {}",
+        path.display()
+    );
     path
 }
 
@@ -51,7 +55,10 @@ fn ok(data: &str, args: &[&str]) -> String {
 
 fn api(server: &ServerProcess, account: &str, method: &str, path: &str, body: &str) -> (u16, Value, String) {
     let auth = basic(account);
-    let headers = [("Content-Type", "application/json"), ("Authorization", auth.as_str())];
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
     let (status, _, reply) = http(&server.address, method, path, &headers, body).unwrap();
     (status, serde_json::from_str(&reply).unwrap_or(Value::Null), reply)
 }
@@ -65,8 +72,10 @@ fn findings_lines(data: &str, org: &str) -> Vec<Value> {
 
 /// The real KEV catalogue with `cve` added (a KEV update).
 fn kev_with(dir: &std::path::Path, cve: &str) -> PathBuf {
-    let mut kev: Value =
-        serde_json::from_slice(&std::fs::read(reference("kev/known_exploited_vulnerabilities.json")).unwrap()).unwrap();
+    let mut kev: Value = serde_json::from_slice(
+        &std::fs::read(reference("kev/known_exploited_vulnerabilities.json")).unwrap(),
+    )
+    .unwrap();
     kev["vulnerabilities"].as_array_mut().unwrap().push(json!({
         "cveID": cve, "vendorProject": "indutny", "product": "elliptic", "vulnerabilityName": "test entry",
         "dateAdded": "2026-12-01", "shortDescription": "added by the test", "requiredAction": "update",
@@ -86,24 +95,60 @@ fn sboms_findings_register_and_plans_end_to_end() {
     set_up(data, "government");
     let ghsa = reference("osv/ghsa");
     let kev = reference("kev/known_exploited_vulnerabilities.json");
-    let out = ok(data, &["vulns", "import", ghsa.to_str().unwrap(), kev.to_str().unwrap()]);
+    let out = ok(
+        data,
+        &["vulns", "import", ghsa.to_str().unwrap(), kev.to_str().unwrap()],
+    );
     assert!(out.contains("\tkev\t"), "{out}");
     // A file that is not vulnerability knowledge is refused with its reason (exit 1), the rest stays.
-    let (code, _, err) = run(data, &["vulns", "import", reference("osv/schema/osv-schema.json").to_str().unwrap()]);
+    let (code, _, err) = run(
+        data,
+        &[
+            "vulns",
+            "import",
+            reference("osv/schema/osv-schema.json").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("refused"), "{err}");
 
-    ok(data, &["risk", "tag", "county-a", "--function", "supply-water", "--sector", "water-and-wastewater-systems"]);
+    ok(
+        data,
+        &[
+            "risk",
+            "tag",
+            "county-a",
+            "--function",
+            "supply-water",
+            "--sector",
+            "water-and-wastewater-systems",
+        ],
+    );
     ok(data, &["risk", "tag", "county-b", "--function", "supply-water"]);
-    let (code, _, err) = run(data, &["risk", "tag", "county-a", "--function", "provide-nonsense"]);
+    let (code, _, err) = run(
+        data,
+        &["risk", "tag", "county-a", "--function", "provide-nonsense"],
+    );
     assert_ne!(code, 0);
     assert!(err.contains("functions:"), "{err}");
 
     let acme = reference("sbom/spdx-2.3-acme-app.spdx.json");
-    let sbom_a = ok(data, &["sbom", "import", "county-a", acme.to_str().unwrap(), "--product", "acme-app"]);
+    let sbom_a = ok(
+        data,
+        &[
+            "sbom",
+            "import",
+            "county-a",
+            acme.to_str().unwrap(),
+            "--product",
+            "acme-app",
+        ],
+    );
     let sbom_a = sbom_a.trim().to_owned();
     let rust = reference("sbom/spdx-2.3-rust-hello-server.spdx.json");
-    let sbom_b = ok(data, &["sbom", "import", "county-b", rust.to_str().unwrap()]).trim().to_owned();
+    let sbom_b = ok(data, &["sbom", "import", "county-b", rust.to_str().unwrap()])
+        .trim()
+        .to_owned();
 
     // Findings: the elliptic advisories affect acme-app; every line has the interface's fields.
     let lines = findings_lines(data, "county-a");
@@ -112,18 +157,28 @@ fn sboms_findings_register_and_plans_end_to_end() {
         for field in ["component", "vulnerability", "status", "kev", "ssvc"] {
             assert!(line.get(field).is_some(), "{field} missing: {line}");
         }
-        assert!(line["status"] == "affected" || line["status"] == "not_affected", "{line}");
+        assert!(
+            line["status"] == "affected" || line["status"] == "not_affected",
+            "{line}"
+        );
     }
     let elliptic = lines
         .iter()
-        .find(|l| l["vulnerability"] == "CVE-2020-28498" || l["aliases"].to_string().contains("CVE-2020-28498"))
+        .find(|l| {
+            l["vulnerability"] == "CVE-2020-28498" || l["aliases"].to_string().contains("CVE-2020-28498")
+        })
         .unwrap_or_else(|| panic!("no CVE-2020-28498 finding: {lines:#?}"))
         .clone();
     assert_eq!(elliptic["status"], "affected");
     assert_eq!(elliptic["kev"], false);
     let decision = &elliptic["ssvc"];
     assert!(decision["outcome"].is_string(), "{decision}");
-    let mission = decision["inputs"].as_array().unwrap().iter().find(|i| i["point"] == "mission_wellbeing").unwrap();
+    let mission = decision["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["point"] == "mission_wellbeing")
+        .unwrap();
     assert_eq!(mission["value"], "high", "tagged with a function: {mission}");
     assert!(mission["source"].as_str().unwrap().contains("supply-water"));
 
@@ -137,19 +192,42 @@ fn sboms_findings_register_and_plans_end_to_end() {
         .find(|l| l["vulnerability"] == elliptic["vulnerability"] && l["component"] == elliptic["component"])
         .unwrap();
     assert_eq!(elliptic["kev"], true, "{elliptic}");
-    let exploitation = elliptic["ssvc"]["inputs"].as_array().unwrap().iter().find(|i| i["point"] == "exploitation").unwrap();
+    let exploitation = elliptic["ssvc"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["point"] == "exploitation")
+        .unwrap();
     assert_eq!(exploitation["value"], "active");
     assert!(exploitation["source"].as_str().unwrap().contains("KEV"));
 
     let server = ServerProcess::start_with_store_flags(&["--data".as_ref(), data.as_ref()]);
 
     // REST: county-a's member reads its findings; county-b's member gets exactly what an unknown id gets.
-    let (status, own, _) = api(&server, "a", "GET", &format!("/risk/v1/sboms/{sbom_a}/findings"), "");
+    let (status, own, _) = api(
+        &server,
+        "a",
+        "GET",
+        &format!("/risk/v1/sboms/{sbom_a}/findings"),
+        "",
+    );
     assert_eq!(status, 200);
     assert!(!own["findings"].as_array().unwrap().is_empty());
     let unknown = "00000000-0000-4000-8000-000000000000";
-    let (s1, _, hidden) = api(&server, "b", "GET", &format!("/risk/v1/sboms/{sbom_a}/findings"), "");
-    let (s2, _, absent) = api(&server, "b", "GET", &format!("/risk/v1/sboms/{unknown}/findings"), "");
+    let (s1, _, hidden) = api(
+        &server,
+        "b",
+        "GET",
+        &format!("/risk/v1/sboms/{sbom_a}/findings"),
+        "",
+    );
+    let (s2, _, absent) = api(
+        &server,
+        "b",
+        "GET",
+        &format!("/risk/v1/sboms/{unknown}/findings"),
+        "",
+    );
     assert_eq!((s1, &hidden), (s2, &absent));
     assert_eq!(s1, 404);
     let (s1, _, hidden) = api(&server, "b", "GET", "/risk/v1/findings?org=county-a", "");
@@ -173,32 +251,77 @@ fn sboms_findings_register_and_plans_end_to_end() {
     let (status, _, _) = api(&server, "a", "POST", "/risk/v1/sboms", &huge);
     assert_eq!(status, 413);
     let (_, listed, _) = api(&server, "a", "GET", "/risk/v1/sboms", "");
-    assert_eq!(listed["sboms"].as_array().unwrap().len(), 1, "nothing partially stored");
+    assert_eq!(
+        listed["sboms"].as_array().unwrap().len(),
+        1,
+        "nothing partially stored"
+    );
 
     // The register: the state sees county-a (consents to government) and not county-b (consents to none).
     let (status, register, _) = api(&server, "state", "GET", "/risk/v1/register", "");
     assert_eq!(status, 200, "{register}");
     assert_eq!(register["organisations"], json!(["county-a"]), "{register}");
-    let water = register["functions"].as_array().unwrap().iter().find(|f| f["function"] == "supply-water").unwrap().clone();
-    let sum: u64 = water["contributors"].as_array().unwrap().iter().map(|c| c["points"].as_u64().unwrap()).sum();
-    assert_eq!(water["score"].as_u64().unwrap(), sum, "the score decomposes into its contributors");
-    assert!(water["contributors"].as_array().unwrap().iter().all(|c| c["org"] == "county-a"));
+    let water = register["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "supply-water")
+        .unwrap()
+        .clone();
+    let sum: u64 = water["contributors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["points"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        water["score"].as_u64().unwrap(),
+        sum,
+        "the score decomposes into its contributors"
+    );
+    assert!(
+        water["contributors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["org"] == "county-a")
+    );
     // Following a contributor down to its finding and its sources.
-    let link = water["contributors"][0]["link"].as_str().unwrap().replace("/ui/risk/", "/risk/v1/");
+    let link = water["contributors"][0]["link"]
+        .as_str()
+        .unwrap()
+        .replace("/ui/risk/", "/risk/v1/");
     let (status, finding, _) = api(&server, "state", "GET", &link, "");
     assert_eq!(status, 200, "{link}: {finding}");
-    assert!(finding["ssvc"]["inputs"].as_array().unwrap().len() == 4, "{finding}");
+    assert!(
+        finding["ssvc"]["inputs"].as_array().unwrap().len() == 4,
+        "{finding}"
+    );
     // county-b's own register holds its own findings; its contributions never reach the state.
     let (_, b_register, _) = api(&server, "b", "GET", "/risk/v1/register", "");
-    assert!(b_register["organisations"].as_array().unwrap().contains(&json!("county-b")));
+    assert!(
+        b_register["organisations"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("county-b"))
+    );
     let b_link = format!("/risk/v1/register/supply-water/findings/county-b/{sbom_b}/0");
     let (status, _, hidden) = api(&server, "state", "GET", &b_link, "");
-    let (status2, _, absent) = api(&server, "state", "GET", "/risk/v1/register/supply-water/findings/county-b/nope/0", "");
+    let (status2, _, absent) = api(
+        &server,
+        "state",
+        "GET",
+        "/risk/v1/register/supply-water/findings/county-b/nope/0",
+        "",
+    );
     assert_eq!((status, hidden), (status2, absent));
     assert_eq!(status, 404);
     let (status, _, csv) = api(&server, "state", "GET", "/risk/v1/register.csv", "");
     assert_eq!(status, 200);
-    assert!(csv.starts_with("rank,function,name,score,org,kind,points,label,link\n"), "{csv}");
+    assert!(
+        csv.starts_with("rank,function,name,score,org,kind,points,label,link\n"),
+        "{csv}"
+    );
     assert!(!csv.contains("county-b"));
 
     // A joint action plan: the state opens one (GREEN, its community); county-a commits an overdue action.
@@ -216,25 +339,54 @@ fn sboms_findings_register_and_plans_end_to_end() {
         "a",
         "POST",
         &format!("/risk/v1/plans/{plan_id}/actions"),
-        &json!({"owner": "county-a IT", "description": "update elliptic to 6.5.4", "due": "2026-01-02"}).to_string(),
+        &json!({"owner": "county-a IT", "description": "update elliptic to 6.5.4", "due": "2026-01-02"})
+            .to_string(),
     );
     assert_eq!(status, 201, "{plan}");
     assert_eq!(plan["progress"]["overdue"], 1);
     let action = plan["actions"][0]["id"].as_str().unwrap().to_owned();
-    let (status, _, _) = api(&server, "state", "POST", &format!("/risk/v1/plans/{plan_id}/actions/{action}"), r#"{"status":"done"}"#);
+    let (status, _, _) = api(
+        &server,
+        "state",
+        "POST",
+        &format!("/risk/v1/plans/{plan_id}/actions/{action}"),
+        r#"{"status":"done"}"#,
+    );
     assert_eq!(status, 403, "only county-a changes its action");
-    let (status, _, _) = api(&server, "a", "POST", &format!("/risk/v1/plans/{plan_id}/actions/{action}"), r#"{"status":"bogus"}"#);
+    let (status, _, _) = api(
+        &server,
+        "a",
+        "POST",
+        &format!("/risk/v1/plans/{plan_id}/actions/{action}"),
+        r#"{"status":"bogus"}"#,
+    );
     assert_eq!(status, 400);
     let (_, register, _) = api(&server, "state", "GET", "/risk/v1/register", "");
-    let water = register["functions"].as_array().unwrap().iter().find(|f| f["function"] == "supply-water").unwrap().clone();
+    let water = register["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "supply-water")
+        .unwrap()
+        .clone();
     assert_eq!(water["plans"][0]["overdue"], 1, "{water}");
     assert!(water["contributors"].to_string().contains("overdue-action"));
-    let (status, plan, _) = api(&server, "a", "POST", &format!("/risk/v1/plans/{plan_id}/actions/{action}"), r#"{"status":"done"}"#);
+    let (status, plan, _) = api(
+        &server,
+        "a",
+        "POST",
+        &format!("/risk/v1/plans/{plan_id}/actions/{action}"),
+        r#"{"status":"done"}"#,
+    );
     assert_eq!(status, 200);
     assert_eq!(plan["progress"]["done"], 1);
     // An organisation outside the plan's community: the plan is a 404 like an unknown one.
     stixhub(data, &["org", "create", "outsider"], "");
-    stixhub(data, &["account", "create", "x", "--password-stdin", "--org", "outsider"], "pw-x\n");
+    stixhub(
+        data,
+        &["account", "create", "x", "--password-stdin", "--org", "outsider"],
+        "pw-x\n",
+    );
     let (s1, _, hidden) = api(&server, "x", "GET", &format!("/risk/v1/plans/{plan_id}"), "");
     let (s2, _, absent) = api(&server, "x", "GET", &format!("/risk/v1/plans/{unknown}"), "");
     assert_eq!((s1, hidden), (s2, absent));
@@ -245,11 +397,23 @@ fn sboms_findings_register_and_plans_end_to_end() {
         "a",
         "POST",
         "/risk/v1/suppliers/publish",
-        &json!({"supplier": "ACME Corp", "products": ["acme-app"], "tlp": "amber", "collection": "ohio"}).to_string(),
+        &json!({"supplier": "ACME Corp", "products": ["acme-app"], "tlp": "amber", "collection": "ohio"})
+            .to_string(),
     );
     assert_eq!(status, 200, "{published}");
-    let types: Vec<&str> = published["objects"].as_array().unwrap().iter().map(|o| o["type"].as_str().unwrap()).collect();
-    assert!(types.contains(&"identity") && types.contains(&"vulnerability") && types.contains(&"note"), "{types:?}");
+    let types: Vec<&str> = published["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"identity") && types.contains(&"vulnerability") && types.contains(&"note"),
+        "{types:?}"
+    );
     assert_eq!(published["status"]["failure_count"], 0, "{published}");
-    assert!(published["status"]["success_count"].as_u64().unwrap() >= 3, "{published}");
+    assert!(
+        published["status"]["success_count"].as_u64().unwrap() >= 3,
+        "{published}"
+    );
 }
