@@ -89,7 +89,11 @@ pub(crate) fn sbom_info(bytes: &[u8]) -> Result<SbomInfo, String> {
         format,
         name: sbom.name,
         components: sbom.components.len(),
-        diagnostics: sbom.diagnostics.iter().map(|d| format!("{}: {}", d.path, d.message)).collect(),
+        diagnostics: sbom
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect(),
     })
 }
 
@@ -109,7 +113,10 @@ pub(crate) fn knowledge_info(bytes: &[u8]) -> Result<KnowledgeInfo, String> {
     } else {
         "osv"
     };
-    Ok(KnowledgeInfo { kind: kind.to_owned(), records: knowledge.len() })
+    Ok(KnowledgeInfo {
+        kind: kind.to_owned(),
+        records: knowledge.len(),
+    })
 }
 
 /// A reason as people read it: `unknown_ecosystem (purl_type: x)`.
@@ -123,7 +130,11 @@ fn reason_text(reason: &supply::Reason) -> String {
         .filter(|(k, _)| k.as_str() != "reason")
         .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
         .collect();
-    if details.is_empty() { name } else { format!("{name} ({})", details.join(", ")) }
+    if details.is_empty() {
+        name
+    } else {
+        format!("{name} ({})", details.join(", "))
+    }
 }
 
 impl Knowledge {
@@ -139,7 +150,12 @@ impl Knowledge {
     }
 
     /// Evaluates one SBOM.
-    pub(crate) fn evaluate(&self, sbom: &[u8], generation: i64, now: i64) -> Result<StoredEvaluation, String> {
+    pub(crate) fn evaluate(
+        &self,
+        sbom: &[u8],
+        generation: i64,
+        now: i64,
+    ) -> Result<StoredEvaluation, String> {
         let sbom = supply::sbom::parse(sbom).map_err(|err| err.to_string())?;
         let evaluation = self.base.evaluate(&sbom);
         let findings = evaluation
@@ -148,16 +164,28 @@ impl Knowledge {
             .map(|f| {
                 let (status, action, justification) = match f.status {
                     FindingStatus::Affected { action } => ("affected", action, None),
-                    FindingStatus::NotAffected { justification, detail } => {
-                        let text = [justification, detail].into_iter().flatten().collect::<Vec<_>>().join(": ");
+                    FindingStatus::NotAffected {
+                        justification,
+                        detail,
+                    } => {
+                        let text = [justification, detail]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(": ");
                         ("not_affected", None, Some(text).filter(|t| !t.is_empty()))
                     }
-                    FindingStatus::Fixed { detail } => {
-                        ("not_affected", None, Some(detail.map_or_else(|| "fixed".to_owned(), |d| format!("fixed: {d}"))))
-                    }
+                    FindingStatus::Fixed { detail } => (
+                        "not_affected",
+                        None,
+                        Some(detail.map_or_else(|| "fixed".to_owned(), |d| format!("fixed: {d}"))),
+                    ),
                     FindingStatus::UnderInvestigation { detail } => (
                         "affected",
-                        Some(detail.map_or_else(|| "under investigation".to_owned(), |d| format!("under investigation: {d}"))),
+                        Some(detail.map_or_else(
+                            || "under investigation".to_owned(),
+                            |d| format!("under investigation: {d}"),
+                        )),
                         None,
                     ),
                 };
@@ -178,9 +206,17 @@ impl Knowledge {
         let not_evaluated = evaluation
             .not_evaluated
             .iter()
-            .map(|n| NotEvaluated { component: n.component.clone(), reason: reason_text(&n.reason) })
+            .map(|n| NotEvaluated {
+                component: n.component.clone(),
+                reason: reason_text(&n.reason),
+            })
             .collect();
-        Ok(StoredEvaluation { findings, not_evaluated, generation, evaluated_micros: now })
+        Ok(StoredEvaluation {
+            findings,
+            not_evaluated,
+            generation,
+            evaluated_micros: now,
+        })
     }
 }
 
@@ -200,9 +236,16 @@ pub(crate) fn ssvc_decide(inputs: &SsvcInputs) -> Option<(String, usize)> {
         "public poc" => Exploitation::PublicPoc,
         _ => Exploitation::None,
     };
-    let automatable = if inputs.automatable.0 == "yes" { Automatable::Yes } else { Automatable::No };
-    let technical_impact =
-        if inputs.technical_impact.0 == "total" { TechnicalImpact::Total } else { TechnicalImpact::Partial };
+    let automatable = if inputs.automatable.0 == "yes" {
+        Automatable::Yes
+    } else {
+        Automatable::No
+    };
+    let technical_impact = if inputs.technical_impact.0 == "total" {
+        TechnicalImpact::Total
+    } else {
+        TechnicalImpact::Partial
+    };
     let mission = match inputs.mission.0.as_str() {
         "high" => MissionImpact::High,
         "medium" => MissionImpact::Medium,
