@@ -58,7 +58,7 @@ test("upload an SBOM, see findings with SSVC and KEV, follow the register down t
     await a.getByLabel("Product").fill("acme-app");
     await a.getByRole("button", { name: "Upload" }).click();
     await a.locator("#findings").waitFor();
-    const kevRow = a.locator("#findings tr", { hasText: "KEV" }).first();
+    const kevRow = a.locator("#findings tbody tr", { hasText: "KEV" }).first();
     await kevRow.waitFor();
     const outcome = (await kevRow.locator("td.ssvc").textContent()).trim();
     assert.ok(["act", "attend", "track*", "track"].includes(outcome), `SSVC outcome shown: ${outcome}`);

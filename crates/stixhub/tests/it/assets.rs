@@ -57,7 +57,7 @@ fn api(server: &ServerProcess, account: &str, method: &str, path: &str, body: &s
 }
 
 /// Every event `account` receives on `/events/v1/stream` from the beginning, until `quiet` passes without one.
-fn stream_events(server: &ServerProcess, account: &str, quiet: Duration) -> Vec<Value> {
+pub(crate) fn stream_events(server: &ServerProcess, account: &str, quiet: Duration) -> Vec<Value> {
     let mut stream = std::net::TcpStream::connect(&server.address).unwrap();
     stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
     write!(
@@ -87,7 +87,7 @@ fn stream_events(server: &ServerProcess, account: &str, quiet: Duration) -> Vec<
     events
 }
 
-fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub(crate) fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
 }
 

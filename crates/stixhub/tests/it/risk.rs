@@ -8,10 +8,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::sharing::{basic, set_up, stixhub};
+use crate::assets::{of_kind, stream_events};
+use crate::sharing::{TAXII, basic, set_up, stixhub};
 use crate::taxii_server::{ServerProcess, fresh_data_dir, http};
 
 fn reference(path: &str) -> PathBuf {
@@ -240,6 +242,89 @@ fn sboms_findings_register_and_plans_end_to_end() {
     assert_eq!(listed["sboms"].as_array().unwrap().len(), 1);
     assert_eq!(listed["sboms"][0]["id"], sbom_b.as_str());
 
+    // STIX vulnerability objects arriving by TAXII are linked to findings by CVE id, through the release gate:
+    // a GREEN one (and a sighting of it) reaches county-a; an AMBER+STRICT one of the state does not.
+    let cves: Vec<String> = lines
+        .iter()
+        .filter(|l| l["status"] == "affected" && l["kev"] == false)
+        .filter_map(|l| {
+            l["vulnerability"]
+                .as_str()
+                .filter(|v| v.starts_with("CVE-"))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(cves.len() >= 2, "two more elliptic CVEs: {cves:?}");
+    let vuln = |n: u32, cve: &str, marking: &str| {
+        json!({"type": "vulnerability", "spec_version": "2.1", "id": format!("vulnerability--7a1e0000-0000-4000-8000-{n:012}"),
+            "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z", "name": cve,
+            "external_references": [{"source_name": "cve", "external_id": cve}], "object_marking_refs": [marking]})
+    };
+    let green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+    let strict = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+    let sighting = json!({"type": "sighting", "spec_version": "2.1", "id": "sighting--7a1e0000-0000-4000-8000-000000000009",
+        "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+        "sighting_of_ref": "vulnerability--7a1e0000-0000-4000-8000-000000000001", "object_marking_refs": [green]});
+    let envelope =
+        json!({"objects": [vuln(1, &cves[0], green), sighting, vuln(2, &cves[1], strict)]}).to_string();
+    let auth = basic("state");
+    let headers = [
+        ("Accept", TAXII),
+        ("Content-Type", TAXII),
+        ("Authorization", auth.as_str()),
+    ];
+    let (status, _, reply) = http(
+        &server.address,
+        "POST",
+        "/api1/collections/ohio/objects/",
+        &headers,
+        &envelope,
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{reply}");
+    let (_, own, _) = api(
+        &server,
+        "a",
+        "GET",
+        &format!("/risk/v1/sboms/{sbom_a}/findings"),
+        "",
+    );
+    let finding = |cve: &str| {
+        own["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["vulnerability"] == cve)
+            .unwrap()
+            .clone()
+    };
+    let linked = finding(&cves[0]);
+    assert_eq!(
+        linked["stix"]["vulnerabilities"][0]["id"], "vulnerability--7a1e0000-0000-4000-8000-000000000001",
+        "{linked}"
+    );
+    assert_eq!(
+        linked["stix"]["sightings"][0]["id"],
+        "sighting--7a1e0000-0000-4000-8000-000000000009"
+    );
+    let exploitation = linked["ssvc"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["point"] == "exploitation")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        exploitation["value"], "active",
+        "a sighting in the hub: {exploitation}"
+    );
+    let hidden = finding(&cves[1]);
+    assert_eq!(
+        hidden["stix"]["vulnerabilities"],
+        json!([]),
+        "AMBER+STRICT of the state is not county-a's: {hidden}"
+    );
+
     // Bad SBOMs: deeply nested, not an SBOM, too large: 4xx naming the field, nothing stored.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let (status, reply, _) = api(&server, "a", "POST", "/risk/v1/sboms", &deep);
@@ -380,6 +465,13 @@ fn sboms_findings_register_and_plans_end_to_end() {
     );
     assert_eq!(status, 200);
     assert_eq!(plan["progress"]["done"], 1);
+    // The plan's changes arrive as events for the organisations that read it, not for outsiders.
+    let events = stream_events(&server, "a", Duration::from_millis(1500));
+    assert!(of_kind(&events, "action-plan").len() >= 3, "{events:#?}");
+    assert_eq!(
+        of_kind(&events, "action-plan")[0]["payload"]["plan"]["id"],
+        plan_id.as_str()
+    );
     // An organisation outside the plan's community: the plan is a 404 like an unknown one.
     stixhub(data, &["org", "create", "outsider"], "");
     stixhub(
@@ -387,6 +479,8 @@ fn sboms_findings_register_and_plans_end_to_end() {
         &["account", "create", "x", "--password-stdin", "--org", "outsider"],
         "pw-x\n",
     );
+    let events = stream_events(&server, "x", Duration::from_millis(1000));
+    assert!(of_kind(&events, "action-plan").is_empty(), "{events:#?}");
     let (s1, _, hidden) = api(&server, "x", "GET", &format!("/risk/v1/plans/{plan_id}"), "");
     let (s2, _, absent) = api(&server, "x", "GET", &format!("/risk/v1/plans/{unknown}"), "");
     assert_eq!((s1, hidden), (s2, absent));
