@@ -27,6 +27,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("events", &["stix"]),
     ("assets", &["stix-pattern"]),
     ("supply", &[]),
+    ("drill", &["stix", "stix-pattern"]),
     ("detect", &["stix-pattern", "stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
@@ -73,6 +74,7 @@ const PURE_CRATES: &[&str] = &[
     "assets",
     "supply",
     "risk",
+    "drill",
 ];
 
 /// External crates a pure crate may not use.

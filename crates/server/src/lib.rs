@@ -43,7 +43,7 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get};
 use hub::Hub;
 
-pub use crate::client::{ClientAnswer, post_json};
+pub use crate::client::{ClientAnswer, StreamAnswer, open_stream, post_json, request_json};
 pub use crate::connections::serve;
 pub use crate::limits::{Limits, RateLimit};
 pub use crate::matching::MAX_MATCH_BODY;

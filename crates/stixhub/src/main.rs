@@ -75,6 +75,8 @@ enum Command {
     Sbom(cmd::supply::SbomArgs),
     /// Sector and National Critical Function tags, the function catalogue, the risk register, supplier risk.
     Risk(cmd::supply::RiskArgs),
+    /// Drills: play a scenario through a hub and write the after-action report; list or purge drill data.
+    Drill(cmd::drill::DrillArgs),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         Command::Vulns(args) => cmd::supply::run_vulns(&args),
         Command::Sbom(args) => cmd::supply::run_sbom(&args),
         Command::Risk(args) => cmd::supply::run_risk(&args),
+        Command::Drill(args) => cmd::drill::run(&args),
     };
     report_peak_rss();
     match outcome {

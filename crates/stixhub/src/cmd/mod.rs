@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod audit_key;
 pub(crate) mod backup;
 mod demo;
+pub(crate) mod drill;
 pub(crate) mod email;
 pub(crate) mod export;
 mod input;

@@ -14,6 +14,7 @@ mod cli;
 mod config_cli;
 mod correlation;
 mod demo;
+mod drill;
 mod email_cli;
 mod email_serve;
 mod events_nodes;
