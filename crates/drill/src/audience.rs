@@ -28,7 +28,10 @@ fn members_below(scenario: &Scenario, communities: &[String]) -> BTreeSet<String
 pub fn expected_recipients(scenario: &Scenario, inject: &Inject) -> Vec<String> {
     let (collection_alias, communities): (String, Vec<String>) = match &inject.body {
         InjectBody::Indicator(indicator) => {
-            let Some(collection) = scenario.collections.iter().find(|c| c.alias == indicator.collection)
+            let Some(collection) = scenario
+                .collections
+                .iter()
+                .find(|c| c.alias == indicator.collection)
             else {
                 return Vec::new();
             };
@@ -36,15 +39,19 @@ pub fn expected_recipients(scenario: &Scenario, inject: &Inject) -> Vec<String> 
         }
         InjectBody::Report(_) => {
             // The responder that acts for this jurisdiction and shares.
-            let share = scenario.organisations.iter().filter(|o| o.kind == OrgKind::Responder).find_map(|o| {
-                let behaviour = o.behaviour.as_ref()?;
-                let acts = behaviour
-                    .jurisdictions
-                    .as_ref()
-                    .is_none_or(|list| list.contains(&inject.org));
-                behaviour.share_after_ms?;
-                if acts { behaviour.share.clone() } else { None }
-            });
+            let share = scenario
+                .organisations
+                .iter()
+                .filter(|o| o.kind == OrgKind::Responder)
+                .find_map(|o| {
+                    let behaviour = o.behaviour.as_ref()?;
+                    let acts = behaviour
+                        .jurisdictions
+                        .as_ref()
+                        .is_none_or(|list| list.contains(&inject.org));
+                    behaviour.share_after_ms?;
+                    if acts { behaviour.share.clone() } else { None }
+                });
             match share {
                 Some(share) => (share.collection, share.communities),
                 None => return Vec::new(),
@@ -62,7 +69,9 @@ pub fn expected_recipients(scenario: &Scenario, inject: &Inject) -> Vec<String> 
         .filter(|s| {
             collection.readers.contains(&s.account)
                 || collection.writers.contains(&s.account)
-                || scenario.org_of(&s.account).is_some_and(|org| orgs.contains(&org.name))
+                || scenario
+                    .org_of(&s.account)
+                    .is_some_and(|org| orgs.contains(&org.name))
         })
         // The submitter hears of its own post too, but that is no delivery to measure.
         .filter(|s| s.account != inject.from)

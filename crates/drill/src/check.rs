@@ -80,7 +80,11 @@ impl Checker<'_> {
         if !allowed.contains(&value.get_ref().as_str()) {
             self.at(
                 value.span().start,
-                format!("{field} {:?} is not one of {}", value.get_ref(), allowed.join(", ")),
+                format!(
+                    "{field} {:?} is not one of {}",
+                    value.get_ref(),
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -158,7 +162,11 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
             if org.accounts.is_empty() {
                 c.at(
                     org.name.span().start,
-                    format!("{} {:?} needs at least one account", kind.as_str(), org.name.get_ref()),
+                    format!(
+                        "{} {:?} needs at least one account",
+                        kind.as_str(),
+                        org.name.get_ref()
+                    ),
                 );
             }
             for account in &org.accounts {
@@ -199,7 +207,14 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
     let account_names: BTreeSet<String> = accounts.keys().cloned().collect();
 
     for (kind, org) in raw_orgs {
-        let behaviour = organisation_behaviour(c, kind, &org, &jurisdictions, &community_names, &collection_aliases);
+        let behaviour = organisation_behaviour(
+            c,
+            kind,
+            &org,
+            &jurisdictions,
+            &community_names,
+            &collection_aliases,
+        );
         if let Some(role) = &org.role {
             c.one_of("role", role, &["member", "org-admin"]);
         }
@@ -224,12 +239,22 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
     let mut seen_subscribers = BTreeSet::new();
     for subscriber in raw.subscriber {
         let subscriber = subscriber.into_inner();
-        c.known("subscriber.account", &subscriber.account, &account_names, "account");
+        c.known(
+            "subscriber.account",
+            &subscriber.account,
+            &account_names,
+            "account",
+        );
         if !seen_subscribers.insert(subscriber.account.get_ref().clone()) {
             c.at(subscriber.account.span().start, "this account already subscribes");
         }
         if let Some(collection) = &subscriber.collection {
-            c.known("subscriber.collection", collection, &collection_aliases, "collection");
+            c.known(
+                "subscriber.collection",
+                collection,
+                &collection_aliases,
+                "collection",
+            );
         }
         subscribers.push(Subscriber {
             account: subscriber.account.into_inner(),
@@ -283,7 +308,10 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
         let inject = inject.into_inner();
         c.name("inject.id", &inject.id);
         if !inject_ids.insert(inject.id.get_ref().clone()) {
-            c.at(inject.id.span().start, format!("inject id {:?} is used twice", inject.id.get_ref()));
+            c.at(
+                inject.id.span().start,
+                format!("inject id {:?} is used twice", inject.id.get_ref()),
+            );
         }
         if let Some(inject) = one_inject(c, inject, line, &accounts, &writers) {
             injects.push(inject);
@@ -300,7 +328,12 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
             c.known("expect.inject", inject, &inject_ids, "inject");
         }
         if let Some(jurisdiction) = &expect.jurisdiction {
-            c.known("expect.jurisdiction", jurisdiction, &jurisdictions, "jurisdiction");
+            c.known(
+                "expect.jurisdiction",
+                jurisdiction,
+                &jurisdictions,
+                "jurisdiction",
+            );
         }
         if let Some(by) = &expect.by {
             c.known("expect.by", by, &responders, "responder");
@@ -309,7 +342,8 @@ fn build(c: &mut Checker<'_>, raw: RawFile) -> Scenario {
             inject: expect.inject.map(Spanned::into_inner),
             jurisdiction: expect.jurisdiction.map(Spanned::into_inner),
             by: expect.by.map(Spanned::into_inner),
-            acknowledge_within_ms: c.duration("expect.acknowledge_within", expect.acknowledge_within.as_ref()),
+            acknowledge_within_ms: c
+                .duration("expect.acknowledge_within", expect.acknowledge_within.as_ref()),
             share_within_ms: c.duration("expect.share_within", expect.share_within.as_ref()),
             resolve_within_ms: c.duration("expect.resolve_within", expect.resolve_within.as_ref()),
             deliver_within_ms: c.duration("expect.deliver_within", expect.deliver_within.as_ref()),
@@ -380,7 +414,10 @@ fn organisation_behaviour(
         ("resolve_after", resolve_after_ms),
     ] {
         if later.is_some_and(|ms| ms < acknowledge_after_ms) {
-            c.at(org.name.span().start, format!("{field} comes before acknowledge_after"));
+            c.at(
+                org.name.span().start,
+                format!("{field} comes before acknowledge_after"),
+            );
         }
     }
     if let Some(outcome) = &org.outcome {
@@ -403,7 +440,10 @@ fn organisation_behaviour(
         }
     });
     if share_after_ms.is_some() && share.is_none() {
-        c.at(org.name.span().start, "share_after needs share = { communities, tlp, collection }");
+        c.at(
+            org.name.span().start,
+            "share_after needs share = { communities, tlp, collection }",
+        );
     }
     Some(Behaviour {
         acknowledge_after_ms,
@@ -440,7 +480,10 @@ fn communities(
         {
             c.at(
                 parent.span().start,
-                format!("community.parent {:?} must be declared above its child", parent.get_ref()),
+                format!(
+                    "community.parent {:?} must be declared above its child",
+                    parent.get_ref()
+                ),
             );
         }
         for member in &community.members {
@@ -466,7 +509,10 @@ fn collections(
         let collection = collection.into_inner();
         c.name("collection.alias", &collection.alias);
         if out.iter().any(|seen| seen.alias == *collection.alias.get_ref()) {
-            c.at(collection.alias.span().start, "this collection alias is declared twice");
+            c.at(
+                collection.alias.span().start,
+                "this collection alias is declared twice",
+            );
         }
         for community in &collection.audience {
             c.known("collection.audience", community, communities, "community");
@@ -508,7 +554,13 @@ fn one_inject(
     let org = match accounts.get(raw.from.get_ref()) {
         Some((org, kind)) => Some((org.clone(), *kind)),
         None => {
-            c.at(from_at, format!("inject.from: no account named {:?} in this scenario", raw.from.get_ref()));
+            c.at(
+                from_at,
+                format!(
+                    "inject.from: no account named {:?} in this scenario",
+                    raw.from.get_ref()
+                ),
+            );
             None
         }
     };
@@ -536,7 +588,11 @@ fn one_inject(
                 if !OBSERVABLE_TYPES.contains(&value.kind.as_str()) {
                     c.at(
                         observable.span().start,
-                        format!("observable type {:?} is not one of {}", value.kind, OBSERVABLE_TYPES.join(", ")),
+                        format!(
+                            "observable type {:?} is not one of {}",
+                            value.kind,
+                            OBSERVABLE_TYPES.join(", ")
+                        ),
                     );
                 }
                 if value.value.trim().is_empty() {
@@ -569,7 +625,10 @@ fn one_inject(
                     match known {
                         None => c.at(
                             collection.span().start,
-                            format!("inject.collection: no collection {:?} in this scenario", collection.get_ref()),
+                            format!(
+                                "inject.collection: no collection {:?} in this scenario",
+                                collection.get_ref()
+                            ),
                         ),
                         Some(writers) if !writers.contains(raw.from.get_ref().as_str()) => c.at(
                             from_at,
@@ -619,7 +678,10 @@ fn one_inject(
             })
         }
         other => {
-            c.at(kind_at, format!("inject.kind {other:?} is not one of report, indicator"));
+            c.at(
+                kind_at,
+                format!("inject.kind {other:?} is not one of report, indicator"),
+            );
             return None;
         }
     };

@@ -51,7 +51,11 @@ mod tests {
         stix::validate::validate_object(&definition, "$", &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(is_exercise(&definition));
-        assert!(!is_exercise(&json!({"object_marking_refs": ["marking-definition--x"]})));
-        assert!(is_exercise(&json!({"granular_markings": [{"marking_ref": EXERCISE_MARKING_ID}]})));
+        assert!(!is_exercise(
+            &json!({"object_marking_refs": ["marking-definition--x"]})
+        ));
+        assert!(is_exercise(
+            &json!({"granular_markings": [{"marking_ref": EXERCISE_MARKING_ID}]})
+        ));
     }
 }

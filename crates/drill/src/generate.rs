@@ -47,7 +47,10 @@ pub fn load_scenario(shape: &LoadShape) -> String {
     }
     out.push_str("]\n\n");
     for j in 1..=n {
-        let _ = writeln!(out, "[[subscriber]]\naccount = \"it-{j:03}\"\ncollection = \"drill-state\"\n");
+        let _ = writeln!(
+            out,
+            "[[subscriber]]\naccount = \"it-{j:03}\"\ncollection = \"drill-state\"\n"
+        );
     }
     out.push_str("[[route]]\nresponders = [\"state-election-office\"]\n\n");
     out.push_str("[[expect]]\nby = \"state-election-office\"\nacknowledge_within = \"30s\"\nshare_within = \"60s\"\nresolve_within = \"90s\"\ndeliver_within = \"60s\"\n\n");

@@ -59,7 +59,11 @@ fn chart(id: &str, title: &str, rows: &[(String, Option<u64>, Option<u64>, Optio
         title = escape(title),
         w = label_w + plot_w + 40.0,
     );
-    let _ = write!(svg, "<text x=\"0\" y=\"14\" font-weight=\"700\">{}</text>", escape(title));
+    let _ = write!(
+        svg,
+        "<text x=\"0\" y=\"14\" font-weight=\"700\">{}</text>",
+        escape(title)
+    );
     for (i, (label, median, max, deadline)) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
         let _ = write!(
@@ -160,7 +164,9 @@ fn inject_table(report: &Report) -> String {
     );
     for record in &report.injects {
         let offset = |at: Option<i64>| match (record.stages.submitted, at) {
-            (Some(start), Some(at)) => format!("+{}", format_ms(u64::try_from((at - start) / 1000).unwrap_or(0))),
+            (Some(start), Some(at)) => {
+                format!("+{}", format_ms(u64::try_from((at - start) / 1000).unwrap_or(0)))
+            }
             (None, Some(at)) => escape(&rfc3339(at)),
             _ => "\u{2014}".to_owned(),
         };
@@ -182,7 +188,10 @@ fn inject_table(report: &Report) -> String {
                 )
             })
             .collect();
-        let submitted = record.stages.submitted.map_or_else(|| "\u{2014}".to_owned(), |at| escape(&rfc3339(at)));
+        let submitted = record
+            .stages
+            .submitted
+            .map_or_else(|| "\u{2014}".to_owned(), |at| escape(&rfc3339(at)));
         let _ = write!(
             out,
             "<tr data-inject=\"{id}\"><td>{id}{errors}</td><td>{kind}</td><td>{jurisdiction}</td><td>{submitted}</td><td>{alerted}</td><td>{ack}</td><td>{published}</td><td>{delivered}/{expected}</td><td>{resolved}</td><td>{verdicts}</td></tr>",
@@ -190,7 +199,10 @@ fn inject_table(report: &Report) -> String {
             errors = if record.errors.is_empty() {
                 String::new()
             } else {
-                format!("<br><span class=\"miss\">{}</span>", escape(&record.errors.join("; ")))
+                format!(
+                    "<br><span class=\"miss\">{}</span>",
+                    escape(&record.errors.join("; "))
+                )
             },
             kind = escape(&record.kind),
             jurisdiction = escape(&record.jurisdiction),
@@ -214,12 +226,26 @@ pub fn to_html(report: &Report) -> String {
     let share_rows: Vec<_> = summaries
         .iter()
         .filter(|s| s.reports > 0)
-        .map(|s| (s.jurisdiction.clone(), s.share_median_ms, s.share_max_ms, s.share_deadline_ms))
+        .map(|s| {
+            (
+                s.jurisdiction.clone(),
+                s.share_median_ms,
+                s.share_max_ms,
+                s.share_deadline_ms,
+            )
+        })
         .collect();
     let respond_rows: Vec<_> = summaries
         .iter()
         .filter(|s| s.reports > 0)
-        .map(|s| (s.jurisdiction.clone(), s.respond_median_ms, s.respond_max_ms, s.acknowledge_deadline_ms))
+        .map(|s| {
+            (
+                s.jurisdiction.clone(),
+                s.respond_median_ms,
+                s.respond_max_ms,
+                s.acknowledge_deadline_ms,
+            )
+        })
         .collect();
     let mut out = String::new();
     let _ = write!(
@@ -245,9 +271,17 @@ pub fn to_html(report: &Report) -> String {
         if missed > 0 { " miss" } else { "" },
     );
     out.push_str("<h2>Time to share per jurisdiction</h2>");
-    out.push_str(&chart("chart-share", "Time to share (submitted \u{2192} published)", &share_rows));
+    out.push_str(&chart(
+        "chart-share",
+        "Time to share (submitted \u{2192} published)",
+        &share_rows,
+    ));
     out.push_str("<h2>Time to respond per jurisdiction</h2>");
-    out.push_str(&chart("chart-respond", "Time to respond (submitted \u{2192} acknowledged)", &respond_rows));
+    out.push_str(&chart(
+        "chart-respond",
+        "Time to respond (submitted \u{2192} acknowledged)",
+        &respond_rows,
+    ));
     out.push_str("<p>Bar: median; whisker: worst; dashed red tick: the scenario's expectation.</p>");
     out.push_str("<h2>Jurisdictions</h2>");
     out.push_str(&jurisdiction_table(&summaries));

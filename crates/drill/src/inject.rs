@@ -6,6 +6,10 @@ use serde_json::{Value, json};
 use crate::exercise::{EXERCISE_MARKING_ID, exercise_marking_definition};
 use crate::scenario::{IndicatorSpec, Inject, ReportSpec};
 
+/// What precedes the inject id in the text of everything a drill posts (`(drill inject ID)`), so a delivered
+/// object is recognised even when served under a republished id (anonymous submitters).
+pub const INJECT_TAG: &str = "(drill inject ";
+
 /// The TLP 2.0 marking-definition id of a level name (`amber`, …); `None` for an unknown name.
 pub fn tlp2_marking(level: &str) -> Option<&'static str> {
     stix::markings::PREDEFINED_TLP
@@ -25,7 +29,7 @@ pub fn report_body(inject: &Inject, report: &ReportSpec, occurred: &str) -> Valu
         "title": format!("[EXERCISE] {}", report.title),
         "category": report.category,
         "severity": report.severity,
-        "description": format!("EXERCISE \u{2014} NOT REAL (drill inject {}). {}", inject.id, report.description),
+        "description": format!("EXERCISE \u{2014} NOT REAL {INJECT_TAG}{}). {}", inject.id, report.description),
         "jurisdiction": inject.org,
         "systems": report.systems,
         "occurred": occurred,
@@ -59,7 +63,7 @@ pub fn indicator_bundle(
                 "created": now,
                 "modified": now,
                 "name": format!("[EXERCISE] {}", indicator.name),
-                "description": format!("EXERCISE \u{2014} NOT REAL (drill inject {})", inject.id),
+                "description": format!("EXERCISE \u{2014} NOT REAL {INJECT_TAG}{})", inject.id),
                 "pattern": indicator.pattern,
                 "pattern_type": "stix",
                 "valid_from": now,
@@ -100,7 +104,10 @@ mod tests {
         );
         assert!(stix::validate::validate_document(&bundle).is_empty());
         assert!(crate::exercise::is_exercise(&bundle["objects"][1]));
-        assert_eq!(tlp2_marking("amber"), Some("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"));
+        assert_eq!(
+            tlp2_marking("amber"),
+            Some("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421")
+        );
         assert_eq!(tlp2_marking("nope"), None);
     }
 }

@@ -2,7 +2,7 @@
 //! deadlines that applied, and per-jurisdiction summaries computed from them. `drill run` fills the stages as
 //! the hub answers and events arrive; `render` and `html` write it out.
 //!
-//! Stages, in order: `submitted` (the hub accepted the report or the TAXII POST), `reviewed` (redaction/review
+//! Stages, in order: `submitted` (the hub created the case, or the drill sent the TAXII POST), `reviewed` (redaction/review
 //! done: the TAXII status says success, or the case exists), `alerted` (a responder received the
 //! `incident-alert` event), `acknowledged`, `triaged` (in progress), `published` (the cleaned bundle or the
 //! indicator is stored and released), `delivered` (per subscriber: its event stream carried it), `resolved`.
@@ -91,7 +91,8 @@ impl InjectRecord {
 
     fn since_submitted(&self, at: Option<i64>) -> Option<u64> {
         let (start, at) = (self.stages.submitted?, at?);
-        u64::try_from((at - start) / 1000).ok()
+        // Instants from two clocks (the hub's, the drill's) may be a hair out of order: never negative.
+        Some(u64::try_from((at - start).max(0) / 1000).unwrap_or(0))
     }
 
     /// Submitted → acknowledged (ms).
@@ -126,7 +127,11 @@ impl InjectRecord {
     pub fn verdicts(&self) -> Vec<Verdict> {
         let mut out = Vec::new();
         for (what, deadline, actual) in [
-            ("acknowledge", self.deadlines.acknowledge_ms, self.time_to_respond_ms()),
+            (
+                "acknowledge",
+                self.deadlines.acknowledge_ms,
+                self.time_to_respond_ms(),
+            ),
             ("share", self.deadlines.share_ms, self.time_to_share_ms()),
             ("resolve", self.deadlines.resolve_ms, self.time_to_resolve_ms()),
             ("deliver", self.deadlines.deliver_ms, self.time_to_deliver_ms()),

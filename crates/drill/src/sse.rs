@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn events_split_across_chunks_and_comments() {
-        let stream = b": keep-alive\n\nid: 7\nevent: object-added\ndata: {\"a\":\ndata: 1}\r\n\r\nid: 8\ndata: x\n\n";
+        let stream =
+            b": keep-alive\n\nid: 7\nevent: object-added\ndata: {\"a\":\ndata: 1}\r\n\r\nid: 8\ndata: x\n\n";
         for split in 0..stream.len() {
             let mut parser = SseParser::default();
             let mut events = parser.push(&stream[..split]);

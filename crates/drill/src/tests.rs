@@ -16,7 +16,11 @@ fn example(name: &str) -> String {
 
 #[test]
 fn the_three_examples_parse() {
-    for name in ["phishing-wave.toml", "epollbook-outage.toml", "results-defacement.toml"] {
+    for name in [
+        "phishing-wave.toml",
+        "epollbook-outage.toml",
+        "results-defacement.toml",
+    ] {
         let scenario = parse(&example(name)).unwrap_or_else(|d| panic!("{name}: {d:?}"));
         assert!(!scenario.injects.is_empty(), "{name}");
         assert!(scenario.injects.iter().any(|i| i.kind() == "report"), "{name}");

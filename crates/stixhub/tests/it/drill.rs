@@ -51,15 +51,26 @@ fn a_scenario_with_errors_is_refused_with_lines_and_nothing_is_sent() {
     std::fs::write(&path, BROKEN).unwrap();
     let path_text = path.to_str().unwrap();
     let output = stixhub(
-        &["drill", "run", path_text, "--url", &url, "--admin-user", "admin", "--password-stdin"],
+        &[
+            "drill",
+            "run",
+            path_text,
+            "--url",
+            &url,
+            "--admin-user",
+            "admin",
+            "--password-stdin",
+        ],
         "secret\n",
     );
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for (line, needle) in [(10, "unknown unit"), (12, "clerk-b"), (16, "urgent")] {
+    for (line, needle) in [(10, "a unit"), (12, "clerk-b"), (15, "urgent")] {
         let prefix = format!("{path_text}:{line}:");
         assert!(
-            stderr.lines().any(|l| l.starts_with(&prefix) && l.contains(needle)),
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(needle)),
             "no diagnostic on line {line} about {needle:?}:\n{stderr}"
         );
     }
@@ -71,7 +82,10 @@ fn a_scenario_with_errors_is_refused_with_lines_and_nothing_is_sent() {
     // `drill check` says the same, and a valid example passes.
     let check = stixhub(&["drill", "check", path_text], "");
     assert_eq!(check.status.code(), Some(1));
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/drills/phishing-wave.toml");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/drills/phishing-wave.toml"
+    );
     let check = stixhub(&["drill", "check", example], "");
     assert_eq!(check.status.code(), Some(0), "{check:?}");
 }
@@ -143,7 +157,8 @@ fn audit_entries(address: &str) -> Vec<Value> {
     let mut seq = 0;
     loop {
         let path = format!("/admin/v1/audit/?from_seq={seq}&limit=1000");
-        let (status, _, body) = http(address, "GET", &path, &[("Authorization", &admin_basic())], "").unwrap();
+        let (status, _, body) =
+            http(address, "GET", &path, &[("Authorization", &admin_basic())], "").unwrap();
         assert_eq!(status, 200, "{body}");
         let page: Value = serde_json::from_str(&body).unwrap();
         let entries = page["entries"].as_array().unwrap().clone();
@@ -192,20 +207,29 @@ fn an_indicator_drill_is_timed_agrees_with_the_audit_log_and_is_purged() {
     let output = run_drill(&server, &scenario, &out);
     assert!(output.status.success(), "{output:?}");
 
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let injects = report["injects"].as_array().unwrap();
     assert_eq!(injects.len(), 3);
     for inject in injects {
         assert!(inject["errors"].as_array().unwrap().is_empty(), "{inject}");
         assert!(inject["stages"]["published"].is_i64(), "{inject}");
         // Every subscriber but the submitter receives it, well within the deadline.
-        let expected: Vec<&str> = inject["expected_recipients"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let expected: Vec<&str> = inject["expected_recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         let from = inject["from"].as_str().unwrap();
         let wanted: Vec<&str> = ["x-it", "y-it"].into_iter().filter(|s| *s != from).collect();
         assert_eq!(expected, wanted, "{inject}");
         for subscriber in &expected {
             let delivered = inject["deliveries"][subscriber].as_i64().unwrap();
-            assert!(delivered >= inject["stages"]["submitted"].as_i64().unwrap() - 1_000_000, "{inject}");
+            assert!(
+                delivered >= inject["stages"]["submitted"].as_i64().unwrap() - 1_000_000,
+                "{inject}"
+            );
         }
         assert_eq!(inject["verdicts"][0]["met"], true, "{inject}");
     }
@@ -223,29 +247,129 @@ fn an_indicator_drill_is_timed_agrees_with_the_audit_log_and_is_purged() {
             .find(|e| e["action"] == "objects.write" && e["details"]["status_id"] == status_id)
             .unwrap_or_else(|| panic!("no objects.write entry for status {status_id}"));
         assert_eq!(entry["actor"], inject["from"]);
-        let difference_ms = (micros(entry["at"].as_str().unwrap()) - inject["stages"]["published"].as_i64().unwrap()).abs() / 1000;
-        assert!(difference_ms <= 1000, "{} ms between the report and the audit log", difference_ms);
+        let difference_ms =
+            (micros(entry["at"].as_str().unwrap()) - inject["stages"]["published"].as_i64().unwrap()).abs()
+                / 1000;
+        assert!(
+            difference_ms <= 1000,
+            "{} ms between the report and the audit log",
+            difference_ms
+        );
     }
     let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"chart-share\"") && html.contains("EXERCISE"));
 
-    // A real account outside the drill sees nothing of it: it is not cleared for the EXERCISE marking.
+    // A real account of the same community with read rights sees nothing of it: it is not cleared for the
+    // EXERCISE marking (only the unmarked definition of the marking itself is readable).
+    let admin = admin_basic();
+    let call = |method: &str, path: &str, body: &str| {
+        let (status, _, text) = http(
+            &server.address,
+            method,
+            path,
+            &[("Authorization", &admin), ("Content-Type", "application/json")],
+            body,
+        )
+        .unwrap();
+        assert!((200..300).contains(&status), "{method} {path}: {status} {text}");
+        text
+    };
+    call(
+        "POST",
+        "/admin/v1/organisations/",
+        r#"{"name": "county-z", "consent": "everyone"}"#,
+    );
+    call(
+        "POST",
+        "/admin/v1/accounts/",
+        r#"{"name": "z-reader", "password": "z-reader-pass-1", "org": "county-z"}"#,
+    );
+    call(
+        "POST",
+        "/admin/v1/communities/state-x/members/",
+        r#"{"org": "county-z"}"#,
+    );
+    let collections: Value = serde_json::from_str(
+        &http(
+            &server.address,
+            "GET",
+            "/api1/collections/",
+            &[
+                ("Authorization", &admin),
+                ("Accept", "application/taxii+json;version=2.1"),
+            ],
+            "",
+        )
+        .unwrap()
+        .2,
+    )
+    .unwrap();
+    let drill_collection = collections["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["alias"] == "drill-ind")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        "POST",
+        "/admin/v1/grants/",
+        &format!(r#"{{"account": "z-reader", "collection": "{drill_collection}", "read": true}}"#),
+    );
+    let z_auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "z-reader:z-reader-pass-1"
+        )
+    );
+    let (status, _, body) = http(
+        &server.address,
+        "GET",
+        &format!("/api1/collections/{drill_collection}/objects/"),
+        &[
+            ("Authorization", &z_auth),
+            ("Accept", "application/taxii+json;version=2.1"),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("\"indicator\"") && !body.contains("drill-one"),
+        "{body}"
+    );
     // Drill data is listed and purged on the store, while the server runs.
     let data_flag = data.to_str().unwrap();
     let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
     assert!(list.status.success(), "{list:?}");
-    let listed: Vec<Value> = String::from_utf8_lossy(&list.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let listed: Vec<Value> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let indicators = listed.iter().filter(|o| o["type"] == "indicator").count();
     assert_eq!(indicators, 3, "{listed:?}");
-    assert!(listed.iter().any(|o| o["type"] == "marking-definition"), "{listed:?}");
+    assert!(
+        listed.iter().any(|o| o["type"] == "marking-definition"),
+        "{listed:?}"
+    );
     let purge = stixhub(&["drill", "purge", "--data", data_flag], "");
     assert!(purge.status.success(), "{purge:?}");
     let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
-    assert!(String::from_utf8_lossy(&list.stdout).trim().is_empty(), "{list:?}");
+    assert!(
+        String::from_utf8_lossy(&list.stdout).trim().is_empty(),
+        "{list:?}"
+    );
     let entries = audit_entries(&server.address);
-    let purge_entry = entries.iter().rev().find(|e| e["action"] == "marking.purge").unwrap();
+    let purge_entry = entries
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "marking.purge")
+        .unwrap();
     assert_eq!(purge_entry["details"]["objects"], listed.len() as u64);
     assert!(entries.iter().filter(|e| e["action"] == "objects.delete").count() >= listed.len());
 

@@ -86,8 +86,14 @@ impl Api {
 
     /// A TAXII POST of an envelope or bundle.
     pub(crate) async fn taxii_post(&self, path: &str, auth: &str, body: &Value) -> Result<Reply, String> {
-        self.send("POST", path, auth, Some(body.to_string().into_bytes()), Some(TAXII))
-            .await
+        self.send(
+            "POST",
+            path,
+            auth,
+            Some(body.to_string().into_bytes()),
+            Some(TAXII),
+        )
+        .await
     }
 
     /// A TAXII GET.

@@ -40,6 +40,14 @@ pub(crate) fn case_id_of(data: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The inject id in a text the drill wrote (`… (drill inject ID) …`).
+pub(crate) fn inject_tag(text: &str) -> Option<&str> {
+    let start = text.find(drill::inject::INJECT_TAG)? + drill::inject::INJECT_TAG.len();
+    let rest = &text[start..];
+    let end = rest.find(')')?;
+    Some(&rest[..end])
+}
+
 /// Listens until the task is aborted; `ready` fires once the first connection is open.
 pub(crate) async fn listen(ctx: Arc<Ctx>, ear: Ear, ready: oneshot::Sender<Result<(), String>>) {
     let mut ready = Some(ready);
@@ -56,7 +64,10 @@ pub(crate) async fn listen(ctx: Arc<Ctx>, ear: Ear, ready: oneshot::Sender<Resul
     }
     let url = ctx.api.url(&path);
     loop {
-        let mut headers = vec![("authorization", auth.clone()), ("accept", "text/event-stream".to_owned())];
+        let mut headers = vec![
+            ("authorization", auth.clone()),
+            ("accept", "text/event-stream".to_owned()),
+        ];
         if let Some(id) = &last_id {
             headers.push(("last-event-id", id.clone()));
         }
@@ -96,14 +107,26 @@ pub(crate) async fn listen(ctx: Arc<Ctx>, ear: Ear, ready: oneshot::Sender<Resul
                 if event.id.is_some() {
                     last_id.clone_from(&event.id);
                 }
-                let Ok(data) = serde_json::from_str::<Value>(&event.data) else { continue };
-                let kind = data["kind"].as_str().or(event.event.as_deref()).unwrap_or_default();
+                let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
+                    continue;
+                };
+                let kind = data["kind"]
+                    .as_str()
+                    .or(event.event.as_deref())
+                    .unwrap_or_default();
                 let at = now_us();
                 match kind {
                     "object-added" if ear.subscriber => {
-                        let id = data["object"]["id"].as_str().or(data["id"].as_str());
-                        if let Some(id) = id {
-                            ctx.delivered(&ear.account, id, at);
+                        // An anonymous submitter's objects are served under republished ids: the inject id the
+                        // drill wrote into the text identifies them whatever their id.
+                        let object = &data["object"];
+                        let tagged = ["description", "name"]
+                            .into_iter()
+                            .find_map(|key| object[key].as_str().and_then(inject_tag));
+                        match (tagged, object["id"].as_str().or(data["id"].as_str())) {
+                            (Some(inject), _) => ctx.delivered_inject(&ear.account, inject, at),
+                            (None, Some(id)) => ctx.delivered(&ear.account, id, at),
+                            (None, None) => {}
                         }
                     }
                     "incident-alert" if ear.responder => {

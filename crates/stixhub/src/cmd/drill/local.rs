@@ -27,7 +27,11 @@ pub(crate) fn list(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
         if json {
             writeln!(stdout, "{}", object.to_json())?;
         } else {
-            writeln!(stdout, "{}\t{}\t{}", object.collection, object.object_type, object.id)?;
+            writeln!(
+                stdout,
+                "{}\t{}\t{}",
+                object.collection, object.object_type, object.id
+            )?;
         }
     }
     if !json {

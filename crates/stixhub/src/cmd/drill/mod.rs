@@ -141,7 +141,11 @@ pub(crate) fn run(args: &DrillArgs) -> anyhow::Result<ExitCode> {
 fn load(path: &Path) -> anyhow::Result<Result<drill::Scenario, ExitCode>> {
     let metadata = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     if metadata.len() > drill::MAX_FILE_BYTES as u64 {
-        bail!("{} is larger than {} bytes", path.display(), drill::MAX_FILE_BYTES);
+        bail!(
+            "{} is larger than {} bytes",
+            path.display(),
+            drill::MAX_FILE_BYTES
+        );
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     match drill::parse(&text) {
@@ -149,7 +153,14 @@ fn load(path: &Path) -> anyhow::Result<Result<drill::Scenario, ExitCode>> {
         Err(problems) => {
             let mut stderr = std::io::stderr().lock();
             for problem in &problems {
-                let _ = writeln!(stderr, "{}:{}:{}: {}", path.display(), problem.line, problem.column, problem.message);
+                let _ = writeln!(
+                    stderr,
+                    "{}:{}:{}: {}",
+                    path.display(),
+                    problem.line,
+                    problem.column,
+                    problem.message
+                );
             }
             let _ = writeln!(
                 stderr,
@@ -192,7 +203,9 @@ fn run_drill(args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else if args.token_stdin {
         format!("Bearer {}", first_line_of_stdin("token")?)
     } else {
-        bail!("give the hub admin's credentials: --admin-user U --password-stdin, --token T or --token-stdin");
+        bail!(
+            "give the hub admin's credentials: --admin-user U --password-stdin, --token T or --token-stdin"
+        );
     };
     let options = run::RunOptions {
         url: args.url.clone(),

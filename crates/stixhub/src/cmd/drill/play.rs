@@ -30,6 +30,7 @@ pub(crate) struct State {
     pub(crate) records: Vec<InjectRecord>,
     by_case: HashMap<String, usize>,
     by_object: HashMap<String, usize>,
+    by_inject: HashMap<String, usize>,
     /// Alerts that arrived before the report's answer named the case.
     early_alerts: HashMap<String, Vec<(String, i64)>>,
     /// Deliveries of objects the drill did not know yet (a share's answer still on its way).
@@ -62,12 +63,19 @@ impl Ctx {
                 InjectRecord::new(&scenario, inject, u64::try_from(planned).unwrap_or(u64::MAX))
             })
             .collect();
+        let by_inject = scenario
+            .injects
+            .iter()
+            .enumerate()
+            .map(|(index, inject)| (inject.id.clone(), index))
+            .collect();
         Ctx {
             api,
             scenario,
             provisioned,
             speed,
             state: Mutex::new(State {
+                by_inject,
                 records,
                 ..State::default()
             }),
@@ -76,7 +84,9 @@ impl Ctx {
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data (plain inserts): keep going.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn auth(&self, account: &str) -> Option<String> {
@@ -110,6 +120,14 @@ impl Ctx {
                         .push((subscriber.to_owned(), at));
                 }
             }
+        }
+    }
+
+    /// A subscriber's stream carried an object tagged with inject `inject` at `at`.
+    pub(crate) fn delivered_inject(&self, subscriber: &str, inject: &str, at: i64) {
+        let mut state = self.state();
+        if let Some(index) = state.by_inject.get(inject).copied() {
+            record_delivery(&mut state.records[index], subscriber, at);
         }
     }
 
@@ -147,7 +165,9 @@ impl Ctx {
     }
 
     fn handle_alert(self: &Arc<Self>, index: usize, account: &str, case: &str, at: i64) {
-        let Some(org) = self.scenario.org_of(account) else { return };
+        let Some(org) = self.scenario.org_of(account) else {
+            return;
+        };
         let acts = {
             let mut state = self.state();
             let record = &mut state.records[index];
@@ -189,8 +209,8 @@ impl Ctx {
             steps.push((ms, behaviour.outcome.as_str()));
         }
         steps.sort_by_key(|(ms, _)| *ms);
-        let alert_instant = Instant::now()
-            - Duration::from_micros(u64::try_from(now_us() - alert_at).unwrap_or(0));
+        let alert_instant =
+            Instant::now() - Duration::from_micros(u64::try_from(now_us() - alert_at).unwrap_or(0));
         for (ms, step) in steps {
             tokio::time::sleep_until((alert_instant + scaled(ms, self.speed)).into()).await;
             let ok = if step == "share" {
@@ -230,8 +250,16 @@ impl Ctx {
         }
     }
 
-    async fn share(&self, index: usize, auth: &str, case: &str, behaviour: &drill::scenario::Behaviour) -> bool {
-        let Some(share) = &behaviour.share else { return true };
+    async fn share(
+        &self,
+        index: usize,
+        auth: &str,
+        case: &str,
+        behaviour: &drill::scenario::Behaviour,
+    ) -> bool {
+        let Some(share) = &behaviour.share else {
+            return true;
+        };
         let Some(collection) = self.provisioned.collections.get(&share.collection) else {
             self.error(index, format!("no collection {}", share.collection));
             return false;
@@ -246,7 +274,10 @@ impl Ctx {
                 let mut state = self.state();
                 let record = &mut state.records[index];
                 record.stages.published = Some(at);
-                if let Some(status) = reply.body["status"]["id"].as_str().or(reply.body["status_id"].as_str()) {
+                if let Some(status) = reply.body["status"]["id"]
+                    .as_str()
+                    .or(reply.body["status_id"].as_str())
+                {
                     record.status_ids.push(status.to_owned());
                 }
                 true
@@ -265,7 +296,9 @@ impl Ctx {
     /// Submits inject `index`.
     pub(crate) async fn submit(self: Arc<Self>, index: usize) {
         let inject = self.scenario.injects[index].clone();
-        let Some(auth) = self.auth(&inject.from) else { return };
+        let Some(auth) = self.auth(&inject.from) else {
+            return;
+        };
         match &inject.body {
             InjectBody::Report(report) => {
                 let body = drill::inject::report_body(&inject, report, &rfc3339(now_us()));
@@ -304,20 +337,28 @@ impl Ctx {
                 let now = drill::report::rfc3339(now_us());
                 // Milliseconds are enough for STIX timestamps and keep the ids' versions simple.
                 let now = format!("{}Z", &now[..23.min(now.len().saturating_sub(1))]);
-                let bundle = drill::inject::indicator_bundle(&inject, indicator, &indicator_id, &bundle_id, &now);
+                let bundle =
+                    drill::inject::indicator_bundle(&inject, indicator, &indicator_id, &bundle_id, &now);
                 self.link_objects(index, std::slice::from_ref(&indicator_id));
-                match self.api.taxii_post(&collection.objects_path(), &auth, &bundle).await {
+                // Sent now: a subscriber may hear of it before the answer reaches the drill.
+                let sent = now_us();
+                match self
+                    .api
+                    .taxii_post(&collection.objects_path(), &auth, &bundle)
+                    .await
+                {
                     Ok(reply) if reply.ok() => {
                         let at = now_us();
                         let status = &reply.body;
                         let listed = |key: &str| {
                             status[key].as_array().is_some_and(|list| {
-                                list.iter().any(|entry| entry["id"].as_str() == Some(indicator_id.as_str()))
+                                list.iter()
+                                    .any(|entry| entry["id"].as_str() == Some(indicator_id.as_str()))
                             })
                         };
                         let mut state = self.state();
                         let record = &mut state.records[index];
-                        record.stages.submitted = Some(at);
+                        record.stages.submitted = Some(sent);
                         if let Some(id) = status["id"].as_str() {
                             record.status_ids.push(id.to_owned());
                         }
@@ -328,7 +369,9 @@ impl Ctx {
                         } else if listed("pendings") {
                             record.review_note = Some("held for PII review".to_owned());
                         } else {
-                            record.errors.push(format!("the indicator was refused: {}", reply.text));
+                            record
+                                .errors
+                                .push(format!("the indicator was refused: {}", reply.text));
                         }
                     }
                     Ok(reply) => self.error(index, reply.describe("TAXII POST")),
@@ -341,29 +384,37 @@ impl Ctx {
     /// True when every inject has gone as far as the scenario scripts it.
     pub(crate) fn complete(&self) -> bool {
         let state = self.state();
-        state.records.iter().zip(&self.scenario.injects).all(|(record, inject)| {
-            if !record.errors.is_empty() {
-                return true;
-            }
-            let delivered = record
-                .expected_recipients
-                .iter()
-                .all(|s| record.deliveries.contains_key(s));
-            match &inject.body {
-                InjectBody::Indicator(_) => record.stages.published.is_some() && delivered,
-                InjectBody::Report(_) => {
-                    let Some(responder) = record.responder.as_deref() else { return false };
-                    let Some(behaviour) = self.scenario.org_of(responder).and_then(|o| o.behaviour.as_ref())
-                    else {
-                        return true;
-                    };
-                    record.stages.acknowledged.is_some()
-                        && (behaviour.triage_after_ms.is_none() || record.stages.triaged.is_some())
-                        && (behaviour.share_after_ms.is_none() || (record.stages.published.is_some() && delivered))
-                        && (behaviour.resolve_after_ms.is_none() || record.stages.resolved.is_some())
+        state
+            .records
+            .iter()
+            .zip(&self.scenario.injects)
+            .all(|(record, inject)| {
+                if !record.errors.is_empty() {
+                    return true;
                 }
-            }
-        })
+                let delivered = record
+                    .expected_recipients
+                    .iter()
+                    .all(|s| record.deliveries.contains_key(s));
+                match &inject.body {
+                    InjectBody::Indicator(_) => record.stages.published.is_some() && delivered,
+                    InjectBody::Report(_) => {
+                        let Some(responder) = record.responder.as_deref() else {
+                            return false;
+                        };
+                        let Some(behaviour) =
+                            self.scenario.org_of(responder).and_then(|o| o.behaviour.as_ref())
+                        else {
+                            return true;
+                        };
+                        record.stages.acknowledged.is_some()
+                            && (behaviour.triage_after_ms.is_none() || record.stages.triaged.is_some())
+                            && (behaviour.share_after_ms.is_none()
+                                || (record.stages.published.is_some() && delivered))
+                            && (behaviour.resolve_after_ms.is_none() || record.stages.resolved.is_some())
+                    }
+                }
+            })
     }
 
     /// Counts for the progress line: submitted, acknowledged, published, deliveries seen / expected.
@@ -411,7 +462,9 @@ pub(crate) fn stix_ids(value: &Value) -> Vec<String> {
                 if let Some((kind, uuid)) = text.split_once("--")
                     && uuid.len() == 36
                     && !kind.is_empty()
-                    && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && kind
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                     && !matches!(kind, "marking-definition" | "identity" | "extension-definition")
                     && !out.contains(text)
                 {

@@ -73,11 +73,16 @@ pub(crate) fn compare(records: &[InjectRecord], entries: &[Value]) -> AuditCheck
     };
     for record in records {
         if record.kind == "indicator" {
-            let audit = record.status_ids.iter().find_map(|id| by_status.get(id.as_str()).copied());
+            let audit = record
+                .status_ids
+                .iter()
+                .find_map(|id| by_status.get(id.as_str()).copied());
             compare_one(format!("{} published", record.id), record.stages.published, audit);
             continue;
         }
-        let Some(case) = record.case_id.as_deref() else { continue };
+        let Some(case) = record.case_id.as_deref() else {
+            continue;
+        };
         let mine: Vec<&Value> = incident_entries
             .iter()
             .copied()

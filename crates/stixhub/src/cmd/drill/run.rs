@@ -118,11 +118,19 @@ pub(crate) async fn run(scenario: Scenario, options: &RunOptions) -> anyhow::Res
         .organisations
         .iter()
         .filter_map(|o| o.behaviour.as_ref())
-        .flat_map(|b| [Some(b.acknowledge_after_ms), b.triage_after_ms, b.share_after_ms, b.resolve_after_ms])
+        .flat_map(|b| {
+            [
+                Some(b.acknowledge_after_ms),
+                b.triage_after_ms,
+                b.share_after_ms,
+                b.resolve_after_ms,
+            ]
+        })
         .flatten()
         .max()
         .unwrap_or(0);
-    let give_up = start + last_at + Duration::from_secs_f64(longest_script as f64 / 1000.0 / speed) + options.grace;
+    let give_up =
+        start + last_at + Duration::from_secs_f64(longest_script as f64 / 1000.0 / speed) + options.grace;
     while !ctx.complete() && Instant::now() < give_up {
         update(&bar, &ctx);
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -178,7 +186,9 @@ pub(crate) fn write_report(report: &Report, dir: &Path) -> anyhow::Result<[std::
     let html = dir.join("report.html");
     let text = serde_json::to_string_pretty(&drill::render::to_json(report))?;
     std::fs::write(&json, text).with_context(|| format!("writing {}", json.display()))?;
-    std::fs::write(&csv, drill::render::to_csv(report)).with_context(|| format!("writing {}", csv.display()))?;
-    std::fs::write(&html, drill::html::to_html(report)).with_context(|| format!("writing {}", html.display()))?;
+    std::fs::write(&csv, drill::render::to_csv(report))
+        .with_context(|| format!("writing {}", csv.display()))?;
+    std::fs::write(&html, drill::html::to_html(report))
+        .with_context(|| format!("writing {}", html.display()))?;
     Ok([json, csv, html])
 }

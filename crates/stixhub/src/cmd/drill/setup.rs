@@ -52,7 +52,10 @@ fn expect_ok(reply: Result<Reply, String>, what: &str, also_fine: &[u16]) -> any
 fn random_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 18];
     getrandom::fill(&mut bytes).map_err(|err| anyhow!("random password: {err}"))?;
-    Ok(base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes))
+    Ok(base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        bytes,
+    ))
 }
 
 /// Runs `work` for every item, at most the API's concurrency at once; the first error wins.
@@ -96,13 +99,23 @@ pub(crate) async fn provision(
     for org in &scenario.organisations {
         let body = json!({"name": org.name, "consent": org.consent, "government": org.government});
         let what = format!("creating organisation {}", org.name);
-        expect_ok(api.call("POST", "/admin/v1/organisations/", admin, Some(&body)).await, &what, &[409])?;
+        expect_ok(
+            api.call("POST", "/admin/v1/organisations/", admin, Some(&body))
+                .await,
+            &what,
+            &[409],
+        )?;
     }
 
     say("accounts");
     let mut accounts = Vec::new();
     for (account, org) in scenario.accounts() {
-        accounts.push((account.to_owned(), org.name.clone(), org.role.clone(), random_secret()?));
+        accounts.push((
+            account.to_owned(),
+            org.name.clone(),
+            org.role.clone(),
+            random_secret()?,
+        ));
     }
     let tokens = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
     {
@@ -112,11 +125,20 @@ pub(crate) async fn provision(
             async move {
                 let body = json!({"name": name, "password": password, "org": org, "role": role});
                 let what = format!("creating account {name}");
-                let created = expect_ok(api.call("POST", "/admin/v1/accounts/", &admin, Some(&body)).await, &what, &[409])?;
+                let created = expect_ok(
+                    api.call("POST", "/admin/v1/accounts/", &admin, Some(&body)).await,
+                    &what,
+                    &[409],
+                )?;
                 if created.status == 409 {
                     let path = format!("/admin/v1/accounts/{name}/password");
                     let what = format!("resetting the password of {name}");
-                    expect_ok(api.call("PUT", &path, &admin, Some(&json!({"password": password}))).await, &what, &[])?;
+                    expect_ok(
+                        api.call("PUT", &path, &admin, Some(&json!({"password": password})))
+                            .await,
+                        &what,
+                        &[],
+                    )?;
                     let path = format!("/admin/v1/accounts/{name}/enable");
                     let _ = api.call("POST", &path, &admin, None).await;
                 }
@@ -126,11 +148,15 @@ pub(crate) async fn provision(
                 let path = format!("/admin/v1/accounts/{name}/tokens/");
                 let what = format!("creating a token for {name}");
                 let token = expect_ok(
-                    api.call("POST", &path, &admin, Some(&json!({"expires_in": 7 * 24 * 3600}))).await,
+                    api.call("POST", &path, &admin, Some(&json!({"expires_in": 7 * 24 * 3600})))
+                        .await,
                     &what,
                     &[],
                 )?;
-                let token = token.body["token"].as_str().context("a token answer without token")?.to_owned();
+                let token = token.body["token"]
+                    .as_str()
+                    .context("a token answer without token")?
+                    .to_owned();
                 tokens
                     .lock()
                     .map_err(|_| anyhow!("poisoned"))?
@@ -146,11 +172,21 @@ pub(crate) async fn provision(
     for community in &scenario.communities {
         let body = json!({"name": community.name, "parent": community.parent});
         let what = format!("creating community {}", community.name);
-        expect_ok(api.call("POST", "/admin/v1/communities/", admin, Some(&body)).await, &what, &[409])?;
+        expect_ok(
+            api.call("POST", "/admin/v1/communities/", admin, Some(&body))
+                .await,
+            &what,
+            &[409],
+        )?;
         for member in &community.members {
             let path = format!("/admin/v1/communities/{}/members/", community.name);
             let what = format!("adding {member} to community {}", community.name);
-            expect_ok(api.call("POST", &path, admin, Some(&json!({"org": member}))).await, &what, &[409])?;
+            expect_ok(
+                api.call("POST", &path, admin, Some(&json!({"org": member})))
+                    .await,
+                &what,
+                &[409],
+            )?;
         }
     }
 
@@ -159,7 +195,12 @@ pub(crate) async fn provision(
     for collection in &scenario.collections {
         let body = json!({"title": collection.title, "alias": collection.alias, "description": "Drill collection (EXERCISE)"});
         let what = format!("creating collection {}", collection.alias);
-        let created = expect_ok(api.call("POST", "/admin/v1/collections/", admin, Some(&body)).await, &what, &[409])?;
+        let created = expect_ok(
+            api.call("POST", "/admin/v1/collections/", admin, Some(&body))
+                .await,
+            &what,
+            &[409],
+        )?;
         let id = match created.body["id"].as_str() {
             Some(id) if created.ok() => id.to_owned(),
             _ => find_collection(api, admin, &api_root, &collection.alias).await?,
@@ -167,7 +208,12 @@ pub(crate) async fn provision(
         for community in &collection.audience {
             let path = format!("/admin/v1/collections/{id}/audience/");
             let what = format!("sharing collection {} with {community}", collection.alias);
-            expect_ok(api.call("POST", &path, admin, Some(&json!({"community": community}))).await, &what, &[409])?;
+            expect_ok(
+                api.call("POST", &path, admin, Some(&json!({"community": community})))
+                    .await,
+                &what,
+                &[409],
+            )?;
         }
         collections.insert(
             collection.alias.clone(),
@@ -180,7 +226,9 @@ pub(crate) async fn provision(
 
     say("rights");
     for (alias, read, write) in rights(scenario) {
-        let Some(collection) = collections.get(&alias) else { continue };
+        let Some(collection) = collections.get(&alias) else {
+            continue;
+        };
         for account in read.iter().filter(|a| !write.contains(*a)) {
             grant(api, admin, account, &collection.id, false).await?;
         }
@@ -208,7 +256,11 @@ fn rights(scenario: &Scenario) -> Vec<(String, BTreeSet<String>, BTreeSet<String
         }
         let mut read: BTreeSet<String> = collection.readers.iter().cloned().collect();
         let audience_orgs = audience_orgs(scenario, &collection.audience);
-        for org in scenario.organisations.iter().filter(|o| audience_orgs.contains(&o.name)) {
+        for org in scenario
+            .organisations
+            .iter()
+            .filter(|o| audience_orgs.contains(&o.name))
+        {
             read.extend(org.accounts.iter().cloned());
         }
         out.push((collection.alias.clone(), read, write));
@@ -235,7 +287,11 @@ fn audience_orgs(scenario: &Scenario, communities: &[String]) -> BTreeSet<String
 async fn grant(api: &Api, admin: &str, account: &str, collection: &str, write: bool) -> anyhow::Result<()> {
     let body = json!({"account": account, "collection": collection, "read": true, "write": write});
     let what = format!("granting {account} on {collection}");
-    expect_ok(api.call("POST", "/admin/v1/grants/", admin, Some(&body)).await, &what, &[])?;
+    expect_ok(
+        api.call("POST", "/admin/v1/grants/", admin, Some(&body)).await,
+        &what,
+        &[],
+    )?;
     Ok(())
 }
 
@@ -254,7 +310,11 @@ async fn find_collection(api: &Api, admin: &str, api_root: &str, alias: &str) ->
 
 /// The admin API's view of a stage: used by the audit comparison to know where the drill started.
 pub(crate) async fn audit_head(api: &Api, admin: &str) -> anyhow::Result<u64> {
-    let verify = expect_ok(api.call("GET", "/admin/v1/audit/verify", admin, None).await, "reading the audit head", &[])?;
+    let verify = expect_ok(
+        api.call("GET", "/admin/v1/audit/verify", admin, None).await,
+        "reading the audit head",
+        &[],
+    )?;
     verify.body["head_entries"]
         .as_u64()
         .or_else(|| verify.body["n_entries"].as_u64())
@@ -267,12 +327,18 @@ pub(crate) async fn audit_entries(api: &Api, admin: &str, from_seq: u64) -> anyh
     let mut seq = from_seq;
     loop {
         let path = format!("/admin/v1/audit/?from_seq={seq}&limit=1000");
-        let page = expect_ok(api.call("GET", &path, admin, None).await, "reading the audit log", &[])?;
+        let page = expect_ok(
+            api.call("GET", &path, admin, None).await,
+            "reading the audit log",
+            &[],
+        )?;
         let entries = page.body["entries"].as_array().cloned().unwrap_or_default();
         if entries.is_empty() {
             return Ok(out);
         }
-        seq = page.body["next_seq"].as_u64().unwrap_or(seq + entries.len() as u64);
+        seq = page.body["next_seq"]
+            .as_u64()
+            .unwrap_or(seq + entries.len() as u64);
         out.extend(entries);
     }
 }
