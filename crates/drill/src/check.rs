@@ -21,6 +21,16 @@ pub const MAX_INJECTS: usize = 20_000;
 pub const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 /// TLP 2.0 levels.
 pub const TLP_LEVELS: &[&str] = &["clear", "green", "amber", "amber+strict", "red"];
+/// Systems a report may name (the hub's incident taxonomy, docs/incidents.md).
+pub const SYSTEMS: &[&str] = &[
+    "voter-registration",
+    "e-pollbook",
+    "tabulation",
+    "results-website",
+    "email",
+    "social-media",
+    "physical",
+];
 /// Observable types a report may carry.
 pub const OBSERVABLE_TYPES: &[&str] = &[
     "ipv4-addr",
@@ -600,6 +610,32 @@ fn one_inject(
                 }
                 observables.push((value.kind.clone(), value.value.clone()));
             }
+            for system in &raw.systems {
+                if !SYSTEMS.contains(&system.get_ref().as_str()) {
+                    c.at(
+                        system.span().start,
+                        format!(
+                            "system {:?} is not one of {}",
+                            system.get_ref(),
+                            SYSTEMS.join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some(category) = &raw.category {
+                let ok = !category.get_ref().is_empty()
+                    && category.get_ref().len() <= 64
+                    && category
+                        .get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !ok {
+                    c.at(
+                        category.span().start,
+                        "inject.category: 1 to 64 lowercase letters, digits or '-' (a taxonomy id; the drill adds ids the hub lacks)",
+                    );
+                }
+            }
             for (field, present) in [
                 ("collection", raw.collection.is_some()),
                 ("pattern", raw.pattern.is_some()),
@@ -611,10 +647,10 @@ fn one_inject(
             }
             InjectBody::Report(ReportSpec {
                 title: required(c, kind_at, "title", raw.title),
-                category: required(c, kind_at, "category", raw.category),
+                category: required(c, kind_at, "category", raw.category.map(Spanned::into_inner)),
                 severity,
                 description: required(c, kind_at, "description", raw.description),
-                systems: raw.systems,
+                systems: raw.systems.into_iter().map(Spanned::into_inner).collect(),
                 observables,
             })
         }

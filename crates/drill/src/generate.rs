@@ -63,7 +63,7 @@ pub fn load_scenario(shape: &LoadShape) -> String {
         if report {
             let _ = writeln!(
                 out,
-                "[[inject]]\nid = \"r-{j:03}-{k:02}\"\nat = \"{at_ms}ms\"\nkind = \"report\"\nfrom = \"clerk-{j:03}\"\ntitle = \"Phishing e-mail to poll workers ({k})\"\ncategory = \"phishing\"\nseverity = \"medium\"\ndescription = \"Poll workers received a fake training link.\"\nsystems = [\"e-mail\"]\nobservables = [{{ type = \"domain-name\", value = \"login-{j:03}-{k:02}.example\" }}]\n"
+                "[[inject]]\nid = \"r-{j:03}-{k:02}\"\nat = \"{at_ms}ms\"\nkind = \"report\"\nfrom = \"clerk-{j:03}\"\ntitle = \"Phishing e-mail to poll workers ({k})\"\ncategory = \"phishing\"\nseverity = \"medium\"\ndescription = \"Poll workers received a fake training link.\"\nsystems = [\"email\"]\nobservables = [{{ type = \"domain-name\", value = \"login-{j:03}-{k:02}.example\" }}]\n"
             );
         } else {
             let _ = writeln!(

@@ -26,7 +26,8 @@ pub fn report_body(inject: &Inject, report: &ReportSpec, occurred: &str) -> Valu
         .map(|(kind, value)| json!({"type": kind, "value": value}))
         .collect();
     json!({
-        "title": format!("[EXERCISE] {}", report.title),
+        // The hub prefixes an exercise case's names with "EXERCISE — " itself.
+        "title": report.title,
         "category": report.category,
         "severity": report.severity,
         "description": format!("EXERCISE \u{2014} NOT REAL {INJECT_TAG}{}). {}", inject.id, report.description),

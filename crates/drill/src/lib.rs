@@ -20,7 +20,7 @@ pub mod scenario;
 pub mod sse;
 
 pub use audience::expected_recipients;
-pub use check::{MAX_FILE_BYTES, MAX_INJECTS, OBSERVABLE_TYPES, SEVERITIES, TLP_LEVELS};
+pub use check::{MAX_FILE_BYTES, MAX_INJECTS, OBSERVABLE_TYPES, SEVERITIES, SYSTEMS, TLP_LEVELS};
 pub use scenario::{Diagnostic, Scenario, parse};
 
 #[cfg(test)]

@@ -120,11 +120,11 @@ pub(crate) struct RawInject {
     pub(crate) kind: Spanned<String>,
     pub(crate) from: Spanned<String>,
     pub(crate) title: Option<String>,
-    pub(crate) category: Option<String>,
+    pub(crate) category: Option<Spanned<String>>,
     pub(crate) severity: Option<Spanned<String>>,
     pub(crate) description: Option<String>,
     #[serde(default)]
-    pub(crate) systems: Vec<String>,
+    pub(crate) systems: Vec<Spanned<String>>,
     #[serde(default)]
     pub(crate) observables: Vec<Spanned<RawObservable>>,
     pub(crate) collection: Option<Spanned<String>>,

@@ -268,17 +268,29 @@ impl Ctx {
         let body = json!({"communities": share.communities, "tlp": share.tlp, "collection": collection.id});
         match self.api.call("POST", &path, auth, Some(&body)).await {
             Ok(reply) if reply.ok() => {
-                let at = now_us();
-                let ids = stix_ids(&reply.body);
+                // The case records the share (its time is the hub's, as in the audit log) and its objects.
+                let last = reply.body["shared"].as_array().and_then(|shares| shares.last());
+                let at = last
+                    .and_then(|share| share["at"].as_str())
+                    .and_then(parse_rfc3339)
+                    .unwrap_or_else(now_us);
+                let ids = last.map_or_else(|| stix_ids(&reply.body), |share| stix_ids(&share["objects"]));
                 self.link_objects(index, &ids);
                 let mut state = self.state();
                 let record = &mut state.records[index];
                 record.stages.published = Some(at);
-                if let Some(status) = reply.body["status"]["id"]
+                if let Some(status) = reply.body["status_id"]
                     .as_str()
-                    .or(reply.body["status_id"].as_str())
+                    .or(reply.body["status"]["id"].as_str())
                 {
                     record.status_ids.push(status.to_owned());
+                }
+                if reply.body["pending_review"].as_u64().is_some_and(|n| n > 0)
+                    || reply.body["pending_review"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                {
+                    record.review_note = Some("part of the share is held for PII review".to_owned());
                 }
                 true
             }

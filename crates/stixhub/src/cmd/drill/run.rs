@@ -44,6 +44,8 @@ pub(crate) async fn run(scenario: Scenario, options: &RunOptions) -> anyhow::Res
         .await
         .context("the admin credentials must be a hub admin's (the audit log is read at the end)")?;
     let provisioned = setup::provision(&api, admin, &scenario, &say).await?;
+    say("incident categories and routing rules");
+    let routes = setup::incident_config(&api, admin, &scenario).await?;
     let ctx = Arc::new(Ctx::new(api.clone(), scenario.clone(), provisioned, speed));
 
     // Ears first: a delivery or alert must not happen before anyone listens.
@@ -150,6 +152,7 @@ pub(crate) async fn run(scenario: Scenario, options: &RunOptions) -> anyhow::Res
         let state = ctx.state();
         (state.records.clone(), state.notes.clone())
     };
+    notes.extend(setup::remove_routes(&api, admin, &routes).await);
     let audit = match setup::audit_entries(&api, admin, audit_from).await {
         Ok(entries) => Some(reconcile::compare(&records, &entries)),
         Err(err) => {

@@ -342,3 +342,104 @@ pub(crate) async fn audit_entries(api: &Api, admin: &str, from_seq: u64) -> anyh
         out.extend(entries);
     }
 }
+
+/// The incident configuration a scenario needs: the categories its reports name that the hub lacks are added,
+/// and its routing rules installed — one per drill jurisdiction when a rule names none, so a drill rule never
+/// routes a real jurisdiction's case to drill responders. Returns the ids of the rules installed (removed
+/// at the end of the run by `remove_routes`).
+pub(crate) async fn incident_config(
+    api: &Api,
+    admin: &str,
+    scenario: &Scenario,
+) -> anyhow::Result<Vec<String>> {
+    let used: BTreeSet<&str> = scenario
+        .injects
+        .iter()
+        .filter_map(|inject| match &inject.body {
+            drill::scenario::InjectBody::Report(report) => Some(report.category.as_str()),
+            drill::scenario::InjectBody::Indicator(_) => None,
+        })
+        .chain(scenario.routes.iter().filter_map(|r| r.category.as_deref()))
+        .collect();
+    if !used.is_empty() {
+        let known = expect_ok(
+            api.call("GET", "/incidents/v1/categories/", admin, None).await,
+            "GET /incidents/v1/categories/ (does this hub have incidents?)",
+            &[],
+        )?;
+        let known: BTreeSet<String> = known.body["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["id"].as_str().or(c.as_str()).map(str::to_owned))
+            .collect();
+        for category in used.iter().filter(|c| !known.contains(**c)) {
+            let body = json!({"id": category, "name": category, "description": format!("Added by drill {:?}", scenario.name)});
+            let what = format!("adding incident category {category}");
+            expect_ok(
+                api.call("POST", "/incidents/v1/categories/", admin, Some(&body))
+                    .await,
+                &what,
+                &[409],
+            )?;
+        }
+    }
+    let jurisdictions: Vec<&str> = scenario
+        .organisations
+        .iter()
+        .filter(|o| o.kind == drill::scenario::OrgKind::Jurisdiction)
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut installed = Vec::new();
+    for route in &scenario.routes {
+        let scoped: Vec<&str> = match &route.jurisdiction {
+            Some(jurisdiction) => vec![jurisdiction.as_str()],
+            None => jurisdictions.clone(),
+        };
+        for jurisdiction in scoped {
+            let mut body = json!({
+                "jurisdiction": jurisdiction,
+                "tiers": [{"orgs": route.responders, "accounts": []}],
+                "note": format!("drill {:?}", scenario.name),
+            });
+            if let Some(category) = &route.category {
+                body["categories"] = json!([category]);
+            }
+            if let Some(severity) = &route.severity {
+                body["severities"] = json!([severity]);
+            }
+            let what = format!("adding a routing rule for {jurisdiction}");
+            let added = expect_ok(
+                api.call("POST", "/incidents/v1/routes/", admin, Some(&body))
+                    .await,
+                &what,
+                &[],
+            );
+            match added {
+                Ok(added) => match added.body["id"].as_str() {
+                    Some(id) => installed.push(id.to_owned()),
+                    None => bail!("{what}: the answer has no id"),
+                },
+                Err(err) => {
+                    remove_routes(api, admin, &installed).await;
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(installed)
+}
+
+/// Removes the routing rules a drill installed (cases keep the routing they were created with).
+pub(crate) async fn remove_routes(api: &Api, admin: &str, ids: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for id in ids {
+        let path = format!("/incidents/v1/routes/{id}");
+        match api.call("DELETE", &path, admin, None).await {
+            Ok(reply) if reply.ok() || reply.status == 404 => {}
+            Ok(reply) => problems.push(reply.describe(&format!("removing routing rule {id}"))),
+            Err(err) => problems.push(format!("removing routing rule {id}: {err}")),
+        }
+    }
+    problems
+}
