@@ -68,8 +68,8 @@ pub struct InjectRecord {
 }
 
 impl InjectRecord {
-    /// A fresh record for an inject.
-    pub fn new(scenario: &Scenario, inject: &Inject, planned_ms: u64) -> InjectRecord {
+    /// A fresh record for an inject played at `speed` (its deadlines are scaled like the timeline).
+    pub fn new(scenario: &Scenario, inject: &Inject, planned_ms: u64, speed: f64) -> InjectRecord {
         InjectRecord {
             id: inject.id.clone(),
             kind: inject.kind().to_owned(),
@@ -84,7 +84,7 @@ impl InjectRecord {
             responder: None,
             expected_recipients: crate::audience::expected_recipients(scenario, inject),
             deliveries: BTreeMap::new(),
-            deadlines: scenario.deadlines(inject),
+            deadlines: scenario.deadlines(inject).scaled(speed),
             errors: Vec::new(),
         }
     }

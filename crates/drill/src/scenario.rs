@@ -283,14 +283,18 @@ impl Scenario {
     /// The expectations that apply to an inject, merged: the tightest deadline of each kind wins.
     pub fn deadlines(&self, inject: &Inject) -> Deadlines {
         let mut out = Deadlines::default();
+        // Nobody acknowledges or resolves an indicator: those deadlines are for reports.
+        let report = matches!(inject.body, InjectBody::Report(_));
         for expectation in self.expectations.iter().filter(|e| e.selects(inject)) {
-            tighten(&mut out.acknowledge_ms, expectation.acknowledge_within_ms);
-            tighten(&mut out.share_ms, expectation.share_within_ms);
-            tighten(&mut out.resolve_ms, expectation.resolve_within_ms);
-            tighten(&mut out.deliver_ms, expectation.deliver_within_ms);
-            if out.by.is_none() {
-                out.by.clone_from(&expectation.by);
+            if report {
+                tighten(&mut out.acknowledge_ms, expectation.acknowledge_within_ms);
+                tighten(&mut out.resolve_ms, expectation.resolve_within_ms);
+                if out.by.is_none() {
+                    out.by.clone_from(&expectation.by);
+                }
             }
+            tighten(&mut out.share_ms, expectation.share_within_ms);
+            tighten(&mut out.deliver_ms, expectation.deliver_within_ms);
         }
         out
     }
@@ -299,6 +303,20 @@ impl Scenario {
 fn tighten(slot: &mut Option<u64>, candidate: Option<u64>) {
     if let Some(ms) = candidate {
         *slot = Some(slot.map_or(ms, |current| current.min(ms)));
+    }
+}
+
+impl Deadlines {
+    /// The deadlines in wall time when the timeline plays `speed` times faster.
+    pub fn scaled(&self, speed: f64) -> Deadlines {
+        let scale = |ms: Option<u64>| ms.map(|ms| (ms as f64 / speed).round() as u64);
+        Deadlines {
+            acknowledge_ms: scale(self.acknowledge_ms),
+            share_ms: scale(self.share_ms),
+            resolve_ms: scale(self.resolve_ms),
+            deliver_ms: scale(self.deliver_ms),
+            by: self.by.clone(),
+        }
     }
 }
 

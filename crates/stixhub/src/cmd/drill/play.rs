@@ -60,7 +60,12 @@ impl Ctx {
             .iter()
             .map(|inject| {
                 let planned = scaled(inject.at_ms, speed).as_millis();
-                InjectRecord::new(&scenario, inject, u64::try_from(planned).unwrap_or(u64::MAX))
+                InjectRecord::new(
+                    &scenario,
+                    inject,
+                    u64::try_from(planned).unwrap_or(u64::MAX),
+                    speed,
+                )
             })
             .collect();
         let by_inject = scenario
