@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::scenario::{Inject, InjectBody, OrgKind, Scenario};
 
 /// Organisations in these communities or their descendants.
-fn members_below(scenario: &Scenario, communities: &[String]) -> BTreeSet<String> {
+pub fn members_below(scenario: &Scenario, communities: &[String]) -> BTreeSet<String> {
     let mut included: BTreeSet<&str> = communities.iter().map(String::as_str).collect();
     // Children are declared after parents, so one pass in file order closes the tree.
     for community in &scenario.communities {

@@ -36,8 +36,11 @@ th{background:#eef1f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .met{color:#17663a}.kpi{display:inline-block;margin-right:2rem}.kpi b{font-size:1.4rem;display:block}\
 svg text{font-size:11px;fill:#1d2430}";
 
+/// One row of a chart: label, median, worst, deadline (ms).
+type ChartRow = (String, Option<u64>, Option<u64>, Option<u64>);
+
 /// One horizontal bar chart: per jurisdiction, median bar, max whisker, deadline tick.
-fn chart(id: &str, title: &str, rows: &[(String, Option<u64>, Option<u64>, Option<u64>)]) -> String {
+fn chart(id: &str, title: &str, rows: &[ChartRow]) -> String {
     let label_w = 170.0;
     let plot_w = 560.0;
     let row_h = 20.0;

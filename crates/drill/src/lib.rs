@@ -19,7 +19,7 @@ pub mod report;
 pub mod scenario;
 pub mod sse;
 
-pub use audience::expected_recipients;
+pub use audience::{expected_recipients, members_below};
 pub use check::{MAX_FILE_BYTES, MAX_INJECTS, OBSERVABLE_TYPES, SEVERITIES, SYSTEMS, TLP_LEVELS};
 pub use scenario::{Diagnostic, Scenario, parse};
 

@@ -255,7 +255,7 @@ fn rights(scenario: &Scenario) -> Vec<(String, BTreeSet<String>, BTreeSet<String
             }
         }
         let mut read: BTreeSet<String> = collection.readers.iter().cloned().collect();
-        let audience_orgs = audience_orgs(scenario, &collection.audience);
+        let audience_orgs = drill::members_below(scenario, &collection.audience);
         for org in scenario
             .organisations
             .iter()
@@ -266,22 +266,6 @@ fn rights(scenario: &Scenario) -> Vec<(String, BTreeSet<String>, BTreeSet<String
         out.push((collection.alias.clone(), read, write));
     }
     out
-}
-
-/// Organisations in these communities or below them.
-fn audience_orgs(scenario: &Scenario, communities: &[String]) -> BTreeSet<String> {
-    let mut included: BTreeSet<&str> = communities.iter().map(String::as_str).collect();
-    for community in &scenario.communities {
-        if community.parent.as_deref().is_some_and(|p| included.contains(p)) {
-            included.insert(&community.name);
-        }
-    }
-    scenario
-        .communities
-        .iter()
-        .filter(|c| included.contains(c.name.as_str()))
-        .flat_map(|c| c.members.iter().cloned())
-        .collect()
 }
 
 async fn grant(api: &Api, admin: &str, account: &str, collection: &str, write: bool) -> anyhow::Result<()> {
