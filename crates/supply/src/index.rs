@@ -4,7 +4,12 @@
 //! vulnerable": unknown ecosystems, versions that do not parse, advisories whose ranges cannot be evaluated or
 //! that have no ranges are each counted under a reason.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+/// Maps keyed by short strings: foldhash is several times faster than SipHash on them, and its `RandomState`
+/// seeds every map at random, so colliding keys cannot be prepared in advance.
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 use serde::{Deserialize, Serialize};
 
@@ -142,12 +147,12 @@ struct Meta {
 #[derive(Default)]
 pub struct KnowledgeBase {
     entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
-    by_package: HashMap<(String, String), Vec<(u32, u32)>>,
-    ecosystems: HashSet<String>,
+    by_id: Map<String, usize>,
+    by_package: Map<(String, String), Vec<(u32, u32)>>,
+    ecosystems: Set<String>,
     statements: StatementIndex,
-    kev: HashMap<String, Kev>,
-    meta: HashMap<String, Meta>,
+    kev: Map<String, Kev>,
+    meta: Map<String, Meta>,
 }
 
 impl std::fmt::Debug for KnowledgeBase {
@@ -171,18 +176,15 @@ fn package_key(ecosystem: &str, name: &str) -> (String, String) {
     (base, name)
 }
 
-/// A CVSS v3.x vector first, then v4.0, then v2 (no prefix).
-fn pick_cvss(vectors: &[String]) -> Option<String> {
-    let rank = |v: &String| {
-        if v.starts_with("CVSS:3") {
-            0
-        } else if v.starts_with("CVSS:4") {
-            1
-        } else {
-            2
-        }
-    };
-    vectors.iter().min_by_key(|v| rank(v)).cloned()
+/// Preference among CVSS vectors: v3.x first, then v4.0, then v2 (no prefix).
+fn cvss_rank(v: &str) -> u8 {
+    if v.starts_with("CVSS:3") {
+        0
+    } else if v.starts_with("CVSS:4") {
+        1
+    } else {
+        2
+    }
 }
 
 impl KnowledgeBase {
@@ -211,7 +213,7 @@ impl KnowledgeBase {
 
     /// Replaces the whole KEV catalogue (a KEV update), returning the CVEs added and removed.
     pub fn replace_kev(&mut self, entries: Vec<Kev>) -> (Vec<String>, Vec<String>) {
-        let new: HashMap<String, Kev> = entries.into_iter().map(|k| (k.cve.clone(), k)).collect();
+        let new: Map<String, Kev> = entries.into_iter().map(|k| (k.cve.clone(), k)).collect();
         let added = new
             .keys()
             .filter(|c| !self.kev.contains_key(*c))
@@ -317,7 +319,7 @@ impl KnowledgeBase {
         let subject_statements: Vec<&VexStatement> = match &subject {
             Some(s) => self
                 .statements
-                .candidates(s)
+                .candidates(s, s.purl.as_deref().and_then(|p| Purl::parse(p).ok()).as_ref())
                 .into_iter()
                 .filter(|st| matches_product(&st.product, s, sbom))
                 .collect(),
@@ -363,23 +365,22 @@ impl KnowledgeBase {
         };
         let mut findings: Vec<Finding> = Vec::new();
         let mut reasons: Vec<Reason> = Vec::new();
+        let purl = c.purl.as_deref().map(Purl::parse);
         let own_statements: Vec<&VexStatement> = self
             .statements
-            .candidates(c)
+            .candidates(c, purl.as_ref().and_then(|p| p.as_ref().ok()))
             .into_iter()
             .filter(|st| matches_product(&st.product, c, sbom))
             .collect();
-        match (&c.purl, c.cpes.is_empty()) {
+        match (purl, c.cpes.is_empty()) {
             (None, true) => reasons.push(Reason::NoIdentifier),
             (None, false) => {
                 if own_statements.is_empty() {
                     reasons.push(Reason::CpeOnly);
                 }
             }
-            (Some(p), _) => match Purl::parse(p) {
-                Err(e) => reasons.push(Reason::InvalidPurl { error: e.to_string() }),
-                Ok(purl) => self.match_purl(&purl, c, &label, i, &mut findings, &mut reasons),
-            },
+            (Some(Err(e)), _) => reasons.push(Reason::InvalidPurl { error: e.to_string() }),
+            (Some(Ok(purl)), _) => self.match_purl(&purl, c, &label, i, &mut findings, &mut reasons),
         }
         // Statements about this component that say it is affected (or under investigation) add findings.
         for st in &own_statements {
@@ -424,27 +425,37 @@ impl KnowledgeBase {
             });
             return;
         }
-        let Some(candidates) = self.by_package.get(&key) else {
-            return; // Known ecosystem, no advisory for this package: evaluated, nothing found.
+        // Distribution advisories may name the source package (Debian always does): look up both names.
+        let source = match purl.ty.as_str() {
+            "deb" | "rpm" | "apk" => purl
+                .upstream()
+                .or_else(|| c.source.clone())
+                .filter(|s| *s != pkg.name),
+            _ => None,
+        };
+        let by_source = source.and_then(|s| self.by_package.get(&package_key(&pkg.ecosystem, &s)));
+        let by_name = self.by_package.get(&key);
+        let candidates: std::borrow::Cow<'_, [(u32, u32)]> = match (by_name, by_source) {
+            (None, None) => return, // Known ecosystem, no advisory for this package: evaluated, nothing found.
+            (Some(a), None) | (None, Some(a)) => a.as_slice().into(),
+            (Some(a), Some(b)) => {
+                let mut all: Vec<(u32, u32)> = a.iter().chain(b).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                all.into()
+            }
         };
         let Some(version_text) = purl.comparable_version().or_else(|| c.version.clone()) else {
             reasons.push(Reason::NoVersion);
             return;
         };
-        // The installed version, parsed once per scheme a candidate needs.
+        // The installed version, parsed once per scheme a candidate needs (at most a few schemes).
         let mut parsed: Vec<(Scheme, Result<Version, String>)> = Vec::new();
-        let mut version_in = |scheme: Scheme| -> Result<Version, String> {
-            if let Some((_, r)) = parsed.iter().find(|(s, _)| *s == scheme) {
-                return r.clone();
-            }
-            let r = Version::parse(scheme, &version_text).map_err(|e| e.to_string());
-            parsed.push((scheme, r.clone()));
-            r
-        };
+        let mut by_vulnerability: Map<&str, usize> = Map::default();
         let mut release_unknown = false;
         let mut no_ordering = false;
         let mut unparseable: Option<String> = None;
-        for &(e, a) in candidates {
+        for &(e, a) in candidates.iter() {
             let entry = &self.entries[e as usize];
             if entry.replaced || entry.advisory.withdrawn {
                 continue;
@@ -473,22 +484,41 @@ impl KnowledgeBase {
                 match r {
                     Err(RangeError::NoOrdering(_)) => no_ordering = true,
                     Err(e) => why = Some(e.to_string()),
-                    Ok(range) => match version_in(range.scheme()) {
-                        Ok(v) => {
-                            if range.contains(&v) {
-                                hit = true;
-                                coerced = v.coerced();
+                    Ok(range) => {
+                        let scheme = range.scheme();
+                        let slot = match parsed.iter().position(|(s, _)| *s == scheme) {
+                            Some(k) => k,
+                            None => {
+                                let r = Version::parse(scheme, &version_text).map_err(|e| e.to_string());
+                                parsed.push((scheme, r));
+                                parsed.len() - 1
                             }
+                        };
+                        match &parsed[slot].1 {
+                            Ok(v) => {
+                                if range.contains(v) {
+                                    hit = true;
+                                    coerced = v.coerced();
+                                }
+                            }
+                            Err(e) => unparseable = Some(e.clone()),
                         }
-                        Err(e) => unparseable = Some(e),
-                    },
+                    }
                 }
             }
             if affected.ranges.is_empty() && affected.versions.is_empty() {
                 why = Some("the advisory lists no ranges or versions for this package".into());
             }
             if hit {
-                self.add_advisory_finding(findings, entry, affected, label, i, coerced);
+                self.add_advisory_finding(
+                    findings,
+                    &mut by_vulnerability,
+                    entry,
+                    affected,
+                    label,
+                    i,
+                    coerced,
+                );
             } else if let Some(why) = why {
                 reasons.push(Reason::AdvisoryNotEvaluable {
                     advisory: entry.advisory.id.clone(),
@@ -514,25 +544,30 @@ impl KnowledgeBase {
         }
     }
 
-    fn add_advisory_finding(
-        &self,
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the state of one component's matching, kept on the stack"
+    )]
+    fn add_advisory_finding<'s>(
+        &'s self,
         findings: &mut Vec<Finding>,
-        entry: &Entry,
+        by_vulnerability: &mut Map<&'s str, usize>,
+        entry: &'s Entry,
         affected: &AffectedEntry,
         label: &str,
         i: usize,
         coerced: bool,
     ) {
         let adv = &entry.advisory;
-        let vulnerability = adv.cves().next().unwrap_or(&adv.id).to_owned();
-        let existing = findings.iter_mut().find(|f| f.vulnerability == vulnerability);
-        let f = match existing {
-            Some(f) => f,
+        let vulnerability: &'s str = adv.cves().next().unwrap_or(&adv.id);
+        let f = match by_vulnerability.get(vulnerability) {
+            Some(&k) => &mut findings[k],
             None => {
+                by_vulnerability.insert(vulnerability, findings.len());
                 findings.push(Finding {
                     component: label.to_owned(),
                     component_index: Some(i),
-                    vulnerability: vulnerability.clone(),
+                    vulnerability: vulnerability.to_owned(),
                     aliases: Vec::new(),
                     advisories: Vec::new(),
                     status: FindingStatus::Affected { action: None },
@@ -582,25 +617,58 @@ impl KnowledgeBase {
 
     /// KEV status, CVSS vector and summary from everything known under any of the finding's ids.
     fn decorate(&self, f: &mut Finding) {
-        let ids: Vec<String> = std::iter::once(&f.vulnerability)
-            .chain(&f.aliases)
-            .cloned()
-            .collect();
-        f.kev = ids
-            .iter()
-            .filter(|id| is_cve(id))
-            .find_map(|id| self.kev.get(id))
-            .cloned();
-        let mut vectors = Vec::new();
-        for id in &ids {
-            if let Some(m) = self.meta.get(id) {
-                vectors.extend(m.cvss.iter().cloned());
-                if f.summary.is_none() {
-                    f.summary.clone_from(&m.summary);
+        let (kev, cvss, summary) = {
+            let ids = || std::iter::once(&f.vulnerability).chain(&f.aliases);
+            let kev = self.kev_of(ids());
+            let mut best: Option<&String> = None;
+            let mut summary: Option<&String> = None;
+            for id in ids() {
+                if let Some(m) = self.meta.get(id.as_str()) {
+                    for v in &m.cvss {
+                        if best.is_none_or(|b| cvss_rank(v) < cvss_rank(b)) {
+                            best = Some(v);
+                        }
+                    }
+                    if summary.is_none() {
+                        summary = m.summary.as_ref();
+                    }
                 }
             }
+            (
+                kev,
+                best.cloned(),
+                if f.summary.is_none() {
+                    summary.cloned()
+                } else {
+                    None
+                },
+            )
+        };
+        f.kev = kev;
+        f.cvss = cvss;
+        if summary.is_some() {
+            f.summary = summary;
         }
-        f.cvss = pick_cvss(&vectors);
+    }
+
+    fn kev_of<'a>(&self, mut ids: impl Iterator<Item = &'a String>) -> Option<Kev> {
+        ids.find_map(|id| {
+            if is_cve(id) {
+                self.kev.get(id.as_str())
+            } else {
+                None
+            }
+        })
+        .cloned()
+    }
+
+    /// Re-attaches KEV entries after a KEV update (`replace_kev`) without re-matching: the result equals
+    /// evaluating the SBOM again, since KEV changes nothing but the `kev` of findings.
+    pub fn refresh_kev(&self, evaluation: &mut Evaluation) {
+        for f in &mut evaluation.findings {
+            let kev = self.kev_of(std::iter::once(&f.vulnerability).chain(&f.aliases));
+            f.kev = kev;
+        }
     }
 }
 

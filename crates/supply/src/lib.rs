@@ -16,8 +16,8 @@
 //! - `versions::{Scheme, Version, Range, CompiledRange}`: ordering for npm/crates.io/Go/Bitnami (SemVer), PyPI
 //!   (PEP 440), Maven, Composer, RPM and Debian; OSV range evaluation; `versions::vers::contains` for product
 //!   version ranges.
-//! - `ssvc::{decide, Table, Inputs, Sourced, Decision, derive_exploitation, derive_automatable,
-//!   derive_technical_impact}`: the CISA Coordinator table loaded from its CSV.
+//! - `ssvc::{decide, decide_finding, Table, Inputs, Sourced, Decision, derive_exploitation, derive_automatable,
+//!   derive_technical_impact, derive_mission}`: the CISA Coordinator table loaded from its CSV.
 //! - `purl::Purl`: package URLs and their OSV ecosystem.
 //!
 //! Invariants:

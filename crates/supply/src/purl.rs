@@ -195,6 +195,20 @@ impl Purl {
         }
     }
 
+    /// The source package named by the `upstream` qualifier (`openssl`, `openssl@1.1.1n`, or a source RPM file
+    /// name `openssl-1.0.2k-16.el7.src.rpm`), for distribution packages.
+    pub fn upstream(&self) -> Option<String> {
+        let up = self.qualifier("upstream")?;
+        if let Some(srpm) = up.strip_suffix(".src.rpm") {
+            // name-version-release: the name may itself contain dashes.
+            let mut parts = srpm.rsplitn(3, '-');
+            let (_release, _version, name) = (parts.next(), parts.next(), parts.next());
+            return name.filter(|n| !n.is_empty()).map(str::to_owned);
+        }
+        let name = up.split(['@', ' ', '(']).next().unwrap_or(up).trim();
+        (!name.is_empty()).then(|| name.to_owned())
+    }
+
     /// The OSV ecosystem and package name of this purl, `None` for types OSV does not cover.
     pub fn osv_package(&self) -> Option<OsvPackage> {
         let ns = self.namespace.as_deref();
@@ -316,6 +330,13 @@ mod tests {
         assert_eq!(d.osv_package().unwrap().release.as_deref(), Some("12"));
         let py = Purl::parse("pkg:pypi/Django_Rest@1.0").unwrap();
         assert_eq!(py.name, "django-rest");
+        let deb = Purl::parse("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl&distro=debian-11")
+            .unwrap();
+        assert_eq!(deb.upstream().as_deref(), Some("openssl"));
+        let rpm =
+            Purl::parse("pkg:rpm/redhat/openssl-libs@1.0.2k-16.el7?upstream=openssl-1.0.2k-16.el7.src.rpm")
+                .unwrap();
+        assert_eq!(rpm.upstream().as_deref(), Some("openssl"));
         assert!(Purl::parse("npm/x@1").is_err());
         assert!(Purl::parse("pkg:npm/x%ZZ@1").is_err());
     }

@@ -157,7 +157,7 @@ pub enum TechnicalImpact {
     Total,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissionImpact {
     Low,
@@ -335,6 +335,40 @@ pub fn derive_exploitation(kev: Option<&Kev>, evidence: &ExploitEvidence) -> Sou
     )
 }
 
+/// Mission & Well-Being from what the affected asset supports: each contribution (an NCF or sector tag of the
+/// organisation or asset, rated by the caller) with its source; the highest wins and keeps its source (ties:
+/// the first). No contribution → low, saying so.
+pub fn derive_mission(contributions: &[Sourced<MissionImpact>]) -> Sourced<MissionImpact> {
+    let mut best: Option<&Sourced<MissionImpact>> = None;
+    for c in contributions {
+        if best.is_none_or(|b| c.value > b.value) {
+            best = Some(c);
+        }
+    }
+    best.cloned().unwrap_or_else(|| {
+        Sourced::new(
+            MissionImpact::Low,
+            "no National Critical Function or sector tag: low by default",
+        )
+    })
+}
+
+/// The decision for one finding: Exploitation from its KEV entry and the hub's evidence, Automatable and
+/// Technical Impact from its CVSS vector, Mission & Well-Being from the caller (`derive_mission`).
+pub fn decide_finding(
+    finding: &crate::Finding,
+    evidence: &ExploitEvidence,
+    mission: Sourced<MissionImpact>,
+) -> Result<Decision, SsvcError> {
+    let vector = finding.cvss.as_deref();
+    decide(Inputs {
+        exploitation: derive_exploitation(finding.kev.as_ref(), evidence),
+        automatable: derive_automatable(vector),
+        technical_impact: derive_technical_impact(vector),
+        mission,
+    })
+}
+
 /// The metrics of a CVSS vector (`CVSS:3.1/AV:N/…`, `CVSS:4.0/…`, or a bare v2/v3 list).
 fn metrics(vector: &str) -> Vec<(&str, &str)> {
     vector
@@ -442,5 +476,70 @@ mod tests {
         })
         .unwrap();
         assert_eq!((none.outcome, none.row.row), (Outcome::Track, 0));
+    }
+
+    #[test]
+    fn mission_takes_the_highest_contribution_and_its_source() {
+        let m = derive_mission(&[
+            Sourced::new(MissionImpact::Medium, "sector Water and Wastewater"),
+            Sourced::new(MissionImpact::High, "NCF Supply Water"),
+            Sourced::new(MissionImpact::High, "NCF Manage Wastewater"),
+        ]);
+        assert_eq!(
+            (m.value, m.source.as_str()),
+            (MissionImpact::High, "NCF Supply Water")
+        );
+        assert_eq!(derive_mission(&[]).value, MissionImpact::Low);
+    }
+
+    #[test]
+    fn vectors_give_automatable_and_technical_impact() {
+        let cases = [
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                Automatable::Yes,
+                TechnicalImpact::Total,
+            ),
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H",
+                Automatable::No,
+                TechnicalImpact::Total,
+            ),
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:N",
+                Automatable::Yes,
+                TechnicalImpact::Total,
+            ),
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:N",
+                Automatable::Yes,
+                TechnicalImpact::Partial,
+            ),
+            (
+                "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+                Automatable::No,
+                TechnicalImpact::Total,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                Automatable::Yes,
+                TechnicalImpact::Total,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:N/SC:N/SI:N/SA:N",
+                Automatable::No,
+                TechnicalImpact::Partial,
+            ),
+            (
+                "AV:N/AC:L/Au:N/C:P/I:P/A:P",
+                Automatable::No,
+                TechnicalImpact::Partial,
+            ),
+        ];
+        for (v, a, t) in cases {
+            assert_eq!(derive_automatable(Some(v)).value, a, "{v}");
+            assert_eq!(derive_technical_impact(Some(v)).value, t, "{v}");
+            assert!(derive_automatable(Some(v)).source.contains(v));
+        }
     }
 }

@@ -5,9 +5,8 @@
 //! or inside the statement's version range. A statement naming a product without any version constraint
 //! matches every version of it.
 
-use std::collections::HashMap;
-
 use crate::advisory::{Product, VexStatement};
+use crate::index::Map;
 use crate::purl::Purl;
 use crate::sbom::{Component, Sbom};
 use crate::versions::vers;
@@ -15,10 +14,10 @@ use crate::versions::vers;
 #[derive(Default)]
 pub(crate) struct StatementIndex {
     all: Vec<VexStatement>,
-    by_package: HashMap<String, Vec<usize>>,
-    by_cpe: HashMap<(String, String), Vec<usize>>,
-    by_name: HashMap<String, Vec<usize>>,
-    by_ref: HashMap<String, Vec<usize>>,
+    by_package: Map<String, Vec<usize>>,
+    by_cpe: Map<(String, String), Vec<usize>>,
+    by_name: Map<String, Vec<usize>>,
+    by_ref: Map<String, Vec<usize>>,
 }
 
 /// CPE vendor and product, lower case (`cpe:2.3:a:elastic:elasticsearch:…`, `cpe:/a:elastic:elasticsearch:…`).
@@ -83,9 +82,12 @@ impl StatementIndex {
     }
 
     /// Statements that may be about `c` (to be confirmed with `matches_product`), in the order added.
-    pub(crate) fn candidates(&self, c: &Component) -> Vec<&VexStatement> {
+    pub(crate) fn candidates(&self, c: &Component, purl: Option<&Purl>) -> Vec<&VexStatement> {
+        if self.all.is_empty() {
+            return Vec::new();
+        }
         let mut idx: Vec<usize> = Vec::new();
-        if let Some(purl) = c.purl.as_deref().and_then(|p| Purl::parse(p).ok()) {
+        if let Some(purl) = purl {
             idx.extend(self.by_package.get(&purl.package()).into_iter().flatten());
         }
         for cpe in &c.cpes {

@@ -87,7 +87,16 @@ fn component(c: &Map<String, Value>, path: &str) -> Result<Component, SbomError>
             &format!("{path}.supplier"),
         )?,
     };
+    let mut source = None;
+    for (i, p) in opt_array(c, "properties", path)?.iter().enumerate() {
+        let pp = format!("{path}.properties[{i}]");
+        let p = as_object(p, &pp)?;
+        if opt_str(p, "name", &pp)?.as_deref() == Some("aquasecurity:trivy:SrcName") {
+            source = opt_str(p, "value", &pp)?.filter(|v| !v.is_empty());
+        }
+    }
     Ok(Component {
+        source,
         name,
         version: opt_str(c, "version", path)?.filter(|v| !v.is_empty()),
         purl: opt_str(c, "purl", path)?.filter(|v| !v.is_empty()),

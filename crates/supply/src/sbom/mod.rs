@@ -30,6 +30,10 @@ pub struct Component {
     pub group: Option<String>,
     /// CycloneDX `bom-ref` or SPDX `SPDXID`.
     pub reference: Option<String>,
+    /// The source package a distribution package was built from (Debian advisories are per source package),
+    /// from the SBOM tool's property (`aquasecurity:trivy:SrcName`); the PURL's `upstream` qualifier is read at
+    /// matching time.
+    pub source: Option<String>,
 }
 
 impl Component {

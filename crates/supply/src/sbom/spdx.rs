@@ -123,6 +123,7 @@ fn package(p: &Map<String, Value>, path: &str) -> Result<Component, SbomError> {
         supplier,
         group: None,
         reference: opt_str(p, "SPDXID", path)?,
+        source: None,
     })
 }
 

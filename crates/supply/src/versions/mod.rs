@@ -184,23 +184,37 @@ pub(crate) fn cmp_digits(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
-/// A decimal number kept as its digits (leading zeros removed), so any length compares correctly.
+/// A decimal number of any length: a `u64` when it fits (the common case, compared as an integer), else its
+/// digits without leading zeros (compared by length, then lexically).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Num(pub(crate) String);
+pub(crate) enum Num {
+    Small(u64),
+    Big(Box<str>),
+}
 
 impl Num {
     pub(crate) fn new(digits: &str) -> Num {
-        Num(digits.trim_start_matches('0').to_owned())
+        let d = digits.trim_start_matches('0');
+        match d.parse::<u64>() {
+            Ok(n) => Num::Small(n),
+            Err(_) if d.is_empty() => Num::Small(0),
+            Err(_) => Num::Big(d.into()),
+        }
     }
 
     pub(crate) fn is_zero(&self) -> bool {
-        self.0.is_empty()
+        matches!(self, Num::Small(0))
     }
 }
 
 impl Ord for Num {
     fn cmp(&self, other: &Self) -> Ordering {
-        cmp_digits(&self.0, &other.0)
+        match (self, other) {
+            (Num::Small(a), Num::Small(b)) => a.cmp(b),
+            (Num::Small(_), Num::Big(_)) => Ordering::Less,
+            (Num::Big(_), Num::Small(_)) => Ordering::Greater,
+            (Num::Big(a), Num::Big(b)) => cmp_digits(a, b),
+        }
     }
 }
 

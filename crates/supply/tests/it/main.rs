@@ -59,3 +59,7 @@ pub(crate) fn knowledge(extra: &[&str]) -> KnowledgeBase {
     }
     kb
 }
+
+pub(crate) fn read_knowledge(rel: &str) -> Vec<supply::Knowledge> {
+    advisory::parse(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}

@@ -107,6 +107,33 @@ pub(crate) fn one_component_sbom(purl: &str) -> supply::Sbom {
     supply::sbom::parse(doc.to_string().as_bytes()).expect("a test SBOM")
 }
 
+/// A KEV update re-attached with `refresh_kev` gives exactly what evaluating again gives.
+#[test]
+fn refreshing_kev_equals_evaluating_again() {
+    let mut kb = knowledge(&[]);
+    let s = one_component_sbom("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
+    let mut before = kb.evaluate(&s);
+    assert!(before.findings.iter().all(|f| f.kev.is_none()));
+    let kev: Vec<_> = crate::read_knowledge("kev/known_exploited_vulnerabilities.json")
+        .into_iter()
+        .filter_map(|k| {
+            if let supply::Knowledge::Kev(k) = k {
+                Some(k)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let (added, removed) = kb.replace_kev(kev);
+    assert!(added.contains(&"CVE-2021-44228".to_owned()) && removed.is_empty());
+    kb.refresh_kev(&mut before);
+    assert_eq!(before, kb.evaluate(&s));
+    assert!(before.findings.iter().any(|f| f.kev.is_some()));
+    kb.replace_kev(Vec::new());
+    kb.refresh_kev(&mut before);
+    assert!(before.findings.iter().all(|f| f.kev.is_none()));
+}
+
 #[test]
 fn findings_carry_kev_status_and_the_cve_name() {
     let kb = knowledge(&["kev/known_exploited_vulnerabilities.json"]);
@@ -185,4 +212,55 @@ fn centos_backported_builds_are_judged_by_distribution_ranges() {
     assert_eq!(ids, ["SYNTH-OPENSSL-LATER"], "{:#?}", e.findings);
     // Without the purl's epoch=1 the build would sort below 1:1.0.1e and be wrongly "affected" by the old record.
     assert_eq!(e.findings[0].component_index, Some(1));
+    // Records naming the source package (Trivy's SrcName property: openssl-libs is built from openssl) match too.
+    let mut kb = supply::KnowledgeBase::new();
+    kb.extend(
+        supply::advisory::parse(
+            record("SYNTH-OPENSSL-SRC", "openssl", "1:1.0.2k-19.el7")
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("record"),
+    );
+    let e = kb.evaluate(&sbom("sbom/cyclonedx-1.5-centos-7.json"));
+    assert_eq!(e.findings.len(), 1);
+    assert_eq!(
+        (
+            e.findings[0].component_index,
+            e.findings[0].advisories[0].as_str()
+        ),
+        (Some(1), "SYNTH-OPENSSL-SRC")
+    );
+}
+
+/// Debian advisories are per release and per source package: a binary package matches through its PURL's
+/// `upstream` qualifier, only for the release its `distro` names; without a release it is counted, not guessed.
+#[test]
+fn debian_records_match_by_source_package_and_release() {
+    let record = serde_json::json!({"id": "SYNTH-DEB-OPENSSL", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Debian:11", "name": "openssl"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.1n-0+deb11u4"}]}]}]});
+    let mut kb = supply::KnowledgeBase::new();
+    kb.extend(supply::advisory::parse(record.to_string().as_bytes()).expect("synthetic record"));
+    let run = |purl: &str| kb.evaluate(&one_component_sbom(purl));
+    let hit = run("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl&distro=debian-11");
+    assert_eq!(hit.findings.len(), 1, "{hit:#?}");
+    assert!(
+        run("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u4?upstream=openssl&distro=bullseye")
+            .findings
+            .is_empty()
+    );
+    assert!(
+        run("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl&distro=debian-12")
+            .findings
+            .is_empty()
+    );
+    let unknown = run("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl");
+    assert!(unknown.findings.is_empty());
+    assert_eq!(
+        unknown.not_evaluated[0].reason,
+        Reason::ReleaseUnknown {
+            ecosystem: "Debian".into()
+        }
+    );
 }
