@@ -131,6 +131,8 @@ struct AffectedEntry {
 
 struct Entry {
     advisory: Advisory,
+    /// The first CVE among id and aliases, else the id: what findings are named by.
+    name: String,
     affected: Vec<AffectedEntry>,
     /// Replaced by a later record with the same id.
     replaced: bool,
@@ -296,8 +298,10 @@ impl KnowledgeBase {
                 fixed,
             });
         }
+        let name = advisory.cves().next().unwrap_or(&advisory.id).to_owned();
         self.entries.push(Entry {
             advisory,
+            name,
             affected,
             replaced: false,
         });
@@ -363,7 +367,9 @@ impl KnowledgeBase {
             component_index: i,
             reason,
         };
-        let mut findings: Vec<Finding> = Vec::new();
+        // This component's findings are appended to `out.findings` from `start` (no second move of each one).
+        let start = out.findings.len();
+        let findings = &mut out.findings;
         let mut reasons: Vec<Reason> = Vec::new();
         let purl = c.purl.as_deref().map(Purl::parse);
         let own_statements: Vec<&VexStatement> = self
@@ -380,19 +386,19 @@ impl KnowledgeBase {
                 }
             }
             (Some(Err(e)), _) => reasons.push(Reason::InvalidPurl { error: e.to_string() }),
-            (Some(Ok(purl)), _) => self.match_purl(&purl, c, &label, i, &mut findings, &mut reasons),
+            (Some(Ok(purl)), _) => self.match_purl(&purl, c, &label, i, findings, &mut reasons),
         }
         // Statements about this component that say it is affected (or under investigation) add findings.
         for st in &own_statements {
             if matches!(st.status, VexStatus::Affected | VexStatus::UnderInvestigation)
-                && !findings
+                && !findings[start..]
                     .iter()
                     .any(|f| f.vulnerability == st.vulnerability || f.aliases.contains(&st.vulnerability))
             {
                 findings.push(self.statement_finding(st, label.clone(), Some(i)));
             }
         }
-        for f in &mut findings {
+        for f in &mut findings[start..] {
             apply_statements(f, &own_statements, subject_statements);
             self.decorate(f);
         }
@@ -400,7 +406,6 @@ impl KnowledgeBase {
             out.evaluated += 1;
         }
         out.not_evaluated.extend(reasons.into_iter().map(not));
-        out.findings.extend(findings);
     }
 
     fn match_purl(
@@ -559,7 +564,7 @@ impl KnowledgeBase {
         coerced: bool,
     ) {
         let adv = &entry.advisory;
-        let vulnerability: &'s str = adv.cves().next().unwrap_or(&adv.id);
+        let vulnerability: &'s str = &entry.name;
         let f = match by_vulnerability.get(vulnerability) {
             Some(&k) => &mut findings[k],
             None => {
