@@ -50,6 +50,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "assets",
             "risk",
             "supply",
+            "score",
         ],
     ),
     ("server", &["hub", "taxii", "stix", "webhook", "mail"]),

@@ -169,6 +169,13 @@ impl Exporter {
         }
     }
 
+    /// Counts one indicator the caller left out for `reason` (a filter the exporter cannot see, such as the
+    /// hub's score), so the trailer still accounts for every indicator read.
+    pub fn count_filtered(&mut self, reason: FilterReason) {
+        self.counts.indicators += 1;
+        *self.counts.filtered.entry(reason).or_default() += 1;
+    }
+
     /// Adds one stored object (its JSON as the caller may read it), appending its lines to `out`.
     pub fn add_json(&mut self, json: &str, out: &mut String) {
         match IndicatorRecord::from_json(json) {

@@ -98,6 +98,8 @@ pub enum FilterReason {
     LowConfidence,
     /// None of its values is of a requested type.
     Type,
+    /// The hub's confidence score (issue 15) below the export's minimum.
+    LowScore,
 }
 
 impl FilterReason {
@@ -109,6 +111,7 @@ impl FilterReason {
             FilterReason::NotYetValid => "not yet valid (valid_from in the future)",
             FilterReason::LowConfidence => "confidence below the minimum or absent",
             FilterReason::Type => "no value of the requested types",
+            FilterReason::LowScore => "hub score below the minimum",
         }
     }
 }

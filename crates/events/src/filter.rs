@@ -57,6 +57,10 @@ pub struct Filter {
     /// Deliver TLP:RED and TLP:AMBER+STRICT objects thin (id and link only).
     #[serde(default, skip_serializing_if = "is_false")]
     pub thin_restricted: bool,
+    /// Indicators only with at least this hub score (issue 15, 0–100); other types are not affected, and an
+    /// indicator whose score is not known yet does not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<u8>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -103,6 +107,8 @@ pub struct Candidate<'a> {
     pub tlp: Option<TlpLevel>,
     /// The served object, when it has bytes.
     pub object: Option<&'a Value>,
+    /// An indicator's hub score, when the filter asks for one (`needs_score`) and it is known.
+    pub score: Option<u8>,
 }
 
 impl Filter {
@@ -129,6 +135,9 @@ impl Filter {
                 "tlp_max",
                 format!("unknown TLP level {tlp:?} (clear, green, amber, amber+strict or red)"),
             ));
+        }
+        if self.min_score.is_some_and(|score| score > 100) {
+            return Err(problem("min_score", "must be 0 to 100"));
         }
         check_list("labels", &self.labels, |l| !l.trim().is_empty(), "an empty label")?;
         for (property, values) in &self.vocabularies {
@@ -176,6 +185,12 @@ impl Filter {
         {
             return false;
         }
+        if let Some(minimum) = self.min_score
+            && object_type == "indicator"
+            && candidate.score.is_none_or(|score| score < minimum)
+        {
+            return false;
+        }
         if !self.needs_bytes() {
             return true;
         }
@@ -194,6 +209,11 @@ impl Filter {
     /// need not parse the object to match it.
     pub fn needs_bytes(&self) -> bool {
         !self.labels.is_empty() || self.vocabularies.values().any(|v| !v.is_empty())
+    }
+
+    /// Whether matching an indicator needs its hub score (`min_score` is set).
+    pub fn needs_score(&self) -> bool {
+        self.min_score.is_some()
     }
 
     /// Whether an object at `tlp` is delivered thin to this subscriber.
@@ -304,6 +324,7 @@ mod tests {
             object_type: Some("indicator"),
             tlp: Some(TlpLevel::Green),
             object: Some(&object),
+            score: None,
         };
         assert!(f.matches(&candidate));
         candidate.tlp = Some(TlpLevel::Red);
@@ -319,8 +340,33 @@ mod tests {
             object_type: None,
             tlp: None,
             object: None,
+            score: None,
         };
         assert!(f.matches(&kinds), "other kinds: collections only");
+    }
+
+    #[test]
+    fn min_score_keeps_known_indicators_at_or_above_it_and_leaves_other_types_alone() {
+        let f = filter(r#"{"min_score":60}"#).expect("valid");
+        assert!(f.needs_score());
+        let mut candidate = Candidate {
+            collection: Some("c"),
+            object_type: Some("indicator"),
+            tlp: None,
+            object: None,
+            score: Some(60),
+        };
+        assert!(f.matches(&candidate));
+        candidate.score = Some(59);
+        assert!(!f.matches(&candidate));
+        candidate.score = None;
+        assert!(!f.matches(&candidate), "unknown score");
+        candidate.object_type = Some("malware");
+        assert!(f.matches(&candidate));
+        assert_eq!(
+            filter(r#"{"min_score":101}"#).expect_err("101").field,
+            "min_score"
+        );
     }
 
     #[test]

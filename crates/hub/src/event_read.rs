@@ -221,6 +221,13 @@ impl Hub {
             },
             None => None,
         };
+        if record.kind == crate::feedback::EXPIRED_EVENT {
+            // Names a stored indicator: released like the indicator itself, never as its payload.
+            return match &view {
+                Some(view) => self.release_expired(reader, record, &view.0, &view.1).await,
+                None => Ok(None),
+            };
+        }
         let Some(stored) = record.object.clone() else {
             return Ok(self.release_other(reader, record, collection_id.as_deref()));
         };
@@ -244,11 +251,20 @@ impl Hub {
             ),
             _ => None,
         };
+        // The hub's score (issue 15), by the id the reader is served, only when the filter asks for it.
+        let score = if reader.filter.needs_score() && served.object_type == "indicator" {
+            self.scores_of_served([served.id.as_str()])
+                .get(&served.id)
+                .copied()
+        } else {
+            None
+        };
         let candidate = Candidate {
             collection: collection_id.as_deref(),
             object_type: Some(served.object_type.as_str()),
             tlp,
             object: parsed.as_ref(),
+            score,
         };
         if !reader.filter.matches(&candidate) {
             return Ok(None);
@@ -311,6 +327,7 @@ impl Hub {
             object_type: None,
             tlp: None,
             object: None,
+            score: None,
         };
         if !reader.filter.matches(&candidate) {
             return None;

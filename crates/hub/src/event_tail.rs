@@ -241,6 +241,25 @@ impl Hub {
         self.event_tail.log_first()
     }
 
+    /// Up to `limit` events after `position` for a follower of the log (the live index, the scores): from this
+    /// node's ring when it holds them, else from the store.
+    pub(crate) async fn events_to_apply(
+        &self,
+        position: u64,
+        limit: usize,
+    ) -> HubResult<Vec<Arc<EventRecord>>> {
+        Ok(match self.event_tail.cached_after(position, limit) {
+            Some(cached) if !cached.is_empty() || self.event_tail.latest() <= position => cached,
+            _ => self
+                .store
+                .events_after(position, limit)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        })
+    }
+
     /// The newest position this node has read from the log.
     pub fn latest_event(&self) -> u64 {
         self.event_tail.latest()

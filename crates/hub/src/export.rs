@@ -53,6 +53,8 @@ pub struct ExportRequest {
     pub types: Vec<String>,
     /// Minimum `confidence`.
     pub min_confidence: Option<u8>,
+    /// Minimum hub score (issue 15, `Hub::indicator_score`); indicators the scores do not know yet are kept.
+    pub min_score: Option<u8>,
     /// Only indicators added after this instant (µs since the epoch).
     pub added_after: Option<i64>,
     /// Keep expired and not-yet-valid indicators.
@@ -74,6 +76,7 @@ pub struct ExportStream {
     collection: String,
     params: ListParams,
     exporter: Option<Exporter>,
+    min_score: Option<u8>,
     pending: Option<ListPage>,
     started: bool,
     finished: bool,
@@ -101,6 +104,14 @@ impl ExportStream {
             .exporter
             .take()
             .ok_or_else(|| HubError::Internal("export used after a failure".to_owned()))?;
+        // The hub's scores, by the ids the caller is served (issue 15), when a minimum is asked.
+        let scores = match (self.min_score, &page) {
+            (Some(_), Some(page)) => self
+                .hub
+                .scores_of_served(page.records.iter().map(|record| record.id.as_str())),
+            _ => std::collections::HashMap::new(),
+        };
+        let min_score = self.min_score;
         let write_head = !self.started;
         self.started = true;
         let last = page.is_none();
@@ -114,6 +125,12 @@ impl ExportStream {
                 exporter.write_head(&mut out);
             }
             for record in page.iter().flat_map(|page| page.records.iter()) {
+                if let (Some(minimum), Some(score)) = (min_score, scores.get(&record.id))
+                    && *score < minimum
+                {
+                    exporter.count_filtered(detect::record::FilterReason::LowScore);
+                    continue;
+                }
                 if let Some(raw) = &record.raw {
                     exporter.add_json(raw, &mut out);
                 }
@@ -195,6 +212,9 @@ fn export_options(
     if request.min_confidence.is_some_and(|c| c > 100) {
         return Err(bad("min_confidence must be 0 to 100".to_owned()));
     }
+    if request.min_score.is_some_and(|c| c > 100) {
+        return Err(bad("min_score must be 0 to 100".to_owned()));
+    }
     let warninglists = match request.warninglists.as_str() {
         "" | "default" => Some(embedded_lists(false)?),
         "all" => Some(embedded_lists(true)?),
@@ -254,6 +274,9 @@ impl Hub {
             path_segment(found.id.as_str())
         );
         let options = export_options(request, self.config.exports, reference_base)?;
+        if request.min_score.is_some() {
+            self.scores_ready(std::time::Duration::from_secs(60)).await?;
+        }
         let mut stream = ExportStream {
             hub: Arc::clone(self),
             caller: caller.clone(),
@@ -269,6 +292,7 @@ impl Hub {
                 spec_versions: Vec::new(),
             },
             exporter: Some(Exporter::new(options)),
+            min_score: request.min_score,
             pending: None,
             started: false,
             finished: false,

@@ -29,6 +29,7 @@ mod event_read;
 mod event_share;
 mod event_tail;
 mod export;
+mod feedback;
 mod health;
 mod ingest;
 mod live_index;
@@ -79,6 +80,10 @@ pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_share::{SharedBatch, SharedReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
 pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
+pub use crate::feedback::{
+    EXPIRE_BELOW, EXPIRED_EVENT, FEEDBACK_AUDIT, FEEDBACK_EVENT, FeedbackOnMine, FeedbackReceipt,
+    FeedbackSource, ProducerFeedback, ScoreView, Scorecard, parse_verdict,
+};
 pub use crate::live_index::LiveIndexStats;
 pub use crate::live_match::{IndicatorMatch, ItemProblem, MatchOutcome, MatchReport, ObservationRef};
 pub use crate::login_limits::{FailureBudget, LoginLimits};
@@ -206,6 +211,8 @@ pub struct Hub {
     live_index: Arc<live_index::LiveIndex>,
     /// The vulnerability knowledge base of the current generation (issue 18, `supply_chain`).
     knowledge_cache: supply_chain::KnowledgeCache,
+    /// This node's feedback scores (issue 15, `feedback`).
+    scores: feedback::Scores,
 }
 
 impl Hub {
@@ -242,6 +249,7 @@ impl Hub {
             victims: victims::VictimState::default(),
             live_index: Arc::default(),
             knowledge_cache: supply_chain::KnowledgeCache::default(),
+            scores: feedback::Scores::default(),
         })
     }
 

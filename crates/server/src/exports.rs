@@ -60,7 +60,7 @@ async fn export(
         .into_response())
 }
 
-/// The query: `type` (repeatable), `min_confidence`, `added_after`, `include_expired`, `include_revoked`,
+/// The query: `type` (repeatable), `min_confidence`, `min_score` (the hub's score, issue 15), `added_after`, `include_expired`, `include_revoked`,
 /// `warninglists`. Unknown or repeated parameters are refused (a typo must not silently widen an export).
 pub(crate) fn parse_query(raw: Option<&str>) -> Result<ExportRequest, String> {
     let mut request = ExportRequest::default();
@@ -84,6 +84,14 @@ pub(crate) fn parse_query(raw: Option<&str>) -> Result<ExportRequest, String> {
                     .parse()
                     .map_err(|_| format!("min_confidence must be 0 to 100, not {value:?}"))?;
                 request.min_confidence = Some(n);
+            }
+            "min_score" => {
+                let n: u8 = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 100)
+                    .ok_or_else(|| format!("min_score must be 0 to 100, not {value:?}"))?;
+                request.min_score = Some(n);
             }
             "added_after" => {
                 let micros = taxii::timestamp::parse_added_after(&value)

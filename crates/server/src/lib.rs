@@ -22,6 +22,7 @@ mod emails_api;
 mod error;
 mod event_stream;
 mod exports;
+mod feedback_api;
 mod limits;
 mod matching;
 mod metrics;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .chain(emails_api::routes())
         .chain(assets_api::routes())
         .chain(risk_api::routes())
+        .chain(feedback_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

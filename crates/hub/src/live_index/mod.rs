@@ -239,16 +239,7 @@ impl Hub {
     /// Applies the events after `position`; `Ok(false)` when the log no longer holds the next one (rebuild).
     async fn apply_new_events(&self, position: &mut u64) -> HubResult<bool> {
         loop {
-            let events: Vec<Arc<EventRecord>> = match self.event_tail.cached_after(*position, EVENT_BATCH) {
-                Some(cached) if !cached.is_empty() || self.event_tail.latest() <= *position => cached,
-                _ => self
-                    .store
-                    .events_after(*position, EVENT_BATCH)
-                    .await?
-                    .into_iter()
-                    .map(Arc::new)
-                    .collect(),
-            };
+            let events = self.events_to_apply(*position, EVENT_BATCH).await?;
             let Some(first) = events.first() else {
                 return Ok(true);
             };

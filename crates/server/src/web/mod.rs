@@ -15,6 +15,7 @@ mod alerts;
 mod assets;
 mod audit;
 mod contribute;
+mod feedback;
 mod pages;
 mod password;
 mod review;
@@ -238,6 +239,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/risk/plans", post(risk::plan_act))
         .route("/ui/risk/plans/{id}", get(risk::plan).post(risk::plan_act))
         .route("/ui/static/risk.js", get(risk_script))
+        .route("/ui/feedback", post(feedback::give))
+        .route("/ui/scorecard", get(feedback::scorecard))
         .route("/ui/admin/{action}", post(admin::act))
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))

@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::web::session::{self, LOGIN_COOKIE, SESSION_COOKIE, Session};
 use crate::web::view::{
     Badge, BrowsePage, CollectionCard, DashboardPage, HitRow, Layout, LinkRow, LoginPage,
-    OBJECT_PAGE_MAX_BYTES, ObjectPage, RelatedRow, SearchAllPage, SearchGroup, TYPE_OPTIONS, VersionRow,
-    collection_href, object_href, object_json_html,
+    OBJECT_PAGE_MAX_BYTES, ObjectPage, RelatedRow, ScoreBox, SearchAllPage, SearchGroup, TYPE_OPTIONS,
+    VersionRow, collection_href, object_href, object_json_html,
 };
 use crate::web::{WebError, html, page};
 
@@ -277,6 +277,12 @@ pub(crate) async fn browse(
         ];
         format!("{action}?{}", query_string(&pairs))
     });
+    let mut hits: Vec<HitRow> = found
+        .hits
+        .into_iter()
+        .map(|hit| HitRow::of(&api_root, &resource.id, hit))
+        .collect();
+    HitRow::add_scores(&state.hub, &mut hits);
     page(&BrowsePage {
         layout: layout(&session, resource.title.clone()),
         collection_title: resource.title.clone(),
@@ -285,11 +291,7 @@ pub(crate) async fn browse(
         tlp: form.tlp,
         added_after: form.added_after,
         type_options: TYPE_OPTIONS.to_vec(),
-        hits: found
-            .hits
-            .into_iter()
-            .map(|hit| HitRow::of(&api_root, &resource.id, hit))
-            .collect(),
+        hits,
         next_href,
         n_scanned: found.n_scanned,
         first_page: form.next.is_empty(),
@@ -406,7 +408,21 @@ pub(crate) async fn object(
         .get("name")
         .and_then(serde_json::Value::as_str)
         .map_or_else(|| object_id.clone(), str::to_owned);
+    // An indicator's score (issue 15): none while the scores are still being built.
+    let score = if object_type == "indicator" {
+        state
+            .hub
+            .indicator_score(caller, &object_id)
+            .await
+            .ok()
+            .map(|view| ScoreBox::of(&view))
+    } else {
+        None
+    };
+    let here = object_href(&api_root, &resource.id, &object_id);
     page(&ObjectPage {
+        score,
+        here,
         layout: layout(&session, title),
         collection_title: resource.title.clone(),
         collection_href: collection_href(&api_root, &resource.id),
@@ -455,15 +471,17 @@ pub(crate) async fn search_all(
         .into_iter()
         .map(|found| {
             let action = collection_href(&found.api_root, &found.collection);
+            let mut hits: Vec<HitRow> = found
+                .page
+                .hits
+                .into_iter()
+                .map(|hit| HitRow::of(&found.api_root, &found.collection, hit))
+                .collect();
+            HitRow::add_scores(&state.hub, &mut hits);
             SearchGroup {
                 more_href: format!("{action}?{}", query_string(&[("q", q.as_str())])),
                 more: found.page.next.is_some(),
-                hits: found
-                    .page
-                    .hits
-                    .into_iter()
-                    .map(|hit| HitRow::of(&found.api_root, &found.collection, hit))
-                    .collect(),
+                hits,
                 title: found.title,
             }
         })

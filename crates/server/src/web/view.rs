@@ -52,9 +52,25 @@ pub(crate) struct HitRow {
     pub(crate) summary: String,
     pub(crate) badge: Badge,
     pub(crate) added: String,
+    /// The id the caller is served it by.
+    pub(crate) id: String,
+    /// An indicator's confidence score (issue 15), when known.
+    pub(crate) score: Option<u8>,
 }
 
 impl HitRow {
+    /// Fills in the scores of the indicators among `rows` (already released to the caller).
+    pub(crate) fn add_scores(hub: &hub::Hub, rows: &mut [HitRow]) {
+        let scores = hub.scores_of_served(
+            rows.iter()
+                .filter(|row| row.object_type == "indicator")
+                .map(|row| row.id.as_str()),
+        );
+        for row in rows {
+            row.score = scores.get(&row.id).copied();
+        }
+    }
+
     pub(crate) fn of(api_root: &str, collection: &str, hit: SearchHit) -> HitRow {
         let title = hit
             .name
@@ -68,6 +84,8 @@ impl HitRow {
         };
         HitRow {
             href: object_href(api_root, collection, &hit.id),
+            id: hit.id.clone(),
+            score: None,
             badge: Badge::of(hit.tlp),
             added: format_date_added(hit.date_added),
             object_type: hit.object_type,
@@ -182,6 +200,36 @@ pub(crate) struct ObjectPage {
     pub(crate) related: Vec<RelatedRow>,
     pub(crate) related_complete: bool,
     pub(crate) media_type: &'static str,
+    /// An indicator's score and its terms (issue 15), with the feedback buttons.
+    pub(crate) score: Option<ScoreBox>,
+    /// The page's own path, where the feedback buttons return.
+    pub(crate) here: String,
+}
+
+/// An indicator's score as the object page shows it.
+pub(crate) struct ScoreBox {
+    pub(crate) score: u8,
+    /// (term, value, description) per term.
+    pub(crate) terms: Vec<(String, String, String)>,
+}
+
+impl ScoreBox {
+    pub(crate) fn of(view: &hub::ScoreView) -> ScoreBox {
+        ScoreBox {
+            score: view.score,
+            terms: view
+                .explanation
+                .iter()
+                .map(|term| {
+                    (
+                        term["term"].as_str().unwrap_or("").to_owned(),
+                        format!("{:.3}", term["value"].as_f64().unwrap_or(0.0)),
+                        term["description"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// An object sharing observable values with the one shown.

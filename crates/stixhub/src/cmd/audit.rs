@@ -129,14 +129,23 @@ fn run_verify(args: &AuditVerifyArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_report(args: &AuditReportArgs) -> anyhow::Result<ExitCode> {
-    let report = with_hub(&args.store, async |hub| {
-        hub.audit_report().await.context("reading the audit log")
+    let (report, scorecards) = with_hub(&args.store, async |hub| {
+        let report = hub.audit_report().await.context("reading the audit log")?;
+        // Producer scorecards (issue 15): how each organisation's indicators fared with their consumers.
+        let scorecards = hub
+            .scorecards_now(&hub::Caller::operator())
+            .await
+            .context("computing the producer scorecards")?;
+        Ok((report, scorecards))
     })?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", report.to_json())?;
+        let mut json = report.to_json();
+        json["producers"] = scorecards.iter().map(hub::Scorecard::to_json).collect();
+        writeln!(out, "{json}")?;
     } else {
         write_table(&mut out, &report)?;
+        write_scorecards(&mut out, &scorecards)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -168,6 +177,48 @@ fn write_table(out: &mut impl Write, report: &AuditReport) -> std::io::Result<()
         )?;
     }
     writeln!(out, "({} audit entries)", report.n_entries)
+}
+
+fn write_scorecards(out: &mut impl Write, cards: &[hub::Scorecard]) -> std::io::Result<()> {
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let width = cards
+        .iter()
+        .map(|card| card.org.chars().count())
+        .chain(["producer".len()])
+        .max()
+        .unwrap_or(8);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>20}  {:>11}",
+        "producer", "shared", "sighted", "TP", "FP", "FP rate", "median to sighting", "reliability"
+    )?;
+    for card in cards {
+        let judged = card.true_positives + card.false_positives;
+        let rate = if judged == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.1} %", 100.0 * card.false_positives as f64 / judged as f64)
+        };
+        let median = card
+            .median_hours_to_first_sighting
+            .map_or_else(|| "-".to_owned(), |hours| format!("{hours:.1} h"));
+        writeln!(
+            out,
+            "{:<width$}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>20}  {:>11.3}",
+            card.org,
+            card.shared,
+            card.sighted,
+            card.true_positives,
+            card.false_positives,
+            rate,
+            median,
+            card.reliability
+        )?;
+    }
+    Ok(())
 }
 
 fn run_list(args: &AuditListArgs) -> anyhow::Result<ExitCode> {

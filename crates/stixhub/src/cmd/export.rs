@@ -24,6 +24,9 @@ pub(crate) struct ExportArgs {
     /// Keep only indicators whose confidence is at least N.
     #[arg(long, value_name = "N")]
     min_confidence: Option<u8>,
+    /// Keep only indicators whose hub score (issue 15, docs/feedback.md) is at least N (0–100).
+    #[arg(long, value_name = "N")]
+    min_score: Option<u8>,
     /// Keep only indicators added to the collection after this time (RFC 3339, like TAXII's added_after).
     #[arg(long, value_name = "TIMESTAMP")]
     added_after: Option<String>,
@@ -63,6 +66,7 @@ pub(crate) fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         format: args.format.clone(),
         types: args.types.clone(),
         min_confidence: args.min_confidence,
+        min_score: args.min_score,
         added_after,
         include_expired: args.include_expired,
         include_revoked: args.include_revoked,

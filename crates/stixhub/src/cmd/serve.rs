@@ -111,6 +111,8 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         let hub = Arc::clone(&hub);
         async move { hub.run_risk_snapshots(std::time::Duration::from_secs(3600)).await }
     });
+    // Feedback scores (issue 15): built in the background, then kept current from the event log.
+    hub.start_scores();
     let webhook_sender: Arc<dyn hub::WebhookSender> = Arc::new(server::HttpWebhookSender::new(
         config.push.allow_private,
         config.push.timeout,

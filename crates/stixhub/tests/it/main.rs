@@ -20,6 +20,8 @@ mod email_serve;
 mod events_nodes;
 mod fault_disk;
 mod fault_postgres;
+mod feedback;
+mod feedback_views;
 mod match_abuse;
 mod match_live;
 mod nats_fault;
