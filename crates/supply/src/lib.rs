@@ -7,8 +7,8 @@
 //!   content. `Sbom { format, spec_version, name, version, subject, serial, components: Vec<Component>,
 //!   diagnostics }`; `Component { name, version, purl, cpes, supplier, group, reference }`. Malformed input is
 //!   an error naming the JSON path; unevaluable components get a diagnostic.
-//! - `advisory::parse(&[u8]) -> Result<Vec<Knowledge>, AdvisoryError>`: OSV records, CSAF 2.0 (incl. the VEX
-//!   profile), CycloneDX VEX and the CISA KEV catalogue. `Knowledge::{Advisory, Vex, Kev}`.
+//! - `advisory::parse(&[u8]) -> Result<Vec<Knowledge>, AdvisoryError>`: OSV records, RustSec advisories, CSAF 2.0
+//!   (incl. the VEX profile), CycloneDX VEX and the CISA KEV catalogue. `Knowledge::{Advisory, Vex, Kev}`.
 //! - `KnowledgeBase::{new, add, extend, replace_kev}` and `KnowledgeBase::evaluate(&Sbom) -> Evaluation
 //!   { findings: Vec<Finding>, not_evaluated: Vec<NotEvaluated>, evaluated, components }`; each `Finding` has
 //!   the component, vulnerability (CVE when known), aliases, advisories, `FindingStatus` (`Affected { action }`,
@@ -27,7 +27,7 @@
 //!   justification.
 //! - SSVC outcomes come from the table data, never from code.
 //!
-//! Boundary: pure; depends on `serde`, `serde_json` and `thiserror` only.
+//! Boundary: pure; depends on `serde`, `serde_json`, `toml` (RustSec headers), `foldhash` and `thiserror` only.
 
 pub mod advisory;
 pub mod index;

@@ -1,4 +1,5 @@
-//! Vulnerability knowledge intake, detected from content: OSV records (one object or an array), CSAF 2.0
+//! Vulnerability knowledge intake, detected from content: OSV records (one object or an array), RustSec
+//! advisories (TOML front matter, turned into OSV SEMVER ranges), CSAF 2.0
 //! documents (every profile; product statuses become statements, the VEX profile's flags, threats and
 //! remediations their justification and action), CycloneDX VEX (a BOM with `vulnerabilities`) and the CISA KEV
 //! catalogue. Malformed documents are an error naming the JSON path.
@@ -7,6 +8,7 @@ mod cdx_vex;
 mod csaf;
 mod kev;
 mod osv;
+mod rustsec;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -138,6 +140,10 @@ pub fn is_cve(id: &str) -> bool {
 
 /// Parses one knowledge document.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Knowledge>, AdvisoryError> {
+    if let Some(toml_text) = std::str::from_utf8(bytes).ok().and_then(rustsec::front_matter) {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        return Ok(vec![Knowledge::Advisory(rustsec::parse(text, toml_text)?)]);
+    }
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| err("$", format!("not JSON: {e}")))?;
     match &doc {
         Value::Array(items) => {

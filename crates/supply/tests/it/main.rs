@@ -6,6 +6,7 @@
 //! Reference data: `$STIXHUB_REFERENCE`, else `../shared/reference` beside the repository.
 
 mod bad_input;
+mod hostile;
 mod oracle;
 mod props;
 mod samples;
@@ -46,10 +47,27 @@ pub(crate) fn osv_files() -> Vec<PathBuf> {
     files
 }
 
-/// A knowledge base of the shipped OSV records, plus the named documents.
+/// Every shipped RustSec advisory (`osv/rustsec/crates/*/*.md`), sorted.
+pub(crate) fn rustsec_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for krate in
+        std::fs::read_dir(reference().join("osv/rustsec/crates")).expect("the shipped RustSec advisories")
+    {
+        for e in std::fs::read_dir(krate.expect("dir entry").path()).expect("crate dir") {
+            let p = e.expect("dir entry").path();
+            if p.extension().is_some_and(|x| x == "md") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A knowledge base of the shipped OSV and RustSec records, plus the named documents.
 pub(crate) fn knowledge(extra: &[&str]) -> KnowledgeBase {
     let mut kb = KnowledgeBase::new();
-    for f in osv_files() {
+    for f in osv_files().into_iter().chain(rustsec_files()) {
         kb.extend(
             advisory::parse(&std::fs::read(&f).expect("read")).unwrap_or_else(|e| panic!("{f:?}: {e}")),
         );
