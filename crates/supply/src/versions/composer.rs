@@ -67,19 +67,7 @@ impl Ord for Key {
     }
 }
 
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Key {}
+super::order_from_cmp!(Key);
 
 /// Composer's normal form, e.g. `v1.2-beta2` → `1.2.0.0-beta2`.
 pub(crate) fn normalize(text: &str) -> Result<String, &'static str> {

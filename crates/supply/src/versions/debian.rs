@@ -6,37 +6,7 @@
 
 use std::cmp::Ordering;
 
-use super::Num;
-
-#[derive(Clone, Debug)]
-pub(crate) struct Key {
-    epoch: Num,
-    upstream: String,
-    revision: String,
-}
-
-impl Ord for Key {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.epoch
-            .cmp(&other.epoch)
-            .then_with(|| verrevcmp(&self.upstream, &other.upstream))
-            .then_with(|| verrevcmp(&self.revision, &other.revision))
-    }
-}
-
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Key {}
+use super::Evr;
 
 fn order(c: u8) -> i32 {
     if c.is_ascii_digit() {
@@ -92,26 +62,14 @@ pub(crate) fn verrevcmp(a: &str, b: &str) -> Ordering {
     Ordering::Equal
 }
 
-pub(crate) fn parse(text: &str) -> Result<Key, &'static str> {
-    let (epoch, rest) = match text.split_once(':') {
-        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Num::new(e), rest),
-        Some(_) => return Err("the epoch must be a number"),
-        None => (Num::new("0"), text),
-    };
-    let (upstream, revision) = match rest.rsplit_once('-') {
-        Some((u, r)) => (u, r),
-        None => (rest, ""),
-    };
-    if !upstream.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+pub(crate) fn parse(text: &str) -> Result<Evr, &'static str> {
+    let evr = Evr::split(text, verrevcmp)?;
+    if !evr.version().bytes().next().is_some_and(|b| b.is_ascii_digit()) {
         return Err("the upstream version must start with a digit");
     }
     let ok = |s: &str, extra: &[u8]| s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
-    if !ok(upstream, b".+~-:") || !ok(revision, b".+~") {
+    if !ok(evr.version(), b".+~-:") || !ok(evr.release(), b".+~") {
         return Err("characters outside [A-Za-z0-9.+~-]");
     }
-    Ok(Key {
-        epoch,
-        upstream: upstream.to_owned(),
-        revision: revision.to_owned(),
-    })
+    Ok(evr)
 }

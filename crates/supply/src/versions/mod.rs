@@ -16,6 +16,26 @@
 //! - `Rpm`: `rpmvercmp` over epoch:version-release (`~` sorts before everything, `^` after the base only).
 //! - `Debian`: dpkg's `verrevcmp` over epoch:upstream-revision (`~` sorts before the empty string).
 
+/// `PartialOrd`, `PartialEq` and `Eq` from a type's `Ord`: versions are equal by value, not by spelling.
+macro_rules! order_from_cmp {
+    ($t:ty) => {
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other) == std::cmp::Ordering::Equal
+            }
+        }
+
+        impl Eq for $t {}
+    };
+}
+pub(crate) use order_from_cmp;
+
 mod composer;
 mod debian;
 mod maven;
@@ -77,8 +97,8 @@ enum Key {
     Pep440(pep440::Key),
     Maven(maven::Key),
     Composer(composer::Key),
-    Rpm(rpm::Key),
-    Debian(debian::Key),
+    Rpm(Evr),
+    Debian(Evr),
 }
 
 /// One parsed version; compares by value within its scheme.
@@ -163,19 +183,54 @@ impl Ord for Version {
     }
 }
 
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+order_from_cmp!(Version);
+
+/// A distribution version `[epoch:]version[-release]` (RPM, Debian): the epoch numerically, then the version,
+/// then the release, each with the distribution's own comparison.
+#[derive(Clone, Debug)]
+pub(crate) struct Evr {
+    epoch: Num,
+    version: String,
+    release: String,
+    compare: fn(&str, &str) -> Ordering,
+}
+
+impl Evr {
+    /// Splits `[epoch:]version[-release]` (the release after the last `-`).
+    pub(crate) fn split(text: &str, compare: fn(&str, &str) -> Ordering) -> Result<Evr, &'static str> {
+        let (epoch, rest) = match text.split_once(':') {
+            Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Num::new(e), rest),
+            Some(_) => return Err("the epoch must be a number"),
+            None => (Num::new("0"), text),
+        };
+        let (version, release) = rest.rsplit_once('-').unwrap_or((rest, ""));
+        Ok(Evr {
+            epoch,
+            version: version.to_owned(),
+            release: release.to_owned(),
+            compare,
+        })
+    }
+
+    pub(crate) fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub(crate) fn release(&self) -> &str {
+        &self.release
     }
 }
 
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+impl Ord for Evr {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| (self.compare)(&self.version, &other.version))
+            .then_with(|| (self.compare)(&self.release, &other.release))
     }
 }
 
-impl Eq for Version {}
+order_from_cmp!(Evr);
 
 /// Compares two decimal digit strings by numeric value without overflow (leading zeros ignored).
 pub(crate) fn cmp_digits(a: &str, b: &str) -> Ordering {

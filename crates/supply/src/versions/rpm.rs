@@ -6,37 +6,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Num, cmp_digits};
-
-#[derive(Clone, Debug)]
-pub(crate) struct Key {
-    epoch: Num,
-    version: String,
-    release: String,
-}
-
-impl Ord for Key {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.epoch
-            .cmp(&other.epoch)
-            .then_with(|| rpmvercmp(&self.version, &other.version))
-            .then_with(|| rpmvercmp(&self.release, &other.release))
-    }
-}
-
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Key {}
+use super::{Evr, cmp_digits};
 
 pub(crate) fn rpmvercmp(a: &str, b: &str) -> Ordering {
     if a == b {
@@ -130,25 +100,13 @@ pub(crate) fn rpmvercmp(a: &str, b: &str) -> Ordering {
     }
 }
 
-pub(crate) fn parse(text: &str) -> Result<Key, &'static str> {
+pub(crate) fn parse(text: &str) -> Result<Evr, &'static str> {
     if !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err("only printable ASCII without spaces");
     }
-    let (epoch, rest) = match text.split_once(':') {
-        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Num::new(e), rest),
-        Some(_) => return Err("the epoch must be a number"),
-        None => (Num::new("0"), text),
-    };
-    let (version, release) = match rest.rsplit_once('-') {
-        Some((v, r)) => (v, r),
-        None => (rest, ""),
-    };
-    if version.is_empty() || !version.bytes().any(|b| b.is_ascii_alphanumeric()) {
+    let evr = Evr::split(text, rpmvercmp)?;
+    if !evr.version().bytes().any(|b| b.is_ascii_alphanumeric()) {
         return Err("empty version");
     }
-    Ok(Key {
-        epoch,
-        version: version.to_owned(),
-        release: release.to_owned(),
-    })
+    Ok(evr)
 }
