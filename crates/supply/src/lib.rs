@@ -14,7 +14,7 @@
 //!   the component, vulnerability (CVE when known), aliases, advisories, `FindingStatus` (`Affected { action }`,
 //!   `NotAffected { justification, detail }`, `Fixed`, `UnderInvestigation`), KEV entry and CVSS vector.
 //! - `versions::{Scheme, Version, Range, CompiledRange}`: ordering for npm/crates.io/Go/Bitnami (SemVer), PyPI
-//!   (PEP 440), Maven, Composer, RPM and Debian; OSV range evaluation; `versions::vers::contains` for product
+//!   (PEP 440), Maven, Composer, RPM, Debian and Alpine; OSV range evaluation; `versions::vers::contains` for product
 //!   version ranges.
 //! - `ssvc::{decide, decide_finding, Table, Inputs, Sourced, Decision, derive_exploitation, derive_automatable,
 //!   derive_technical_impact, derive_mission}`: the CISA Coordinator table loaded from its CSV.

@@ -253,7 +253,11 @@ impl Purl {
                 (eco, self.name.clone(), None)
             }
             "apk" => match ns? {
-                "alpine" => ("Alpine", self.name.clone(), None),
+                "alpine" => (
+                    "Alpine",
+                    self.name.clone(),
+                    distro.as_deref().and_then(alpine_release),
+                ),
                 _ => return None,
             },
             _ => return None,
@@ -264,6 +268,16 @@ impl Purl {
             name,
         })
     }
+}
+
+/// `alpine-3.16.2`, `3.16.2`, `v3.16` → `v3.16` (OSV's `Alpine:v3.16`).
+fn alpine_release(distro: &str) -> Option<String> {
+    let d = distro.strip_prefix("alpine-").unwrap_or(distro);
+    let d = d.strip_prefix('v').unwrap_or(d);
+    let mut parts = d.split('.');
+    let (major, minor) = (parts.next()?, parts.next()?);
+    (major.bytes().all(|b| b.is_ascii_digit()) && minor.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("v{major}.{minor}"))
 }
 
 /// `debian-12`, `bookworm`, `12.4` → `12`; `ubuntu-22.04` → `22.04`.
@@ -328,6 +342,8 @@ mod tests {
         assert_eq!(n.to_string(), "pkg:npm/%40babel/core@7.0.0");
         let d = Purl::parse("pkg:deb/debian/curl@7.74.0-1.3?distro=bookworm").unwrap();
         assert_eq!(d.osv_package().unwrap().release.as_deref(), Some("12"));
+        let apk = Purl::parse("pkg:apk/alpine/openssl@3.0.4-r0?arch=x86_64&distro=alpine-3.16.2").unwrap();
+        assert_eq!(apk.osv_package().unwrap().release.as_deref(), Some("v3.16"));
         let py = Purl::parse("pkg:pypi/Django_Rest@1.0").unwrap();
         assert_eq!(py.name, "django-rest");
         let deb = Purl::parse("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl&distro=debian-11")

@@ -15,6 +15,7 @@
 //! - `Composer`: Composer's `VersionParser::normalize` then PHP's `version_compare`.
 //! - `Rpm`: `rpmvercmp` over epoch:version-release (`~` sorts before everything, `^` after the base only).
 //! - `Debian`: dpkg's `verrevcmp` over epoch:upstream-revision (`~` sorts before the empty string).
+//! - `Alpine`: apk-tools/Gentoo ordering (dotted numbers, letter, `_suffix`es, `-rN`).
 
 /// `PartialOrd`, `PartialEq` and `Eq` from a type's `Ord`: versions are equal by value, not by spelling.
 macro_rules! order_from_cmp {
@@ -36,6 +37,7 @@ macro_rules! order_from_cmp {
 }
 pub(crate) use order_from_cmp;
 
+mod alpine;
 mod composer;
 mod debian;
 mod maven;
@@ -60,6 +62,7 @@ pub enum Scheme {
     Composer,
     Rpm,
     Debian,
+    Alpine,
 }
 
 impl Scheme {
@@ -77,6 +80,7 @@ impl Scheme {
             "Red Hat" | "AlmaLinux" | "Rocky Linux" | "openSUSE" | "SUSE" | "Mageia" | "openEuler"
             | "CentOS" => Scheme::Rpm,
             "Debian" | "Ubuntu" => Scheme::Debian,
+            "Alpine" => Scheme::Alpine,
             _ => return None,
         })
     }
@@ -99,6 +103,7 @@ enum Key {
     Composer(composer::Key),
     Rpm(Evr),
     Debian(Evr),
+    Alpine(alpine::Key),
 }
 
 /// One parsed version; compares by value within its scheme.
@@ -139,6 +144,7 @@ impl Version {
             Scheme::Composer => (Key::Composer(composer::parse(trimmed).map_err(err)?), false),
             Scheme::Rpm => (Key::Rpm(rpm::parse(trimmed).map_err(err)?), false),
             Scheme::Debian => (Key::Debian(debian::parse(trimmed).map_err(err)?), false),
+            Scheme::Alpine => (Key::Alpine(alpine::parse(trimmed).map_err(err)?), false),
         };
         Ok(Version {
             scheme,
@@ -178,6 +184,7 @@ impl Ord for Version {
             (Key::Composer(a), Key::Composer(b)) => a.cmp(b),
             (Key::Rpm(a), Key::Rpm(b)) => a.cmp(b),
             (Key::Debian(a), Key::Debian(b)) => a.cmp(b),
+            (Key::Alpine(a), Key::Alpine(b)) => a.cmp(b),
             _ => self.scheme.cmp(&other.scheme),
         }
     }
@@ -326,6 +333,13 @@ mod tests {
             (Debian, "1.0~rc1-1", "1.0-1", Less),
             (Debian, "1.0-1ubuntu1", "1.0-1", Greater),
             (Debian, "2.7.4-0ubuntu1.6", "2.7.4-0ubuntu1.10", Less),
+            (Alpine, "3.0.4-r0", "3.0.4-r1", Less),
+            (Alpine, "3.0.4_rc1-r0", "3.0.4-r0", Less),
+            (Alpine, "3.0.4_p1", "3.0.4", Greater),
+            (Alpine, "1.1", "1.02", Greater),
+            (Alpine, "1.2.10", "1.2.9", Greater),
+            (Alpine, "1.2a", "1.2", Greater),
+            (Alpine, "1.2_git20200101", "1.2", Greater),
         ];
         for (scheme, a, b, want) in cases {
             assert_eq!(cmp(scheme, a, b), want, "{scheme:?}: {a} vs {b}");

@@ -22,6 +22,7 @@ fn scheme_of(vers_type: &str) -> Scheme {
         "composer" => Scheme::Composer,
         "rpm" => Scheme::Rpm,
         "deb" => Scheme::Debian,
+        "apk" | "alpine" => Scheme::Alpine,
         _ => Scheme::Maven,
     }
 }

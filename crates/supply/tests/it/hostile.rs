@@ -29,7 +29,7 @@ proptest! {
 
     #[test]
     fn arbitrary_strings_are_versions_purls_or_errors(s in "\\PC{0,40}", t in "[0-9a-zA-Z.~^+:_-]{0,30}") {
-        for scheme in [Scheme::Semver, Scheme::Pep440, Scheme::Maven, Scheme::Composer, Scheme::Rpm, Scheme::Debian] {
+        for scheme in [Scheme::Semver, Scheme::Pep440, Scheme::Maven, Scheme::Composer, Scheme::Rpm, Scheme::Debian, Scheme::Alpine] {
             let _ = Version::parse(scheme, &s);
             if let (Ok(a), Ok(b)) = (Version::parse(scheme, &t), Version::parse(scheme, &s)) {
                 let _ = a.cmp(&b);

@@ -2,8 +2,8 @@
 //! a python with them (`scripts/oracle-venv.sh`; CI sets it), otherwise a skip line:
 //! - version ranges: every SEMVER/ECOSYSTEM range of the shipped OSV records × versions generated from its
 //!   events (each event version, its neighbours and a pre-release of it), evaluated by us and by the OSV
-//!   algorithm over `univers` versions; plus pairwise ordering of generated versions for PyPI, Go, RPM and
-//!   Debian, which the shipped records do not cover;
+//!   algorithm over `univers` versions; plus pairwise ordering of generated versions for PyPI, Go, RPM,
+//!   Debian and Alpine, which the shipped records do not cover;
 //! - SBOM parsing: component (group, name, version, purl) multisets of every sample vs `cyclonedx-python-lib`
 //!   and `spdx-tools`;
 //! - SSVC: every row of the CISA Coordinator table vs the `ssvc` package.
@@ -98,6 +98,7 @@ fn scheme_name(s: Scheme, go: bool) -> &'static str {
         Scheme::Composer => "composer",
         Scheme::Rpm => "rpm",
         Scheme::Debian => "debian",
+        Scheme::Alpine => "alpine",
     }
 }
 
@@ -122,6 +123,7 @@ fn neighbours(scheme: Scheme, v: &str) -> Vec<String> {
         Scheme::Maven | Scheme::Composer if !v.contains('-') => Some(format!("{v}-beta1")),
         Scheme::Pep440 => Some(format!("{v}rc1")),
         Scheme::Rpm | Scheme::Debian => Some(format!("{v}~rc1")),
+        Scheme::Alpine => Some(format!("{v}_rc1")),
         _ => None,
     };
     out.extend(pre);
@@ -223,7 +225,29 @@ fn version_ranges_agree_with_univers() {
 #[test]
 fn version_ordering_agrees_with_univers_for_schemes_without_shipped_records() {
     let Some(python) = python() else { return };
-    let lists: [(Scheme, bool, &[&str]); 4] = [
+    let lists: [(Scheme, bool, &[&str]); 5] = [
+        (
+            Scheme::Alpine,
+            false,
+            &[
+                "3.0.4-r0",
+                "3.0.4-r1",
+                "3.0.4_rc1-r0",
+                "3.0.4_p1",
+                "3.0.4",
+                "1.1",
+                "1.02",
+                "1.2.10",
+                "1.2.9",
+                "1.2a",
+                "1.2b_p2",
+                "1.2_alpha",
+                "1.2_beta3",
+                "1.2_pre1",
+                "2.36.1-r2",
+                "1.0.0_beta1_p2",
+            ],
+        ),
         (
             Scheme::Pep440,
             false,

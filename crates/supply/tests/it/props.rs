@@ -8,13 +8,14 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use supply::versions::{Scheme, Version};
 
-const SCHEMES: [Scheme; 6] = [
+const SCHEMES: [Scheme; 7] = [
     Scheme::Semver,
     Scheme::Pep440,
     Scheme::Maven,
     Scheme::Composer,
     Scheme::Rpm,
     Scheme::Debian,
+    Scheme::Alpine,
 ];
 
 /// Version-like text per scheme: numbers, separators and the qualifiers each scheme gives meaning to.
@@ -29,6 +30,7 @@ fn version_text(scheme: Scheme) -> BoxedStrategy<String> {
         Scheme::Composer => vec!["alpha", "beta", "RC", "patch", "dev", "p", "a", "b"],
         Scheme::Rpm => vec!["el7", "el7_0", "rc", "a", "~rc", "^post", "fc30"],
         Scheme::Debian => vec!["ubuntu", "deb", "~rc", "+dfsg", "build", "a"],
+        Scheme::Alpine => vec!["_alpha", "_beta", "_pre", "_rc", "_p", "_git", "a", "_p1_rc"],
     };
     let word = proptest::sample::select(words);
     let core = proptest::collection::vec(num.clone(), 1..4).prop_map(|v| v.join("."));
@@ -44,7 +46,7 @@ fn version_text(scheme: Scheme) -> BoxedStrategy<String> {
                     Scheme::Semver | Scheme::Composer => "-",
                     Scheme::Pep440 => "",
                     Scheme::Maven => "-",
-                    Scheme::Rpm | Scheme::Debian => "",
+                    Scheme::Rpm | Scheme::Debian | Scheme::Alpine => "",
                 };
                 let w = if matches!(scheme, Scheme::Rpm | Scheme::Debian) && !w.starts_with(['~', '^', '+']) {
                     format!(".{w}")
@@ -59,6 +61,9 @@ fn version_text(scheme: Scheme) -> BoxedStrategy<String> {
                     }
                     s.push_str(&n);
                 }
+            }
+            if scheme == Scheme::Alpine && rel > 0 {
+                s = format!("{s}-r{rel}");
             }
             if matches!(scheme, Scheme::Rpm | Scheme::Debian) && rel > 0 {
                 s = format!("{}{s}-{rel}", if rel == 2 { "1:" } else { "" });

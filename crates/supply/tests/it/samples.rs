@@ -263,3 +263,45 @@ fn debian_records_match_by_source_package_and_release() {
         }
     );
 }
+
+/// Alpine: the apk release from the `distro` qualifier selects the `Alpine:vX.Y` ranges, apk ordering decides
+/// (synthetic record; the SPDX sample's `pkg:alpine/openssl` uses a PURL type that does not exist and is counted as
+/// an unknown ecosystem).
+#[test]
+fn alpine_records_match_by_release_with_apk_ordering() {
+    let record = serde_json::json!({"id": "SYNTH-APK-OPENSSL", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Alpine:v3.16", "name": "openssl"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.5-r0"}]}]}]});
+    let mut kb = supply::KnowledgeBase::new();
+    kb.extend(supply::advisory::parse(record.to_string().as_bytes()).expect("synthetic record"));
+    let run = |purl: &str| kb.evaluate(&one_component_sbom(purl));
+    assert_eq!(
+        run("pkg:apk/alpine/openssl@3.0.4-r0?distro=alpine-3.16.2")
+            .findings
+            .len(),
+        1
+    );
+    assert_eq!(
+        run("pkg:apk/alpine/openssl@3.0.5_rc1-r0?distro=3.16.2")
+            .findings
+            .len(),
+        1
+    );
+    assert!(
+        run("pkg:apk/alpine/openssl@3.0.5-r0?distro=3.16.2")
+            .findings
+            .is_empty()
+    );
+    assert!(
+        run("pkg:apk/alpine/openssl@3.0.4-r0?distro=3.17.0")
+            .findings
+            .is_empty()
+    );
+    let e = run("pkg:alpine/openssl@3.0.4");
+    assert_eq!(
+        e.not_evaluated[0].reason,
+        Reason::UnknownEcosystem {
+            purl_type: "alpine".into()
+        }
+    );
+}

@@ -26,6 +26,7 @@ def univers_class(scheme):
         "rpm": v.RpmVersion,
         "debian": v.DebianVersion,
         "go": v.GolangVersion,
+        "alpine": v.AlpineLinuxVersion,
     }[scheme]
 
 
