@@ -97,6 +97,15 @@ fn log4j_illustrative_versions_match_matches_tsv() {
     assert!(checked >= 24, "{checked}");
 }
 
+/// A knowledge base of the given (synthetic) OSV records only.
+fn base_of(records: &[serde_json::Value]) -> supply::KnowledgeBase {
+    let mut kb = supply::KnowledgeBase::new();
+    for r in records {
+        kb.extend(supply::advisory::parse(r.to_string().as_bytes()).expect("synthetic record"));
+    }
+    kb
+}
+
 pub(crate) fn one_component_sbom(purl: &str) -> supply::Sbom {
     let doc = serde_json::json!({
         "bomFormat": "CycloneDX", "specVersion": "1.6",
@@ -193,15 +202,12 @@ fn centos_backported_builds_are_judged_by_distribution_ranges() {
     let upstream = serde_json::json!({"id": "SYNTH-UPSTREAM", "modified": "2026-01-01T00:00:00Z",
         "affected": [{"package": {"ecosystem": "Bitnami", "name": "bash"},
                       "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.3.0"}]}]}]});
-    let mut kb = supply::KnowledgeBase::new();
-    for r in [
+    let kb = base_of(&[
         record("SYNTH-BASH-BACKPORT", "bash", "4.2.45-5.el7_0.2"),
         record("SYNTH-OPENSSL-OLD", "openssl-libs", "1:1.0.1e-34.el7"),
         record("SYNTH-OPENSSL-LATER", "openssl-libs", "1:1.0.2k-19.el7"),
         upstream,
-    ] {
-        kb.extend(supply::advisory::parse(r.to_string().as_bytes()).expect("synthetic record"));
-    }
+    ]);
     let e = kb.evaluate(&sbom("sbom/cyclonedx-1.5-centos-7.json"));
     let ids: Vec<&str> = e
         .findings
@@ -212,15 +218,7 @@ fn centos_backported_builds_are_judged_by_distribution_ranges() {
     // Without the purl's epoch=1 the build would sort below 1:1.0.1e and be wrongly "affected" by the old record.
     assert_eq!(e.findings[0].component_index, Some(1));
     // Records naming the source package (Trivy's SrcName property: openssl-libs is built from openssl) match too.
-    let mut kb = supply::KnowledgeBase::new();
-    kb.extend(
-        supply::advisory::parse(
-            record("SYNTH-OPENSSL-SRC", "openssl", "1:1.0.2k-19.el7")
-                .to_string()
-                .as_bytes(),
-        )
-        .expect("record"),
-    );
+    let kb = base_of(&[record("SYNTH-OPENSSL-SRC", "openssl", "1:1.0.2k-19.el7")]);
     let e = kb.evaluate(&sbom("sbom/cyclonedx-1.5-centos-7.json"));
     assert_eq!(e.findings.len(), 1);
     assert_eq!(
@@ -239,8 +237,7 @@ fn debian_records_match_by_source_package_and_release() {
     let record = serde_json::json!({"id": "SYNTH-DEB-OPENSSL", "modified": "2026-01-01T00:00:00Z",
         "affected": [{"package": {"ecosystem": "Debian:11", "name": "openssl"},
                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.1n-0+deb11u4"}]}]}]});
-    let mut kb = supply::KnowledgeBase::new();
-    kb.extend(supply::advisory::parse(record.to_string().as_bytes()).expect("synthetic record"));
+    let kb = base_of(&[record]);
     let run = |purl: &str| kb.evaluate(&one_component_sbom(purl));
     let hit = run("pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?upstream=openssl&distro=debian-11");
     assert_eq!(hit.findings.len(), 1, "{hit:#?}");
@@ -272,8 +269,7 @@ fn alpine_records_match_by_release_with_apk_ordering() {
     let record = serde_json::json!({"id": "SYNTH-APK-OPENSSL", "modified": "2026-01-01T00:00:00Z",
         "affected": [{"package": {"ecosystem": "Alpine:v3.16", "name": "openssl"},
                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.5-r0"}]}]}]});
-    let mut kb = supply::KnowledgeBase::new();
-    kb.extend(supply::advisory::parse(record.to_string().as_bytes()).expect("synthetic record"));
+    let kb = base_of(&[record]);
     let run = |purl: &str| kb.evaluate(&one_component_sbom(purl));
     assert_eq!(
         run("pkg:apk/alpine/openssl@3.0.4-r0?distro=alpine-3.16.2")
