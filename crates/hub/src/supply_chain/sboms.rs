@@ -27,6 +27,8 @@ pub(crate) const MAX_COMPONENTS: usize = 100_000;
 pub(crate) const MAX_SBOMS_PER_ORG: usize = 10_000;
 
 const NS_META: &str = "supply-sbom-meta";
+/// SBOMs re-evaluated per batch (one read page, one blocking task, one write).
+const REEVALUATE_PAGE: usize = 100;
 
 /// An SBOM to import.
 #[derive(Debug, Clone)]
@@ -286,40 +288,62 @@ impl Hub {
         Ok(out)
     }
 
-    /// Re-evaluates every SBOM against the current knowledge; returns (generation, SBOMs, findings).
+    /// Re-evaluates every SBOM against the current knowledge; returns (generation, SBOMs, findings). Reads the
+    /// documents a page at a time (memory stays bounded), evaluates a page on a blocking thread, and writes each
+    /// page's evaluations and counts in one batch.
     pub(crate) async fn reevaluate_all(&self) -> HubResult<(i64, usize, usize)> {
         let (generation, kb) = self.knowledge().await?;
-        let metas = scan::<SbomSummary>(self, NS_META, "").await?;
         let (mut n_sboms, mut n_findings) = (0, 0);
-        for (key, mut meta) in metas {
-            let Some(record) = self.store.record(NS_SBOM, &key).await? else {
-                continue;
-            };
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .records(store::RecordScan {
+                    ns: NS_SBOM.to_owned(),
+                    prefix: String::new(),
+                    after: after.clone(),
+                    limit: REEVALUATE_PAGE,
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.key.clone());
+            let full = page.len() == REEVALUATE_PAGE;
             let kb = std::sync::Arc::clone(&kb);
             let now = crate::now_micros();
-            let evaluation =
-                tokio::task::spawn_blocking(move || kb.evaluate(record.body.as_bytes(), generation, now))
-                    .await
-                    .map_err(|err| HubError::Internal(format!("re-evaluation: {err}")))?;
-            let evaluation = match evaluation {
-                Ok(e) => e,
-                Err(err) => {
-                    tracing::warn!(sbom = %meta.id, error = %err, "stored SBOM no longer evaluates");
+            let evaluated = tokio::task::spawn_blocking(move || {
+                page.into_iter()
+                    .map(|r| {
+                        let evaluation = kb.evaluate(r.body.as_bytes(), generation, now);
+                        (r.key, evaluation)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|err| HubError::Internal(format!("re-evaluation: {err}")))?;
+            let mut writes = Vec::new();
+            for (key, evaluation) in evaluated {
+                let evaluation = match evaluation {
+                    Ok(e) => e,
+                    Err(err) => {
+                        tracing::warn!(sbom = %key, error = %err, "stored SBOM no longer evaluates");
+                        continue;
+                    }
+                };
+                let Some((mut meta, _)) = read::<SbomSummary>(self, NS_META, &key).await? else {
                     continue;
-                }
-            };
-            meta.counts = counts(&evaluation);
-            n_findings += evaluation.findings.len();
-            n_sboms += 1;
-            self.store
-                .write_records(
-                    vec![
-                        put(NS_FINDINGS, &key, &evaluation, Expect::Any)?,
-                        put(NS_META, &key, &meta, Expect::Any)?,
-                    ],
-                    now,
-                )
-                .await?;
+                };
+                meta.counts = counts(&evaluation);
+                n_findings += evaluation.findings.len();
+                n_sboms += 1;
+                writes.push(put(NS_FINDINGS, &key, &evaluation, Expect::Any)?);
+                writes.push(put(NS_META, &key, &meta, Expect::Any)?);
+            }
+            if !writes.is_empty() {
+                self.store.write_records(writes, now).await?;
+            }
+            if !full {
+                break;
+            }
         }
         Ok((generation, n_sboms, n_findings))
     }

@@ -134,6 +134,30 @@ fn sboms_findings_register_and_plans_end_to_end() {
     assert_ne!(code, 0);
     assert!(err.contains("functions:"), "{err}");
 
+    // The operator loads a function the built-in catalogue does not name; it is shown as operator-supplied.
+    let list = dir.join("functions.json");
+    std::fs::write(&list, r#"["Provide Capital Markets", {"name": "Supply Water"}]"#).unwrap();
+    let catalogue: Value = serde_json::from_str(&ok(
+        data,
+        &["risk", "functions", "--load", list.to_str().unwrap()],
+    ))
+    .unwrap();
+    let status_of = |id: &str| {
+        catalogue["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of("provide-capital-markets"), "operator");
+    assert_eq!(status_of("supply-water"), "sourced");
+    ok(
+        data,
+        &["risk", "tag", "ohio", "--function", "provide-capital-markets"],
+    );
+
     let acme = reference("sbom/spdx-2.3-acme-app.spdx.json");
     let sbom_a = ok(
         data,
@@ -345,7 +369,21 @@ fn sboms_findings_register_and_plans_end_to_end() {
     // The register: the state sees county-a (consents to government) and not county-b (consents to none).
     let (status, register, _) = api(&server, "state", "GET", "/risk/v1/register", "");
     assert_eq!(status, 200, "{register}");
-    assert_eq!(register["organisations"], json!(["county-a"]), "{register}");
+    assert_eq!(
+        register["organisations"],
+        json!(["county-a", "ohio"]),
+        "{register}"
+    );
+    let markets = register["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "provide-capital-markets")
+        .unwrap();
+    assert_eq!(
+        (markets["name_status"].clone(), markets["score"].clone()),
+        (json!("operator"), json!(0))
+    );
     let water = register["functions"]
         .as_array()
         .unwrap()
