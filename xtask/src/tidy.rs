@@ -54,6 +54,8 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("server", &["hub", "taxii", "stix", "webhook", "mail"]),
+    // The TAXII client (issue 17): an adapter beside `server`; the binary wires it into the hub's `FeedSource`.
+    ("taxii-client", &["taxii"]),
     ("loadgen", &["taxii", "stix"]),
     ("stixhub", &["*"]),
     ("xtask", &[]),

@@ -30,6 +30,10 @@ mod event_share;
 mod event_tail;
 mod export;
 mod feedback;
+mod feed_push;
+mod feed_run;
+mod feed_secret;
+mod feeds;
 mod health;
 mod ingest;
 mod live_index;
@@ -83,6 +87,12 @@ pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
 pub use crate::feedback::{
     EXPIRE_BELOW, EXPIRED_EVENT, FEEDBACK_AUDIT, FEEDBACK_EVENT, FeedbackOnMine, FeedbackReceipt,
     FeedbackSource, ProducerFeedback, ScoreView, Scorecard, parse_verdict,
+};
+pub use crate::feed_push::{PushFailure, TaxiiPush};
+pub use crate::feed_run::{FEED_PAGE_SIZE, FeedRun, MAX_PAGES_PER_RUN};
+pub use crate::feeds::{
+    FeedCredential, FeedSource, FeedState, FeedView, MAX_FEEDS, MIN_EVERY_SECS, NewFeed, Upstream,
+    UpstreamManifest, UpstreamPage, UpstreamQuery,
 };
 pub use crate::live_index::LiveIndexStats;
 pub use crate::live_match::{IndicatorMatch, ItemProblem, MatchOutcome, MatchReport, ObservationRef};

@@ -21,6 +21,11 @@ use store::{WebhookEndpoint, WebhookSecret};
 use webhook::{Answer, Outcome, Secret, Target};
 
 use crate::email::is_mail_destination;
+
+/// True for an endpoint that is a webhook (the others are e-mail destinations and TAXII pushes, issue 17).
+pub(crate) fn is_webhook_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
 use crate::event_read::DeliveredEvent;
 use crate::webhook_worker::{Channel, Plan, WebhookDeliveryConfig};
 use crate::{Caller, Hub, HubError, HubResult};
@@ -264,7 +269,7 @@ impl Hub {
             .webhooks(wanted)
             .await?
             .into_iter()
-            .filter(|e| !is_mail_destination(&e.url))
+            .filter(|e| is_webhook_url(&e.url))
             .map(|e| Webhook::from_endpoint(e, now))
             .collect())
     }
@@ -281,7 +286,7 @@ impl Hub {
     /// One webhook the actor owns (hub admins: any).
     pub async fn webhook(&self, actor: &Caller, id: &str) -> HubResult<Webhook> {
         let endpoint = self.owned_endpoint(actor, id).await?;
-        if is_mail_destination(&endpoint.url) {
+        if !is_webhook_url(&endpoint.url) {
             return Err(HubError::NotFound);
         }
         Ok(Webhook::from_endpoint(endpoint, crate::now_micros()))
@@ -306,7 +311,7 @@ impl Hub {
         grace: Duration,
     ) -> HubResult<WebhookWithSecret> {
         let endpoint = self.owned_endpoint(actor, id).await?;
-        if is_mail_destination(&endpoint.url) {
+        if !is_webhook_url(&endpoint.url) {
             return Err(HubError::NotFound);
         }
         let now = crate::now_micros();
@@ -429,7 +434,13 @@ impl Hub {
     async fn push_totals(&self, mail: bool) -> HubResult<WebhookTotals> {
         let mut totals = WebhookTotals::default();
         let all = self.store.webhooks(None).await?;
-        for endpoint in all.into_iter().filter(|e| is_mail_destination(&e.url) == mail) {
+        for endpoint in all.into_iter().filter(|e| {
+            if mail {
+                is_mail_destination(&e.url)
+            } else {
+                is_webhook_url(&e.url)
+            }
+        }) {
             if endpoint.enabled {
                 totals.enabled += 1;
             } else {
@@ -463,7 +474,7 @@ struct WebhookChannel {
 #[async_trait]
 impl Channel for WebhookChannel {
     fn handles(&self, endpoint: &WebhookEndpoint) -> bool {
-        !is_mail_destination(&endpoint.url)
+        is_webhook_url(&endpoint.url)
     }
 
     async fn plan(&self, _hub: &Hub, endpoint: &WebhookEndpoint) -> HubResult<Option<Plan>> {

@@ -23,6 +23,7 @@ mod error;
 mod event_stream;
 mod exports;
 mod feedback_api;
+mod feeds_api;
 mod limits;
 mod matching;
 mod metrics;
@@ -63,6 +64,8 @@ pub struct AppState {
     admission: Arc<limits::Admission>,
     /// Checks new webhook targets (the same sender the delivery worker uses, so the same SSRF rule).
     webhook_sender: Arc<dyn hub::WebhookSender>,
+    /// Pulls feeds for `POST /admin/v1/feeds/{id}/run` (issue 17); `None`: such runs answer 503.
+    feed_source: Option<Arc<dyn hub::FeedSource>>,
 }
 
 impl AppState {
@@ -79,12 +82,19 @@ impl AppState {
             web: Arc::new(web::WebState::default()),
             admission: Arc::new(limits::Admission::new(limits)),
             webhook_sender: Arc::new(HttpWebhookSender::new(false, DEFAULT_WEBHOOK_TIMEOUT)),
+            feed_source: None,
         }
     }
 
     /// This state with the webhook sender of the delivery worker (its `--allow-private-webhooks` choice).
     pub fn with_webhook_sender(mut self, sender: Arc<dyn hub::WebhookSender>) -> AppState {
         self.webhook_sender = sender;
+        self
+    }
+
+    /// This state with the feed source `serve` pulls feeds with (issue 17).
+    pub fn with_feed_source(mut self, source: Arc<dyn hub::FeedSource>) -> AppState {
+        self.feed_source = Some(source);
         self
     }
 }
@@ -106,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .chain(assets_api::routes())
         .chain(risk_api::routes())
         .chain(feedback_api::routes())
+        .chain(feeds_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

@@ -196,7 +196,8 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
         state.metrics.render(state.hub.policy_denials())
             + &render_operations(&state)
             + &render_events(&state)
-            + &render_webhooks(&state).await,
+            + &render_webhooks(&state).await
+            + &crate::feeds_api::render_feeds(&state).await,
     )
 }
 

@@ -7,6 +7,7 @@
 mod bus;
 mod cmd;
 mod config;
+mod feed_source;
 mod logging;
 
 use std::process::ExitCode;
@@ -77,6 +78,8 @@ enum Command {
     Risk(cmd::supply::RiskArgs),
     /// Drills: play a scenario through a hub and write the after-action report; list or purge drill data.
     Drill(cmd::drill::DrillArgs),
+    /// Feeds: pull upstream TAXII collections into local ones (add, list, show, remove, run).
+    Feed(cmd::feed::FeedArgs),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => cmd::supply::run_sbom(&args),
         Command::Risk(args) => cmd::supply::run_risk(&args),
         Command::Drill(args) => cmd::drill::run(&args),
+        Command::Feed(args) => cmd::feed::run(&args),
     };
     report_peak_rss();
     match outcome {

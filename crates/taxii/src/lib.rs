@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod media;
+pub mod paging;
 pub mod query;
 pub mod resources;
 pub mod timestamp;

@@ -16,6 +16,7 @@ mod assets;
 mod audit;
 mod contribute;
 mod feedback;
+mod feeds;
 mod pages;
 mod password;
 mod review;
@@ -220,6 +221,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/password", get(password::form).post(password::change))
         .route("/ui/audit", get(audit::overview))
         .route("/ui/webhooks", get(webhooks::list))
+        .route("/ui/feeds", get(feeds::list))
         .route("/ui/assets", get(assets::list).post(assets::act))
         .route("/ui/risk", get(risk::register))
         .route("/ui/risk/register.csv", get(risk::register_csv))

@@ -10,6 +10,7 @@ mod demo;
 pub(crate) mod drill;
 pub(crate) mod email;
 pub(crate) mod export;
+pub(crate) mod feed;
 mod input;
 pub(crate) mod match_cmd;
 pub(crate) mod pattern;

@@ -19,6 +19,8 @@ use crate::config::validated::Config;
 
 /// How often expired statuses are purged.
 const STATUS_PURGE_PERIOD: Duration = Duration::from_secs(3600);
+/// How often `serve` looks for feeds that are due (each has its own `--every`).
+const FEED_TICK: Duration = Duration::from_secs(5);
 
 /// Arguments of `stixhub serve`.
 #[derive(Debug, clap::Args)]
@@ -137,8 +139,21 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
         ))),
         None => None,
     };
+    // Feeds (issue 17): every upstream collection pulled on its schedule through the TAXII client.
+    let feed_source: Arc<dyn hub::FeedSource> = Arc::new(crate::feed_source::TaxiiFeedSource::default());
+    let feeds = tokio::spawn(Arc::clone(&hub).run_feed_scheduler(Arc::clone(&feed_source), FEED_TICK));
+    // Feeds out: subscriptions pushed to other TAXII servers' collections by the push worker.
+    let pushes = tokio::spawn(Arc::clone(&hub).run_push_deliveries(
+        Arc::clone(&feed_source),
+        hub::WebhookDeliveryConfig {
+            schedule: config.push.schedule.clone(),
+            lease: config.push.lease,
+            ..hub::WebhookDeliveryConfig::default()
+        },
+    ));
     let state = server::AppState::with_limits(Arc::clone(&hub), config.operations.limits.clone())
-        .with_webhook_sender(webhook_sender);
+        .with_webhook_sender(webhook_sender)
+        .with_feed_source(feed_source);
     match tls {
         Some(tls) => {
             let reloader = tokio::spawn(reload_on_sighup(tls.clone()));
@@ -165,6 +180,8 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     }
     victims.abort();
     risk_snapshots.abort();
+    feeds.abort();
+    pushes.abort();
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

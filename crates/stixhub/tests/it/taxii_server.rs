@@ -29,13 +29,22 @@ impl ServerProcess {
     }
 
     /// `start_with_store_flags` with extra environment variables.
+    pub(crate) fn start_with_env(store_flags: &[&OsStr], env: &[(&str, &str)]) -> ServerProcess {
+        ServerProcess::start_listening("127.0.0.1:0", store_flags, env)
+    }
+
+    /// `start_with_env` on a given address (a restart on the port a client already knows).
     #[allow(
         clippy::zombie_processes,
         reason = "the child moves into ServerProcess, whose Drop waits for it"
     )]
-    pub(crate) fn start_with_env(store_flags: &[&OsStr], env: &[(&str, &str)]) -> ServerProcess {
+    pub(crate) fn start_listening(
+        listen: &str,
+        store_flags: &[&OsStr],
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stixhub"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(store_flags)
             .envs(env.iter().copied())
             .env("STIXHUB_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -61,7 +70,10 @@ impl ServerProcess {
             };
             if let Some(url) = line.strip_prefix("listening on ") {
                 let base_url = url.trim().to_owned();
-                let address = base_url.trim_start_matches("http://").to_owned();
+                let address = base_url
+                    .trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_owned();
                 return ServerProcess {
                     child,
                     base_url,

@@ -46,12 +46,12 @@ for _ in range(50):
     time.sleep(0.1)
 "#;
 
-struct Ca {
+pub(crate) struct Ca {
     issuer: Issuer<'static, KeyPair>,
-    pem: String,
+    pub(crate) pem: String,
 }
 
-fn ca(name: &str) -> Ca {
+pub(crate) fn ca(name: &str) -> Ca {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name.push(DnType::CommonName, name);
@@ -64,7 +64,7 @@ fn ca(name: &str) -> Ca {
 }
 
 /// (certificate PEM, key PEM) signed by `ca`.
-fn leaf(ca: &Ca, common_name: &str, sans: &[&str]) -> (String, String) {
+pub(crate) fn leaf(ca: &Ca, common_name: &str, sans: &[&str]) -> (String, String) {
     let sans: Vec<String> = sans.iter().map(|s| (*s).to_owned()).collect();
     let mut params = CertificateParams::new(sans).unwrap();
     params.distinguished_name.push(DnType::CommonName, common_name);
