@@ -111,16 +111,7 @@ impl Hub {
                 "an account has at most {MAX_PUSHES_PER_ACCOUNT} pushes"
             )));
         }
-        let key = self.store.secret("feed-credentials").await?;
-        let (auth_kind, user, sealed_secret) = match &credential {
-            FeedCredential::None => ("none", None, None),
-            FeedCredential::Basic { user, password } => (
-                "basic",
-                Some(user.clone()),
-                Some(crate::feed_secret::seal(&key, password)?),
-            ),
-            FeedCredential::Bearer(token) => ("bearer", None, Some(crate::feed_secret::seal(&key, token)?)),
-        };
+        let (auth_kind, user, sealed_secret) = self.seal_credential(&credential).await?;
         let endpoint = WebhookEndpoint {
             id: uuid::Uuid::new_v4().to_string(),
             account: subscription.account.clone(),
@@ -139,7 +130,7 @@ impl Hub {
         };
         let target = PushTarget {
             url: url.to_owned(),
-            auth_kind: auth_kind.to_owned(),
+            auth_kind,
             user,
             sealed_secret,
             ca_file,
@@ -204,24 +195,15 @@ impl Hub {
     }
 
     async fn push_upstream(&self, target: &PushTarget) -> HubResult<Upstream> {
-        let secret = match &target.sealed_secret {
-            Some(sealed) => Some(crate::feed_secret::open(
-                &self.store.secret("feed-credentials").await?,
-                sealed,
-            )?),
-            None => None,
-        };
-        let credential = match (target.auth_kind.as_str(), secret) {
-            ("basic", Some(password)) => FeedCredential::Basic {
-                user: target.user.clone().unwrap_or_default(),
-                password,
-            },
-            ("bearer", Some(token)) => FeedCredential::Bearer(token),
-            _ => FeedCredential::None,
-        };
         Ok(Upstream {
             url: target.url.clone(),
-            credential,
+            credential: self
+                .open_credential(
+                    &target.auth_kind,
+                    target.user.as_deref(),
+                    target.sealed_secret.as_deref(),
+                )
+                .await?,
             ca_file: target.ca_file.clone(),
             client_certificate: target.client_certificate.clone(),
         })

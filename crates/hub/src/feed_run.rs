@@ -26,6 +26,7 @@ use taxii::paging::{Position, Step};
 use taxii::query::{ListParams, VersionParam};
 
 use crate::delegation::AdminAction;
+use crate::feed_reconcile::prov_prefix;
 use crate::feeds::{FeedConfig, FeedSource, FeedState, NS, Upstream, UpstreamQuery, json, state_key};
 use crate::read::ListKind;
 use crate::{Caller, Hub, HubError, HubResult, now_micros};
@@ -38,8 +39,6 @@ pub const MAX_PAGES_PER_RUN: u64 = 100_000;
 const MAX_WARNINGS: usize = 20;
 /// How long a run holds its feed without saving a page (a crashed run's hold expires after this).
 const RUN_LEASE_MICROS: i64 = 120_000_000;
-/// The most upstream manifest records one reconciliation holds in memory.
-const MAX_RECONCILE_RECORDS: usize = 5_000_000;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -62,10 +61,10 @@ pub struct FeedRun {
 
 /// Where a version came from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Provenance {
-    feed: String,
-    upstream: String,
-    at: i64,
+pub(crate) struct Provenance {
+    pub(crate) feed: String,
+    pub(crate) upstream: String,
+    pub(crate) at: i64,
 }
 
 #[derive(Deserialize)]
@@ -80,20 +79,12 @@ struct Head<'a> {
 
 /// `{id}|{version as ns since the epoch}`: versions compared as instants, whatever text precision a server
 /// prints (`""` for an unversioned object).
-fn version_key(id: &str, version: Option<&str>) -> String {
+pub(crate) fn version_key(id: &str, version: Option<&str>) -> String {
     let version = version.map_or_else(String::new, |text| {
         stix::timestamp::Timestamp::parse(text)
             .map_or_else(|_| text.to_owned(), |t| t.unix_nanos().to_string())
     });
     format!("{id}|{version}")
-}
-
-fn prov_prefix(collection: &str) -> String {
-    format!("prov/{collection}/")
-}
-
-fn tomb_prefix(collection: &str) -> String {
-    format!("tomb/{collection}/")
 }
 
 impl Hub {
@@ -465,182 +456,9 @@ impl Hub {
             }
         }
     }
-
-    async fn tombstones(&self, collection: &str) -> HubResult<HashSet<String>> {
-        let prefix = tomb_prefix(collection);
-        let mut keys = HashSet::new();
-        let mut after = None;
-        loop {
-            let batch = self
-                .store
-                .records(RecordScan {
-                    ns: NS.to_owned(),
-                    prefix: prefix.clone(),
-                    after: after.clone(),
-                    limit: 10_000,
-                })
-                .await?;
-            let done = batch.len() < 10_000;
-            after = batch.last().map(|r| r.key.clone());
-            keys.extend(
-                batch
-                    .into_iter()
-                    .filter_map(|r| r.key.strip_prefix(&prefix).map(str::to_owned)),
-            );
-            if done {
-                return Ok(keys);
-            }
-        }
-    }
-
-    /// Deletes the versions this feed stored that the upstream no longer has (its deletions, as tombstones).
-    async fn reconcile_feed(
-        &self,
-        source: &dyn FeedSource,
-        config: &FeedConfig,
-        run: &mut FeedRun,
-    ) -> HubResult<()> {
-        let upstream = self.feed_upstream(config).await?;
-        let mut there = HashSet::new();
-        let mut position = Position::default();
-        loop {
-            let query = UpstreamQuery {
-                added_after: position.added_after.clone(),
-                next: position.next.clone(),
-                limit: 10_000,
-            };
-            let page = source
-                .manifest(&upstream, &query)
-                .await
-                .map_err(|err| HubError::Unavailable(format!("upstream manifest: {err}")))?;
-            let step = taxii::paging::step(
-                &position,
-                &taxii::paging::PageAnswer {
-                    more: page.more,
-                    next: page.next.as_deref(),
-                    date_added_last: page.date_added_last.as_deref(),
-                    n_objects: page.records.len(),
-                    fingerprint: taxii::paging::fingerprint(
-                        page.records.first().map(|(id, v)| format!("{id}|{v}")).as_deref(),
-                        page.records.last().map(|(id, v)| format!("{id}|{v}")).as_deref(),
-                        page.records.len(),
-                    ),
-                },
-            );
-            there.extend(page.records.into_iter().map(|(id, v)| version_key(&id, Some(&v))));
-            if there.len() > MAX_RECONCILE_RECORDS {
-                push_warning(
-                    run,
-                    Some("the upstream manifest is too large to reconcile; deletions not checked".into()),
-                );
-                return Ok(());
-            }
-            match step {
-                Step::Continue { position: to, .. } => position = to,
-                Step::Done { .. } => break,
-                // Without the whole manifest nothing may be judged deleted.
-                Step::Stuck(reason) => {
-                    return Err(HubError::Unavailable(format!("upstream manifest: {reason}")));
-                }
-            }
-        }
-        if there.is_empty() {
-            // An upstream that suddenly lists nothing (a revoked grant, a wiped store) is not taken as a
-            // deletion of everything.
-            push_warning(
-                run,
-                Some("the upstream manifest is empty; deletions not applied".into()),
-            );
-            return Ok(());
-        }
-        let prefix = prov_prefix(&config.collection);
-        let mut after = None;
-        loop {
-            let batch = self
-                .store
-                .records(RecordScan {
-                    ns: NS.to_owned(),
-                    prefix: prefix.clone(),
-                    after: after.clone(),
-                    limit: 1000,
-                })
-                .await?;
-            let done = batch.len() < 1000;
-            after = batch.last().map(|r| r.key.clone());
-            for record in batch {
-                let Ok(provenance) = serde_json::from_str::<Provenance>(&record.body) else {
-                    continue;
-                };
-                let Some(key) = record.key.strip_prefix(&prefix) else {
-                    continue;
-                };
-                if provenance.feed != config.id || there.contains(key) {
-                    continue;
-                }
-                // An unversioned object's manifest version is its date_added: judge it by id.
-                let Some((id, version)) = key.split_once('|') else {
-                    continue;
-                };
-                if version.is_empty() && there.iter().any(|k| k.starts_with(&format!("{id}|"))) {
-                    continue;
-                }
-                self.delete_feed_version(config, id, version).await?;
-                self.store
-                    .write_records(
-                        vec![
-                            RecordWrite::delete(NS, record.key.clone()),
-                            RecordWrite::put(
-                                NS,
-                                format!("{}{key}", tomb_prefix(&config.collection)),
-                                json(&provenance)?,
-                            ),
-                        ],
-                        now_micros(),
-                    )
-                    .await?;
-                run.deleted += 1;
-            }
-            if done {
-                return Ok(());
-            }
-        }
-    }
-
-    async fn delete_feed_version(&self, config: &FeedConfig, id: &str, version: &str) -> HubResult<()> {
-        let versions = match version.parse::<i128>() {
-            Ok(nanos) => VersionParam::Pick {
-                first: false,
-                last: false,
-                exact: vec![stix::timestamp::Timestamp::from_unix_nanos(nanos, 9)],
-            },
-            Err(_) => VersionParam::All,
-        };
-        let params = ListParams {
-            added_after: None,
-            limit: None,
-            next: None,
-            ids: Vec::new(),
-            types: Vec::new(),
-            versions,
-            spec_versions: Vec::new(),
-        };
-        match self
-            .delete_object(
-                &Caller::operator(),
-                &config.api_root,
-                &config.collection,
-                id,
-                &params,
-            )
-            .await
-        {
-            Ok(()) | Err(HubError::NotFound) => Ok(()),
-            Err(err) => Err(err),
-        }
-    }
 }
 
-fn push_warning(run: &mut FeedRun, warning: Option<String>) {
+pub(crate) fn push_warning(run: &mut FeedRun, warning: Option<String>) {
     if let Some(warning) = warning
         && run.warnings.len() < MAX_WARNINGS
     {

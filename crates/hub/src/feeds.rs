@@ -299,26 +299,17 @@ impl Hub {
         self.account_caller(&account)
             .await
             .map_err(|_| bad("account", "no such account"))?;
-        let key = self.store.secret("feed-credentials").await?;
-        let (auth_kind, user, sealed_secret) = match &new.credential {
-            FeedCredential::None => ("none", None, None),
-            FeedCredential::Basic { user, password } => {
-                if user.is_empty() || user.contains(':') {
-                    return Err(bad("user", "a non-empty name without ':'"));
-                }
-                (
-                    "basic",
-                    Some(user.clone()),
-                    Some(crate::feed_secret::seal(&key, password)?),
-                )
-            }
-            FeedCredential::Bearer(token) => {
-                if token.is_empty() || token.contains(char::is_whitespace) {
-                    return Err(bad("token", "a non-empty token without spaces"));
-                }
-                ("bearer", None, Some(crate::feed_secret::seal(&key, token)?))
-            }
-        };
+        if let FeedCredential::Basic { user, .. } = &new.credential
+            && (user.is_empty() || user.contains(':'))
+        {
+            return Err(bad("user", "a non-empty name without ':'"));
+        }
+        if let FeedCredential::Bearer(token) = &new.credential
+            && (token.is_empty() || token.contains(char::is_whitespace))
+        {
+            return Err(bad("token", "a non-empty token without spaces"));
+        }
+        let (auth_kind, user, sealed_secret) = self.seal_credential(&new.credential).await?;
         let n_feeds = self
             .store
             .records(RecordScan::prefix(NS, "config/", MAX_FEEDS))
@@ -334,7 +325,7 @@ impl Hub {
             api_root: collection.api_root.clone(),
             url: new.url,
             account,
-            auth_kind: auth_kind.to_owned(),
+            auth_kind,
             user,
             sealed_secret,
             ca_file: new.ca_file,
@@ -416,26 +407,62 @@ impl Hub {
 
     /// The upstream of a stored feed, its credential opened.
     pub(crate) async fn feed_upstream(&self, config: &FeedConfig) -> HubResult<Upstream> {
-        let secret = match &config.sealed_secret {
+        Ok(Upstream {
+            url: config.url.clone(),
+            credential: self
+                .open_credential(
+                    &config.auth_kind,
+                    config.user.as_deref(),
+                    config.sealed_secret.as_deref(),
+                )
+                .await?,
+            ca_file: config.ca_file.clone(),
+            client_certificate: config.client_certificate.clone(),
+        })
+    }
+
+    /// (kind, user, sealed secret) of a credential, as feeds and pushes store it.
+    pub(crate) async fn seal_credential(
+        &self,
+        credential: &FeedCredential,
+    ) -> HubResult<(String, Option<String>, Option<String>)> {
+        let key = self.store.secret("feed-credentials").await?;
+        Ok(match credential {
+            FeedCredential::None => ("none".to_owned(), None, None),
+            FeedCredential::Basic { user, password } => (
+                "basic".to_owned(),
+                Some(user.clone()),
+                Some(crate::feed_secret::seal(&key, password)?),
+            ),
+            FeedCredential::Bearer(token) => (
+                "bearer".to_owned(),
+                None,
+                Some(crate::feed_secret::seal(&key, token)?),
+            ),
+        })
+    }
+
+    /// What `seal_credential` stored, opened.
+    pub(crate) async fn open_credential(
+        &self,
+        kind: &str,
+        user: Option<&str>,
+        sealed: Option<&str>,
+    ) -> HubResult<FeedCredential> {
+        let secret = match sealed {
             Some(sealed) => Some(crate::feed_secret::open(
                 &self.store.secret("feed-credentials").await?,
                 sealed,
             )?),
             None => None,
         };
-        let credential = match (config.auth_kind.as_str(), secret) {
+        Ok(match (kind, secret) {
             ("basic", Some(password)) => FeedCredential::Basic {
-                user: config.user.clone().unwrap_or_default(),
+                user: user.unwrap_or_default().to_owned(),
                 password,
             },
             ("bearer", Some(token)) => FeedCredential::Bearer(token),
             _ => FeedCredential::None,
-        };
-        Ok(Upstream {
-            url: config.url.clone(),
-            credential,
-            ca_file: config.ca_file.clone(),
-            client_certificate: config.client_certificate.clone(),
         })
     }
 }

@@ -31,6 +31,7 @@ mod event_tail;
 mod export;
 mod feedback;
 mod feed_push;
+mod feed_reconcile;
 mod feed_run;
 mod feed_secret;
 mod feeds;

@@ -118,6 +118,23 @@ pub(crate) fn versions_once(objects: &[String]) -> Vec<(String, String)> {
     pairs
 }
 
+/// `stixhub feed add` into `default` from `url` with Basic credentials and `extra` flags; the feed id.
+pub(crate) fn add_basic_feed(data: &Path, url: &str, user: &str, password: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "feed",
+        "add",
+        "--collection",
+        "default",
+        "--url",
+        url,
+        "--user",
+        user,
+        "--password-stdin",
+    ];
+    args.extend(extra);
+    ok(data, &args, &format!("{password}\n"))
+}
+
 pub(crate) fn run_json(data: &Path, feed: &str) -> Value {
     serde_json::from_str(&ok(data, &["feed", "run", feed], "")).unwrap()
 }
@@ -131,22 +148,12 @@ fn feed_pulls_from_stixhub_with_basic_and_bearer_resumes_and_copies_bytes() {
     let url = format!("{}/api1/collections/default/", upstream.base_url);
 
     let local = fresh_data_dir("feed-local");
-    let feed = ok(
+    let feed = add_basic_feed(
         &local,
-        &[
-            "feed",
-            "add",
-            "--collection",
-            "default",
-            "--url",
-            &url,
-            "--user",
-            "admin",
-            "--password-stdin",
-            "--every",
-            "60",
-        ],
-        &format!("{}\n", crate::taxii_server::ADMIN_PASSWORD),
+        &url,
+        "admin",
+        crate::taxii_server::ADMIN_PASSWORD,
+        &["--every", "60"],
     );
     assert!(feed.starts_with("feed--"), "{feed}");
     let first = run_json(&local, &feed);

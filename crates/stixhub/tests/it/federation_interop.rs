@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::federation::{export, indicator, ok, run_json, stixhub, versions_once};
+use crate::federation::{add_basic_feed, export, indicator, ok, run_json, stixhub, versions_once};
 use crate::taxii_server::{ServerProcess, fresh_data_dir, http};
 use crate::tls_interop::{ca, leaf};
 
@@ -118,21 +118,7 @@ fn feed_pulls_from_medallion_with_basic() {
 
     let local = fresh_data_dir("medallion-local");
     let url = format!("{root}collections/{MEDALLION_COLLECTION}/");
-    let feed = ok(
-        &local,
-        &[
-            "feed",
-            "add",
-            "--collection",
-            "default",
-            "--url",
-            &url,
-            "--user",
-            "admin",
-            "--password-stdin",
-        ],
-        "Password0\n",
-    );
+    let feed = add_basic_feed(&local, &url, "admin", "Password0", &[]);
     let run = run_json(&local, &feed);
     assert_eq!(run["stored"], 250, "{run}");
     assert!(run["pages"].as_u64().unwrap() >= 3, "pages of 100 by next: {run}");

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::federation::{export, indicator, ok, post_objects, run_json, stixhub, uuid_for, versions_once};
+use crate::federation::{
+    add_basic_feed, export, indicator, ok, post_objects, run_json, stixhub, uuid_for, versions_once,
+};
 use crate::taxii_server::{ServerProcess, admin_basic, fresh_data_dir, http};
 
 const PEER_PASSWORD: &str = "peer-password";
@@ -218,21 +220,7 @@ fn the_upstream_killed_mid_pull_then_restarted_loses_nothing() {
     let address = upstream.address.clone();
     let url = format!("{}{COLLECTION}", upstream.base_url);
     let local = fresh_data_dir("fault-local");
-    let feed = ok(
-        &local,
-        &[
-            "feed",
-            "add",
-            "--collection",
-            "default",
-            "--url",
-            &url,
-            "--user",
-            "admin",
-            "--password-stdin",
-        ],
-        &format!("{}\n", crate::taxii_server::ADMIN_PASSWORD),
-    );
+    let feed = add_basic_feed(&local, &url, "admin", crate::taxii_server::ADMIN_PASSWORD, &[]);
     let pull = Command::new(env!("CARGO_BIN_EXE_stixhub"))
         .args(["feed", "run", &feed, "--data", local.to_str().unwrap()])
         .stdin(Stdio::null())
