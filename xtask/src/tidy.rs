@@ -28,6 +28,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
     ("assets", &["stix-pattern"]),
     ("supply", &[]),
     ("drill", &["stix", "stix-pattern"]),
+    ("incident", &["stix"]),
     ("detect", &["stix-pattern", "stix"]),
     ("taxii", &["stix"]),
     ("store", &["stix"]),
@@ -51,6 +52,7 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "risk",
             "supply",
             "score",
+            "incident",
         ],
     ),
     ("server", &["hub", "taxii", "stix", "webhook", "mail"]),
@@ -78,6 +80,7 @@ const PURE_CRATES: &[&str] = &[
     "supply",
     "risk",
     "drill",
+    "incident",
 ];
 
 /// External crates a pure crate may not use.

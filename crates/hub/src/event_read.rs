@@ -207,6 +207,9 @@ impl Hub {
         if record.kind == crate::victims::NOTIFICATION {
             return self.release_notification(reader, record).await;
         }
+        if crate::incidents::is_incident_kind(&record.kind) {
+            return self.release_incident_event(reader, record).await;
+        }
         let collection_id = record.collection.as_ref().map(|c| c.as_str().to_owned());
         if let Some(id) = &collection_id
             && !reader.filter.collections.is_empty()

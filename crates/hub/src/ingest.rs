@@ -106,6 +106,15 @@ impl Hub {
         } else {
             Vec::new()
         };
+        // A posted STIX incident is also a report (issue 16, `incidents::from_taxii`); kept only then.
+        let incident_posting: Vec<Value> = if objects.iter().any(|object| object.object_type == "incident") {
+            objects
+                .iter()
+                .filter_map(|object| serde_json::from_str(&object.raw).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let request = IngestRequest {
             collection: collection.id.clone(),
             api_root: api_root.to_owned(),
@@ -150,6 +159,10 @@ impl Hub {
             status_id = %status.id,
             "ingest committed"
         );
+        if !incident_posting.is_empty() {
+            self.cases_from_posting(caller, &incident_posting, &status.successes)
+                .await;
+        }
         if !posted.is_empty() {
             let stored: std::collections::BTreeSet<String> =
                 status.successes.iter().map(|entry| entry.id.clone()).collect();

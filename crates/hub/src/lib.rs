@@ -36,6 +36,7 @@ mod feed_run;
 mod feed_secret;
 mod feeds;
 mod health;
+mod incidents;
 mod ingest;
 mod live_index;
 mod live_match;
@@ -95,6 +96,22 @@ pub use crate::feeds::{
     FeedCredential, FeedSource, FeedState, FeedView, MAX_FEEDS, MIN_EVERY_SECS, NewFeed, Upstream,
     UpstreamManifest, UpstreamPage, UpstreamQuery,
 };
+pub use crate::incidents::{
+    BoardKpi, CaseQuery, INCIDENT_ALERT, INCIDENT_ROUTE_FLAG, INCIDENT_UPDATED, IncidentBoard, IncidentClock,
+    IncidentError, IncidentResult,
+};
+pub use incident::FieldError as IncidentFieldError;
+pub use incident::timers::{StageSeconds, TimerPolicy};
+
+/// A case status from its text form (`new`, `acknowledged`, `in-progress`, `resolved`, `false-alarm`).
+pub fn parse_case_status(text: &str) -> Option<incident::Status> {
+    incident::Status::parse(text)
+}
+
+/// A severity from its text form (`low`, `medium`, `high`, `critical`).
+pub fn parse_severity(text: &str) -> Option<incident::Severity> {
+    incident::Severity::parse(text)
+}
 pub use crate::live_index::LiveIndexStats;
 pub use crate::live_match::{IndicatorMatch, ItemProblem, MatchOutcome, MatchReport, ObservationRef};
 pub use crate::login_limits::{FailureBudget, LoginLimits};
@@ -224,6 +241,8 @@ pub struct Hub {
     knowledge_cache: supply_chain::KnowledgeCache,
     /// This node's feedback scores (issue 15, `feedback`).
     scores: feedback::Scores,
+    /// Incident cases: the clock and the timer task's wake-up (issue 16, `incidents`).
+    incidents: incidents::IncidentState,
 }
 
 impl Hub {
@@ -261,6 +280,7 @@ impl Hub {
             live_index: Arc::default(),
             knowledge_cache: supply_chain::KnowledgeCache::default(),
             scores: feedback::Scores::default(),
+            incidents: incidents::IncidentState::default(),
         })
     }
 

@@ -18,7 +18,8 @@
 //!   hub-minted id too (its id was minted by the submitter and is often published beside its name), and the
 //!   same organisation's objects that use it are rewritten to that id (`extensions` keys, marking references),
 //!   so they stay interpretable. Only the definitions whose ids are fixed by a standard or by stixhub
-//!   ([`is_public_definition`]: the TLP markings, the TLP 2.0 extension, the redaction extension) keep theirs.
+//!   ([`is_public_definition`]: the TLP markings, the TLP 2.0 extension, the redaction extension, the EXERCISE
+//!   statement marking of issue 16) keep theirs.
 //!   Republishing never fails on a well-formed object: a definition can never break a read.
 //!
 //! The returned mapping (original → new) is private: the hub keeps it for hub admins and the submitter.
@@ -27,7 +28,7 @@ pub mod copy;
 
 use serde_json::Value;
 use stix::id::StixId;
-use stix::markings::{TLP2_EXTENSION_ID, predefined_tlp};
+use stix::markings::{EXERCISE_MARKING_ID, TLP2_EXTENSION_ID, predefined_tlp};
 use stix::object::object_kind;
 use stix::vocab::ObjectFamily;
 use uuid::Uuid;
@@ -140,7 +141,10 @@ pub fn is_republished_type(object_type: &str) -> bool {
 
 /// Whether a definition id is fixed by a standard or by stixhub, so it names nobody and is never rewritten.
 pub fn is_public_definition(id: &str) -> bool {
-    predefined_tlp(id).is_some() || id == TLP2_EXTENSION_ID || id == REDACTION_EXTENSION_ID
+    predefined_tlp(id).is_some()
+        || id == TLP2_EXTENSION_ID
+        || id == REDACTION_EXTENSION_ID
+        || id == EXERCISE_MARKING_ID
 }
 
 /// Whether an object with this id is served under a hub-minted id when its submitter is not revealed: SDOs,

@@ -87,7 +87,7 @@ fn parse_query(query: Option<&str>) -> Result<StreamRequest, ApiError> {
     Ok(request)
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut idx = 0;

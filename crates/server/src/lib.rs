@@ -24,6 +24,7 @@ mod event_stream;
 mod exports;
 mod feedback_api;
 mod feeds_api;
+mod incidents_api;
 mod limits;
 mod matching;
 mod metrics;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .chain(risk_api::routes())
         .chain(feedback_api::routes())
         .chain(feeds_api::routes())
+        .chain(incidents_api::routes())
     {
         router = route_with_and_without_slash(router, path, method_router);
     }

@@ -48,6 +48,27 @@ pub struct PredefinedTlp {
 /// The TLP 2.0 extension-definition id.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
+/// The EXERCISE statement marking (issue 16): every object a drill or an exercise case publishes carries it, so
+/// no reader takes it for a real incident. Its id and content are fixed by stixhub (docs/incidents.md), like the
+/// TLP ids, so every hub and every reader recognises it without a lookup, and anonymity never re-mints it.
+pub const EXERCISE_MARKING_ID: &str = "marking-definition--895eb5f8-561f-59fc-b21f-eec56b416aa1";
+
+/// The statement of the EXERCISE marking.
+pub const EXERCISE_STATEMENT: &str = "EXERCISE \u{2014} NOT REAL";
+
+/// The EXERCISE marking-definition object (STIX 2.1 statement marking), always the same bytes.
+pub fn exercise_marking_definition() -> Value {
+    serde_json::json!({
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": EXERCISE_MARKING_ID,
+        "created": "2026-12-01T00:00:00.000Z",
+        "name": "EXERCISE",
+        "definition_type": "statement",
+        "definition": {"statement": EXERCISE_STATEMENT},
+    })
+}
+
 const TLP1_CREATED: &str = "2017-01-20T00:00:00.000Z";
 const TLP2_CREATED: &str = "2022-10-01T00:00:00.000Z";
 

@@ -68,6 +68,15 @@ enum Command {
     Email(cmd::email::EmailArgs),
     /// Organisations' assets for victim notification: claim, list, verify, remove, release.
     Asset(cmd::asset::AssetArgs),
+    /// Routing rules of incident cases: add, list, remove (issue 16).
+    #[command(name = "incident-route")]
+    IncidentRoute(cmd::incident::RouteArgs),
+    /// Timers of incident cases per severity: show, set.
+    #[command(name = "incident-timers")]
+    IncidentTimers(cmd::incident::TimerArgs),
+    /// Incident categories: add, list.
+    #[command(name = "incident-category")]
+    IncidentCategory(cmd::incident::CategoryArgs),
     /// Which indicators match observations (a bundle or a JSON array of observables), on a hub or locally.
     Match(cmd::match_cmd::MatchArgs),
     /// Vulnerability knowledge: import OSV, CSAF 2.0 (incl. VEX), CycloneDX VEX, the KEV catalogue.
@@ -116,6 +125,9 @@ fn main() -> ExitCode {
         Command::Risk(args) => cmd::supply::run_risk(&args),
         Command::Drill(args) => cmd::drill::run(&args),
         Command::Feed(args) => cmd::feed::run(&args),
+        Command::IncidentRoute(args) => cmd::incident::run_route(&args),
+        Command::IncidentTimers(args) => cmd::incident::run_timers(&args),
+        Command::IncidentCategory(args) => cmd::incident::run_category(&args),
     };
     report_peak_rss();
     match outcome {

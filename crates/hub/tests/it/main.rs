@@ -7,6 +7,7 @@
 
 mod events_channels;
 mod events_prop;
+mod incidents_timers;
 mod mail_prop;
 mod match_prop;
 mod read_paths_prop;

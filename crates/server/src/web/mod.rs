@@ -14,11 +14,13 @@ mod admin;
 mod alerts;
 mod assets;
 mod audit;
+mod cases;
 mod contribute;
 mod feedback;
 mod feeds;
 mod pages;
 mod password;
+mod report;
 mod review;
 mod risk;
 pub(crate) mod session;
@@ -45,6 +47,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024 * 1024;
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 const SCRIPT: &str = include_str!("../../templates/static/app.js");
 const ALERTS_SCRIPT: &str = include_str!("../../templates/static/alerts.js");
+const BOARD_SCRIPT: &str = include_str!("../../templates/static/board.js");
 
 /// Web-specific state shared by every request.
 #[derive(Debug, Default)]
@@ -247,6 +250,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/static/app.css", get(stylesheet))
         .route("/ui/static/app.js", get(script))
         .route("/ui/static/alerts.js", get(alerts_script))
+        .route("/ui/static/board.js", get(board_script))
+        .route("/ui/report", get(report::form).post(report::submit))
+        .route("/ui/board", get(cases::board))
+        .route("/ui/incidents/{id}", get(cases::show).post(cases::act))
         .route("/ui/alerts", get(alerts::alerts))
         .route("/ui/events", get(alerts::events))
         .route("/ui/subscriptions", get(alerts::subscriptions).post(alerts::act))
@@ -267,6 +274,10 @@ async fn risk_script() -> Response {
 
 async fn alerts_script() -> Response {
     static_asset("text/javascript; charset=utf-8", ALERTS_SCRIPT)
+}
+
+async fn board_script() -> Response {
+    static_asset("text/javascript; charset=utf-8", BOARD_SCRIPT)
 }
 
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {

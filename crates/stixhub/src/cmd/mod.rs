@@ -11,6 +11,7 @@ pub(crate) mod drill;
 pub(crate) mod email;
 pub(crate) mod export;
 pub(crate) mod feed;
+pub(crate) mod incident;
 mod input;
 pub(crate) mod match_cmd;
 pub(crate) mod pattern;

@@ -105,6 +105,8 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     hub.start_event_tail();
     // Victim notification (issue 14): new versions against the verified assets, from now on.
     let victims = tokio::spawn(Arc::clone(&hub).run_victim_notifier());
+    // Incident timers (issue 16): breached deadlines escalate cases to their next tier.
+    let incident_timers = tokio::spawn(Arc::clone(&hub).run_incident_timers());
     // The live indicator index (issue 14): built in the background from the store, then kept current from
     // the event log; `POST /match/v1/` answers 503 until it is built.
     hub.start_live_index();
@@ -182,6 +184,7 @@ async fn serve(config: &Config, seed: Seed) -> anyhow::Result<ExitCode> {
     risk_snapshots.abort();
     feeds.abort();
     pushes.abort();
+    incident_timers.abort();
     // The requests in flight have finished: append the read entries they buffered.
     hub.stop_audit_flusher();
     if let Err(err) = flusher.await {

@@ -46,7 +46,13 @@ fn post_objects(server: &ServerProcess, account: &str, objects: &[String]) {
     assert_eq!(status, 202, "{reply}");
 }
 
-fn api(server: &ServerProcess, account: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+pub(crate) fn api(
+    server: &ServerProcess,
+    account: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, Value) {
     let auth = basic(account);
     let headers = [
         ("Content-Type", "application/json"),

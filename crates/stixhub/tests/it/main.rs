@@ -25,6 +25,7 @@ mod feedback_views;
 mod federation;
 mod federation_interop;
 mod federation_ring;
+mod incidents;
 mod match_abuse;
 mod match_live;
 mod nats_fault;
