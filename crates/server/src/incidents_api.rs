@@ -52,17 +52,29 @@ fn outcome(result: Result<Value, IncidentError>, status: StatusCode) -> Response
     }
 }
 
-/// The body as JSON, or the 400/413 of a body that is not.
-fn json_body(body: &Bytes) -> Result<Value, Response> {
-    if body.len() > MAX_INCIDENT_BODY {
-        return Err(ApiError::PayloadTooLarge.into_response());
+/// Why a body is not a JSON value to work on.
+enum BadBody {
+    /// Over `MAX_INCIDENT_BODY` (413).
+    TooLarge,
+    /// Not JSON (400, as a field-level error of the whole body).
+    NotJson(String),
+}
+
+impl BadBody {
+    fn into_response(self) -> Response {
+        match self {
+            BadBody::TooLarge => ApiError::PayloadTooLarge.into_response(),
+            BadBody::NotJson(message) => invalid_response(&[hub::IncidentFieldError::new("", message)]),
+        }
     }
-    serde_json::from_slice(body).map_err(|err| {
-        invalid_response(&[hub::IncidentFieldError::new(
-            "",
-            format!("the body is not JSON: {err}"),
-        )])
-    })
+}
+
+/// The body as JSON.
+fn json_body(body: &Bytes) -> Result<Value, BadBody> {
+    if body.len() > MAX_INCIDENT_BODY {
+        return Err(BadBody::TooLarge);
+    }
+    serde_json::from_slice(body).map_err(|err| BadBody::NotJson(format!("the body is not JSON: {err}")))
 }
 
 async fn report(
@@ -73,7 +85,7 @@ async fn report(
     let caller = authenticate(&state, &headers).await?;
     let value = match json_body(&body) {
         Ok(value) => value,
-        Err(response) => return Ok(response),
+        Err(bad) => return Ok(bad.into_response()),
     };
     Ok(outcome(
         state.hub.report_incident(&caller, &value, "rest").await,
@@ -157,10 +169,10 @@ async fn transition(
     let caller = authenticate(&state, &headers).await?;
     let value = match json_body(&body) {
         Ok(value) => value,
-        Err(response) => {
+        Err(bad) => {
             // A hidden case answers 404 whatever the body.
             state.hub.incident(&caller, &id).await?;
-            return Ok(response);
+            return Ok(bad.into_response());
         }
     };
     let text = |key: &str| value.get(key).and_then(Value::as_str);
@@ -183,9 +195,9 @@ async fn share(
     let caller = authenticate(&state, &headers).await?;
     let value = match json_body(&body) {
         Ok(value) => value,
-        Err(response) => {
+        Err(bad) => {
             state.hub.incident(&caller, &id).await?;
-            return Ok(response);
+            return Ok(bad.into_response());
         }
     };
     Ok(outcome(
@@ -252,7 +264,7 @@ async fn add_route(
     let caller = authenticate(&state, &headers).await?;
     let value = match json_body(&body) {
         Ok(value) => value,
-        Err(response) => return Ok(response),
+        Err(bad) => return Ok(bad.into_response()),
     };
     Ok(outcome(
         state.hub.add_route_rule(&caller, &value).await,

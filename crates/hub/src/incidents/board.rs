@@ -42,6 +42,9 @@ pub struct IncidentBoard {
     pub kpis: Vec<BoardKpi>,
 }
 
+/// Per (jurisdiction, severity): cases, breached cases, and the times of each stage.
+type Groups = BTreeMap<(String, String), (usize, usize, [Vec<i64>; 4])>;
+
 const STAGES: [&str; 4] = ["acknowledge", "triage", "resolve", "share"];
 
 fn median(values: &mut [i64]) -> Option<i64> {
@@ -65,7 +68,7 @@ impl Hub {
                 },
             )
             .await?;
-        let mut groups: BTreeMap<(String, String), (usize, usize, [Vec<i64>; 4])> = BTreeMap::new();
+        let mut groups = Groups::new();
         for case in &cases {
             let key = (
                 case["jurisdiction"].as_str().unwrap_or_default().to_owned(),
