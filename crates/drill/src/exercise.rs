@@ -1,28 +1,12 @@
 //! The EXERCISE statement marking that everything a drill creates carries ("EXERCISE — NOT REAL"), so drill
-//! data can be told apart, listed and purged. Its id is fixed (a v5 UUID of the statement under the STIX
-//! namespace would do as well; a fixed literal is simpler to grep for).
+//! data can be told apart, listed and purged. It is defined once, with a fixed id, in `stix::markings` (shared
+//! with exercise incident cases, issue 16, and kept by anonymity as a public definition; docs/incidents.md).
 
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::json;
 
-/// The marking-definition's id.
-pub const EXERCISE_MARKING_ID: &str = "marking-definition--e7e6c15e-0000-4d21-9e11-0000000d7111";
-/// The statement it makes.
-pub const EXERCISE_STATEMENT: &str = "EXERCISE \u{2014} NOT REAL";
-/// Its fixed `created`.
-const EXERCISE_CREATED: &str = "2026-01-01T00:00:00.000Z";
-
-/// The marking-definition object.
-pub fn exercise_marking_definition() -> Value {
-    json!({
-        "type": "marking-definition",
-        "spec_version": "2.1",
-        "id": EXERCISE_MARKING_ID,
-        "created": EXERCISE_CREATED,
-        "name": "EXERCISE",
-        "definition_type": "statement",
-        "definition": { "statement": EXERCISE_STATEMENT },
-    })
-}
+pub use stix::markings::{EXERCISE_MARKING_ID, EXERCISE_STATEMENT, exercise_marking_definition};
 
 /// True when a STIX object carries the EXERCISE marking (object or granular).
 pub fn is_exercise(object: &Value) -> bool {
