@@ -73,6 +73,7 @@ impl Hub {
             object_type: None,
             tlp: None,
             object: None,
+            score: None,
         };
         if !reader.filter().matches(&candidate) {
             return Ok(None);
