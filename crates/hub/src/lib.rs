@@ -29,11 +29,11 @@ mod event_read;
 mod event_share;
 mod event_tail;
 mod export;
-mod feedback;
 mod feed_push;
 mod feed_reconcile;
 mod feed_run;
 mod feed_secret;
+mod feedback;
 mod feeds;
 mod health;
 mod incidents;
@@ -86,12 +86,12 @@ pub use crate::event_read::{DeliveredEvent, EventBatch, EventReader};
 pub use crate::event_share::{SharedBatch, SharedReader};
 pub use crate::event_tail::{EventBus, EventsConfig};
 pub use crate::export::{ExportConfig, ExportRequest, ExportStream};
+pub use crate::feed_push::{PushFailure, TaxiiPush};
+pub use crate::feed_run::{FEED_PAGE_SIZE, FeedRun, MAX_PAGES_PER_RUN};
 pub use crate::feedback::{
     EXPIRE_BELOW, EXPIRED_EVENT, FEEDBACK_AUDIT, FEEDBACK_EVENT, FeedbackOnMine, FeedbackReceipt,
     FeedbackSource, ProducerFeedback, ScoreView, Scorecard, parse_verdict,
 };
-pub use crate::feed_push::{PushFailure, TaxiiPush};
-pub use crate::feed_run::{FEED_PAGE_SIZE, FeedRun, MAX_PAGES_PER_RUN};
 pub use crate::feeds::{
     FeedCredential, FeedSource, FeedState, FeedView, MAX_FEEDS, MIN_EVERY_SECS, NewFeed, Upstream,
     UpstreamManifest, UpstreamPage, UpstreamQuery,
