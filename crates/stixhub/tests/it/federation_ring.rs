@@ -346,3 +346,84 @@ fn a_subscription_pushes_to_another_hub_and_refusals_become_dead_letters() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn an_anonymous_submitter_stays_anonymous_on_the_next_hub() {
+    const COUNTY: &str = "identity--6b0e5f4c-0000-4000-8000-0000000000aa";
+    let a_dir = fresh_data_dir("anon-a");
+    let a = ServerProcess::start(&a_dir);
+    ok(&a_dir, &["org", "create", "county", "--consent", "none"], "");
+    ok(
+        &a_dir,
+        &[
+            "account",
+            "create",
+            "clerk",
+            "--password-stdin",
+            "--org",
+            "county",
+        ],
+        "clerk-password\n",
+    );
+    ok(
+        &a_dir,
+        &["grant", "clerk", "--collection", "default", "--read", "--write"],
+        "",
+    );
+    ok(
+        &a_dir,
+        &["account", "create", "peer", "--password-stdin"],
+        &format!("{PEER_PASSWORD}\n"),
+    );
+    ok(
+        &a_dir,
+        &["grant", "peer", "--collection", "default", "--read"],
+        "",
+    );
+    let original = indicator("anon", 0, &format!(r#","created_by_ref":"{COUNTY}""#));
+    let original_id = format!("indicator--{}", uuid_for("anon", 0));
+    let clerk = {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("clerk:clerk-password")
+        )
+    };
+    let headers = [
+        ("Accept", "application/taxii+json;version=2.1"),
+        ("Content-Type", "application/taxii+json;version=2.1"),
+        ("Authorization", clerk.as_str()),
+    ];
+    let body = format!("{{\"objects\":[{original}]}}");
+    let (status, _, answer) = http(
+        &a.address,
+        "POST",
+        &format!("{COLLECTION}objects/"),
+        &headers,
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{answer}");
+
+    let b_dir = fresh_data_dir("anon-b");
+    let url = format!("{}{COLLECTION}", a.base_url);
+    let feed = add_basic_feed(&b_dir, &url, "peer", PEER_PASSWORD, &[]);
+    assert_eq!(run_json(&b_dir, &feed)["stored"], 1);
+    let arrived = export(&b_dir, "default");
+    assert_eq!(arrived.len(), 1);
+    assert!(
+        !arrived[0].contains(COUNTY),
+        "the submitter's identity reached the next hub: {}",
+        arrived[0]
+    );
+    assert!(
+        !arrived[0].contains(&original_id),
+        "the original id reached the next hub: {}",
+        arrived[0]
+    );
+    assert!(
+        arrived[0].contains("10.0.0.0"),
+        "the indicator itself arrived: {}",
+        arrived[0]
+    );
+}
