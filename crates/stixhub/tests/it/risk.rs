@@ -227,6 +227,24 @@ fn sboms_findings_register_and_plans_end_to_end() {
     assert_eq!(exploitation["value"], "active");
     assert!(exploitation["source"].as_str().unwrap().contains("KEV"));
 
+    // A verified asset of county-a supporting another function: victim notifications on it count there.
+    let asset = ok(data, &["asset", "add", "county-a", "--cidr", "198.51.100.0/24"])
+        .trim()
+        .to_owned();
+    ok(data, &["asset", "verify", &asset]);
+    ok(
+        data,
+        &[
+            "risk",
+            "tag",
+            "county-a",
+            "--asset",
+            &asset,
+            "--function",
+            "manage-wastewater",
+        ],
+    );
+
     let server = ServerProcess::start_with_store_flags(&["--data".as_ref(), data.as_ref()]);
 
     // REST: county-a's member reads its findings; county-b's member gets exactly what an unknown id gets.
@@ -348,6 +366,47 @@ fn sboms_findings_register_and_plans_end_to_end() {
         json!([]),
         "AMBER+STRICT of the state is not county-a's: {hidden}"
     );
+
+    // The state posts a GREEN indicator of an address in that range: county-a is notified, and the
+    // notification counts for Manage Wastewater in the state's register.
+    let indicator = json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--7a1e0000-0000-4000-8000-000000000003",
+        "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z", "name": "scanner",
+        "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z",
+        "object_marking_refs": [green]});
+    let envelope = json!({"objects": [indicator]}).to_string();
+    let (status, _, reply) = http(
+        &server.address,
+        "POST",
+        "/api1/collections/ohio/objects/",
+        &headers,
+        &envelope,
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{reply}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let wastewater = loop {
+        let (_, register, _) = api(&server, "state", "GET", "/risk/v1/register", "");
+        let entry = register["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["function"] == "manage-wastewater")
+            .cloned();
+        if let Some(entry) = entry.filter(|e| e["score"].as_u64().unwrap_or(0) > 0) {
+            break entry;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no victim notification counted: {register}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(
+        wastewater["contributors"][0]["kind"], "victim-notification",
+        "{wastewater}"
+    );
+    assert_eq!(wastewater["contributors"][0]["org"], "county-a");
+    assert_eq!(wastewater["activity_points"], 4);
 
     // Bad SBOMs: deeply nested, not an SBOM, too large: 4xx naming the field, nothing stored.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
