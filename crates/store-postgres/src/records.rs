@@ -86,7 +86,10 @@ pub(crate) async fn write(
             Some(version) => versions.push(version),
             None => {
                 let found = tx
-                    .query_opt("SELECT version FROM records WHERE ns = $1 AND key = $2", &[ns, key])
+                    .query_opt(
+                        "SELECT version FROM records WHERE ns = $1 AND key = $2",
+                        &[ns, key],
+                    )
                     .await
                     .map_err(from_pg)?
                     .map(|row| column(&row, 0))

@@ -513,7 +513,9 @@ impl Store for SqliteStore {
             .await?
         {
             WriteOutput::Versions(versions) => Ok(versions),
-            other => Err(StoreError::Backend(format!("writer answered {other:?} to records"))),
+            other => Err(StoreError::Backend(format!(
+                "writer answered {other:?} to records"
+            ))),
         }
     }
 

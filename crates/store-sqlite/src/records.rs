@@ -53,9 +53,11 @@ pub(crate) fn write(conn: &Connection, writes: &[RecordWrite], now_micros: i64) 
 }
 
 pub(crate) fn get(conn: &Connection, ns: &str, key: &str) -> StoreResult<Option<Record>> {
-    conn.prepare_cached("SELECT ns, key, version, updated_micros, body FROM records WHERE ns = ?1 AND key = ?2")
-        .and_then(|mut stmt| stmt.query_row(params![ns, key], record_from_row).optional())
-        .map_err(from_sqlite)
+    conn.prepare_cached(
+        "SELECT ns, key, version, updated_micros, body FROM records WHERE ns = ?1 AND key = ?2",
+    )
+    .and_then(|mut stmt| stmt.query_row(params![ns, key], record_from_row).optional())
+    .map_err(from_sqlite)
 }
 
 pub(crate) fn scan(conn: &Connection, scan: &RecordScan) -> StoreResult<Vec<Record>> {

@@ -25,22 +25,41 @@ pub async fn records_round_trip(store: &dyn Store) {
         .await
         .expect("first writes");
     assert_eq!(versions, vec![1; 6]);
-    let one = store.record("cases", "org/a/1").await.expect("get").expect("exists");
-    assert_eq!((one.version, one.updated_micros, one.body.as_str()), (1, 1_000, r#"{"n":1}"#));
+    let one = store
+        .record("cases", "org/a/1")
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (one.version, one.updated_micros, one.body.as_str()),
+        (1, 1_000, r#"{"n":1}"#)
+    );
     assert_eq!(store.record("cases", "org/a/3").await.expect("get"), None);
 
     // Prefix scans: exact bytes (no wildcard meaning for `%` or `_`), key order, resumable, limited.
-    let all_a = store.records(RecordScan::prefix("cases", "org/a/", 10)).await.expect("scan");
+    let all_a = store
+        .records(RecordScan::prefix("cases", "org/a/", 10))
+        .await
+        .expect("scan");
     assert_eq!(keys(&all_a), vec!["org/a/1", "org/a/10", "org/a/2"]);
     let mut resumed = RecordScan::prefix("cases", "org/a/", 1);
     resumed.after = Some("org/a/1".to_owned());
-    assert_eq!(keys(&store.records(resumed).await.expect("scan")), vec!["org/a/10"]);
-    let everything = store.records(RecordScan::prefix("cases", "", 100)).await.expect("scan");
+    assert_eq!(
+        keys(&store.records(resumed).await.expect("scan")),
+        vec!["org/a/10"]
+    );
+    let everything = store
+        .records(RecordScan::prefix("cases", "", 100))
+        .await
+        .expect("scan");
     assert_eq!(everything.len(), 5, "the other namespace is not listed");
 
     // Compare-and-swap: the right version wins once; a stale version or an existing key is a conflict.
     let v2 = store
-        .write_records(vec![put("org/a/1", r#"{"n":11}"#).expecting(Expect::Version(1))], 2_000)
+        .write_records(
+            vec![put("org/a/1", r#"{"n":11}"#).expecting(Expect::Version(1))],
+            2_000,
+        )
         .await
         .expect("swap");
     assert_eq!(v2, vec![2]);
@@ -65,7 +84,11 @@ pub async fn records_round_trip(store: &dyn Store) {
         .await;
     assert!(matches!(batch, Err(StoreError::Conflict(_))), "{batch:?}");
     assert_eq!(store.record("cases", "org/c/1").await.expect("get"), None);
-    let kept = store.record("cases", "org/a/1").await.expect("get").expect("exists");
+    let kept = store
+        .record("cases", "org/a/1")
+        .await
+        .expect("get")
+        .expect("exists");
     assert_eq!((kept.version, kept.body.as_str()), (2, r#"{"n":11}"#));
 
     // Deletes: conditional on the version, then gone; a new write starts again at version 1.
@@ -75,7 +98,10 @@ pub async fn records_round_trip(store: &dyn Store) {
             5_000,
         )
         .await;
-    assert!(matches!(stale_delete, Err(StoreError::Conflict(_))), "{stale_delete:?}");
+    assert!(
+        matches!(stale_delete, Err(StoreError::Conflict(_))),
+        "{stale_delete:?}"
+    );
     store
         .write_records(
             vec![RecordWrite::delete("cases", "org/a/1").expecting(Expect::Version(2))],

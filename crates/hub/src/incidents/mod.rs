@@ -148,16 +148,19 @@ pub struct CaseQuery {
     pub limit: Option<usize>,
 }
 
-/// The organisation a caller reports and reads cases as (accounts without one are their own).
+/// The organisation a caller reports and reads cases as: its organisation, or `account:NAME` for an account
+/// without one (its own organisation, as in the sharing model; written without the sharing model's NUL
+/// prefix, which PostgreSQL text keys cannot hold).
 pub(crate) fn caller_org(caller: &Caller) -> String {
-    crate::sharing::effective_org(&caller.account, caller.org.as_deref())
-        .as_str()
-        .to_owned()
+    match &caller.org {
+        Some(org) => org.clone(),
+        None => format!("account:{}", caller.account),
+    }
 }
 
 /// A name inside a record key: `/` and `%` escaped so one name's prefix never covers another's.
 fn key_part(name: &str) -> String {
-    name.replace('%', "%25").replace('/', "%2F")
+    name.replace('%', "%25").replace('/', "%2F").replace('\0', "%00")
 }
 
 fn newest_first(created_micros: i64) -> String {

@@ -161,7 +161,12 @@ async fn check(store: Arc<dyn Store>) {
     // Exercise cases: purged by hub admins only, real cases stay.
     let mut drill = report.clone();
     drill["exercise"] = true.into();
-    let drill_case = hub.report_incident(&clerk, &drill, "rest").await.unwrap();
+    // Reported by the operator (an account without an organisation), so keys without one are exercised too.
+    let drill_case = hub.report_incident(&operator, &drill, "rest").await.unwrap();
+    assert_eq!(
+        drill_case["reporter_org"],
+        format!("account:{}", operator.account)
+    );
     assert!(matches!(
         hub.purge_exercise_cases(&officer).await,
         Err(HubError::Forbidden)

@@ -148,6 +148,30 @@ fn a_county_report_reaches_the_state_is_shared_anonymously_and_the_other_county_
         );
         assert_eq!(status, 404);
     }
+    // Forged ids, huge and deeply nested bodies: 404, 413, 400 naming the body; nothing stored.
+    for forged in [
+        "..%2F..%2Fadmin",
+        "case--1",
+        &format!("{id}x"),
+        &id.to_uppercase(),
+    ] {
+        assert_eq!(
+            get(&server, "b", &format!("/incidents/v1/{forged}")).0,
+            404,
+            "{forged}"
+        );
+    }
+    let huge =
+        json!({"title": "t", "category": "other", "severity": "low", "description": "x".repeat(300 * 1024)});
+    let (status, _) = api(&server, "b", "POST", "/incidents/v1/", &huge.to_string());
+    assert_eq!(status, 413);
+    let nested = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let (status, reply) = api(&server, "b", "POST", "/incidents/v1/", &nested);
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["errors"][0]["field"], "");
+    let (_, listed) = api(&server, "b", "GET", "/incidents/v1/", "");
+    assert_eq!(listed["cases"], json!([]));
+
     // The reporter reads its case but may not act on it.
     let (status, _) = api(&server, "a", "GET", &format!("/incidents/v1/{id}"), "");
     assert_eq!(status, 200);
