@@ -241,16 +241,22 @@ impl Hub {
         })?;
         let tombstones = self.tombstones(&config.collection).await?;
         let mut position = Position::resume(state.watermark.clone());
-        while run.pages < MAX_PAGES_PER_RUN {
+        let fetch = |position: &Position| {
             let query = UpstreamQuery {
                 added_after: position.added_after.clone(),
                 next: position.next.clone(),
                 limit: FEED_PAGE_SIZE,
             };
-            let page = source
-                .objects(&upstream, &query)
-                .await
-                .map_err(|err| HubError::Unavailable(format!("upstream: {err}")))?;
+            let upstream = &upstream;
+            async move {
+                source
+                    .objects(upstream, &query)
+                    .await
+                    .map_err(|err| HubError::Unavailable(format!("upstream: {err}")))
+            }
+        };
+        let mut page = fetch(&position).await?;
+        loop {
             run.pages += 1;
             let step = taxii::paging::step(
                 &position,
@@ -266,46 +272,57 @@ impl Hub {
                     ),
                 },
             );
-            let counts = self
-                .ingest_feed_page(config, &caller, &upstream, page.objects, &tombstones, run)
-                .await?;
+            // The next page is fetched while this one is ingested (the upstream serves as this hub stores).
+            let prefetch = match &step {
+                Step::Continue { position, .. } if run.pages < MAX_PAGES_PER_RUN => Some(fetch(position)),
+                _ => None,
+            };
+            let ingest = self.ingest_feed_page(config, &caller, &upstream, page.objects, &tombstones, run);
+            let (counts, next_page) = match prefetch {
+                Some(prefetch) => {
+                    let (counts, next_page) = tokio::join!(ingest, prefetch);
+                    (counts, Some(next_page))
+                }
+                None => (ingest.await, None),
+            };
+            let counts = counts?;
             state.objects_pulled += counts.0;
             state.objects_present += counts.1;
             state.objects_failed += counts.2;
             state.pages += 1;
-            let (next_position, finished) = match step {
+            let next_position = match step {
                 Step::Continue { position, warning } => {
                     push_warning(run, warning);
-                    (Some(position), false)
+                    state.watermark = position.watermark.clone();
+                    position
                 }
                 Step::Done { watermark } => {
                     state.watermark = watermark;
-                    (None, true)
+                    *version = Some(self.save_feed_state(&config.id, state, *version).await?);
+                    run.caught_up = true;
+                    return Ok(());
                 }
                 Step::Stuck(reason) => {
                     *version = Some(self.save_feed_state(&config.id, state, *version).await?);
                     return Err(HubError::Unavailable(format!("upstream paging: {reason}")));
                 }
             };
-            if let Some(next) = &next_position {
-                state.watermark = next.watermark.clone();
-            }
             *version = Some(self.save_feed_state(&config.id, state, *version).await?);
-            match next_position {
-                Some(next) => position = next,
+            match next_page {
+                // A failed prefetch fails the run only now, with this page committed and its position saved.
+                Some(next_page) => page = next_page?,
                 None => {
-                    run.caught_up = finished;
+                    push_warning(
+                        run,
+                        Some(format!(
+                            "stopped after {MAX_PAGES_PER_RUN} pages; the next run continues"
+                        )),
+                    );
                     return Ok(());
                 }
             }
+            position = next_position;
         }
-        push_warning(
-            run,
-            Some(format!(
-                "stopped after {MAX_PAGES_PER_RUN} pages; the next run continues"
-            )),
-        );
-        Ok(())
     }
 
     /// Ingests one page; (stored, present, failed).
