@@ -377,3 +377,92 @@ fn an_indicator_drill_is_timed_agrees_with_the_audit_log_and_is_purged() {
     let again = run_drill(&server, &scenario, &dir.join("report-2"));
     assert!(again.status.success(), "{again:?}");
 }
+
+/// The phishing-wave example (reports acknowledged, shared and resolved by the scripted state office, and
+/// indicators), compressed: every report is alerted, acted on and its share delivered to the three counties;
+/// every case stage in the report agrees with its `incident.*` audit entry, read here independently; the
+/// exercise cases and objects are listed and purged.
+#[test]
+fn the_phishing_example_is_played_and_agrees_with_the_audit_log() {
+    let dir = fresh_data_dir("drill-phishing");
+    let data = dir.join("data");
+    let server = ServerProcess::start(&data);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/drills/phishing-wave.toml");
+    let out = dir.join("report");
+    let output = stixhub(
+        &[
+            "drill",
+            "run",
+            example.to_str().unwrap(),
+            "--url",
+            &server.base_url,
+            "--admin-user",
+            "admin",
+            "--password-stdin",
+            "--out",
+            out.to_str().unwrap(),
+            "--speed",
+            "30",
+            "--grace",
+            "10",
+            "--quiet",
+        ],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let entries = audit_entries(&server.address);
+    let mut compared = 0;
+    for inject in report["injects"].as_array().unwrap() {
+        assert!(inject["errors"].as_array().unwrap().is_empty(), "{inject}");
+        for subscriber in ["durham-it", "orange-it", "wake-it"] {
+            assert!(inject["deliveries"][subscriber].is_i64(), "{subscriber} never received {inject}");
+        }
+        if inject["kind"] != "report" {
+            continue;
+        }
+        assert_eq!(inject["responder"], "sbe-soc", "{inject}");
+        let case = inject["case_id"].as_str().unwrap();
+        let stages = &inject["stages"];
+        let audited = |action: &str, to: Option<&str>| {
+            entries
+                .iter()
+                .find(|e| {
+                    e["action"] == action
+                        && e["details"]["case"] == case
+                        && to.is_none_or(|to| e["details"]["to"] == to)
+                })
+                .map(|e| micros(e["at"].as_str().unwrap()))
+                .unwrap_or_else(|| panic!("no {action} {to:?} entry for case {case}"))
+        };
+        for (stage, action, to) in [
+            ("submitted", "incident.report", None),
+            ("acknowledged", "incident.transition", Some("acknowledged")),
+            ("triaged", "incident.transition", Some("in-progress")),
+            ("published", "incident.share", None),
+            ("resolved", "incident.transition", Some("resolved")),
+        ] {
+            let reported = stages[stage].as_i64().unwrap_or_else(|| panic!("{stage} missing: {inject}"));
+            let difference_ms = (audited(action, to) - reported).abs() / 1000;
+            assert!(difference_ms <= 1000, "{stage} of {case}: {difference_ms} ms from the audit log");
+            compared += 1;
+        }
+        // The responder acted in the scripted order.
+        assert!(stages["acknowledged"].as_i64() <= stages["published"].as_i64());
+        assert!(stages["published"].as_i64() <= stages["resolved"].as_i64());
+    }
+    assert_eq!(compared, 15);
+    assert_eq!(report["audit"]["compared"], report["audit"]["agreed"], "{}", report["audit"]);
+
+    // The drill's routing rules are gone again; the exercise cases are listed and purged with the objects.
+    let (_, _, rules) = http(&server.address, "GET", "/incidents/v1/routes/", &[("Authorization", &admin_basic())], "").unwrap();
+    assert!(!rules.contains("drill \\\""), "{rules}");
+    let data_flag = data.to_str().unwrap();
+    let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert_eq!(listed.lines().filter(|l| l.contains("\"case\"")).count(), 3, "{listed}");
+    let purge = stixhub(&["drill", "purge", "--data", data_flag], "");
+    assert!(String::from_utf8_lossy(&purge.stdout).contains("and 3 exercise case(s)"), "{purge:?}");
+    let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
+    assert!(String::from_utf8_lossy(&list.stdout).trim().is_empty(), "{list:?}");
+}
