@@ -410,13 +410,17 @@ fn the_phishing_example_is_played_and_agrees_with_the_audit_log() {
         &format!("{ADMIN_PASSWORD}\n"),
     );
     assert!(output.status.success(), "{output:?}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let entries = audit_entries(&server.address);
     let mut compared = 0;
     for inject in report["injects"].as_array().unwrap() {
         assert!(inject["errors"].as_array().unwrap().is_empty(), "{inject}");
         for subscriber in ["durham-it", "orange-it", "wake-it"] {
-            assert!(inject["deliveries"][subscriber].is_i64(), "{subscriber} never received {inject}");
+            assert!(
+                inject["deliveries"][subscriber].is_i64(),
+                "{subscriber} never received {inject}"
+            );
         }
         if inject["kind"] != "report" {
             continue;
@@ -442,9 +446,14 @@ fn the_phishing_example_is_played_and_agrees_with_the_audit_log() {
             ("published", "incident.share", None),
             ("resolved", "incident.transition", Some("resolved")),
         ] {
-            let reported = stages[stage].as_i64().unwrap_or_else(|| panic!("{stage} missing: {inject}"));
+            let reported = stages[stage]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{stage} missing: {inject}"));
             let difference_ms = (audited(action, to) - reported).abs() / 1000;
-            assert!(difference_ms <= 1000, "{stage} of {case}: {difference_ms} ms from the audit log");
+            assert!(
+                difference_ms <= 1000,
+                "{stage} of {case}: {difference_ms} ms from the audit log"
+            );
             compared += 1;
         }
         // The responder acted in the scripted order.
@@ -452,17 +461,38 @@ fn the_phishing_example_is_played_and_agrees_with_the_audit_log() {
         assert!(stages["published"].as_i64() <= stages["resolved"].as_i64());
     }
     assert_eq!(compared, 15);
-    assert_eq!(report["audit"]["compared"], report["audit"]["agreed"], "{}", report["audit"]);
+    assert_eq!(
+        report["audit"]["compared"], report["audit"]["agreed"],
+        "{}",
+        report["audit"]
+    );
 
     // The drill's routing rules are gone again; the exercise cases are listed and purged with the objects.
-    let (_, _, rules) = http(&server.address, "GET", "/incidents/v1/routes/", &[("Authorization", &admin_basic())], "").unwrap();
+    let (_, _, rules) = http(
+        &server.address,
+        "GET",
+        "/incidents/v1/routes/",
+        &[("Authorization", &admin_basic())],
+        "",
+    )
+    .unwrap();
     assert!(!rules.contains("drill \\\""), "{rules}");
     let data_flag = data.to_str().unwrap();
     let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
     let listed = String::from_utf8_lossy(&list.stdout).into_owned();
-    assert_eq!(listed.lines().filter(|l| l.contains("\"case\"")).count(), 3, "{listed}");
+    assert_eq!(
+        listed.lines().filter(|l| l.contains("\"case\"")).count(),
+        3,
+        "{listed}"
+    );
     let purge = stixhub(&["drill", "purge", "--data", data_flag], "");
-    assert!(String::from_utf8_lossy(&purge.stdout).contains("and 3 exercise case(s)"), "{purge:?}");
+    assert!(
+        String::from_utf8_lossy(&purge.stdout).contains("and 3 exercise case(s)"),
+        "{purge:?}"
+    );
     let list = stixhub(&["drill", "list", "--json", "--data", data_flag], "");
-    assert!(String::from_utf8_lossy(&list.stdout).trim().is_empty(), "{list:?}");
+    assert!(
+        String::from_utf8_lossy(&list.stdout).trim().is_empty(),
+        "{list:?}"
+    );
 }
