@@ -96,12 +96,57 @@ struct Hit {
     values: Vec<String>,
 }
 
-/// An object version to examine, with the SCOs its references lead to.
+/// An object version to examine: the values read from it already (an indicator's pattern), or its JSON and the
+/// SCOs its references lead to.
 struct Examined {
     collection: CollectionId,
-    object: StoredObject,
-    json: Value,
+    record: Arc<EventRecord>,
+    probes: Vec<Probe>,
+    json: Option<Value>,
     referenced: Vec<Value>,
+}
+
+/// What the notifier reads of an indicator (borrowed where the text has no escapes): its pattern, without
+/// building a JSON tree of the whole object.
+#[derive(serde::Deserialize)]
+struct PatternFields<'a> {
+    #[serde(borrow)]
+    pattern_type: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    pattern: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Whether an event may involve an asset: a stored version (with its bytes) of a type whose values are read.
+fn examinable(record: &EventRecord) -> bool {
+    record.kind == OBJECT_ADDED
+        && record.collection.is_some()
+        && record.object.as_ref().is_some_and(|object| {
+            object.raw.is_some()
+                && matches!(
+                    object.object_type.as_str(),
+                    "indicator" | "observed-data" | "sighting"
+                )
+        })
+}
+
+/// An examinable version read: an indicator's values (as `probes_of_object` reads them), or another type's JSON
+/// (its references are resolved before matching). `None` when the bytes are not JSON.
+fn read_version(object: &StoredObject) -> Option<(Vec<Probe>, Option<Value>)> {
+    let raw = object.raw.as_deref()?;
+    if object.object_type == "indicator"
+        && let Ok(fields) = serde_json::from_str::<PatternFields<'_>>(raw)
+    {
+        let probes = match fields.pattern {
+            Some(pattern) if fields.pattern_type.as_deref().is_none_or(|t| t == "stix") => {
+                assets::probes_of_pattern(&pattern)
+            }
+            _ => Vec::new(),
+        };
+        return Some((probes, None));
+    }
+    serde_json::from_str::<Value>(raw)
+        .ok()
+        .map(|json| (Vec::new(), Some(json)))
 }
 
 impl Hub {
@@ -159,10 +204,10 @@ impl Hub {
             Err(_) => self.latest_event(),
         };
         loop {
-            match self.store.events_after(after, BATCH).await {
+            // The node's ring when it holds the events (the tail read them with their bytes already).
+            match self.events_to_apply(after, BATCH).await {
                 Ok(records) if !records.is_empty() => {
                     let last = records.last().map_or(after, |r| r.seq);
-                    let records: Vec<Arc<EventRecord>> = records.into_iter().map(Arc::new).collect();
                     match self.notify_victims(&records).await {
                         Ok(_) => after = last,
                         Err(err) => {
@@ -191,42 +236,52 @@ impl Hub {
 
     /// Examines `records` (event log entries) and notifies the owners of verified assets they involve.
     pub async fn notify_victims(&self, records: &[Arc<EventRecord>]) -> HubResult<VictimCounts> {
-        let mut examined = Vec::new();
-        for record in records {
-            if record.kind != OBJECT_ADDED {
-                continue;
-            }
-            let (Some(object), Some(collection)) = (&record.object, &record.collection) else {
-                continue;
-            };
-            if !matches!(
-                object.object_type.as_str(),
-                "indicator" | "observed-data" | "sighting"
-            ) {
-                continue;
-            }
-            let Some(raw) = &object.raw else { continue };
-            let Ok(json) = serde_json::from_str::<Value>(raw) else {
-                continue;
-            };
-            let referenced = self.referenced_scos(collection, &json).await?;
-            examined.push(Examined {
-                collection: collection.clone(),
-                object: object.clone(),
-                json,
-                referenced,
-            });
-        }
+        let candidates: Vec<Arc<EventRecord>> = records
+            .iter()
+            .filter(|record| examinable(record))
+            .cloned()
+            .collect();
         let mut counts = VictimCounts {
-            examined: examined.len() as u64,
+            examined: candidates.len() as u64,
             ..VictimCounts::default()
         };
-        if examined.is_empty() {
+        if candidates.is_empty() {
             return Ok(counts);
         }
+        // Nothing is read while no asset is verified (a hub without claims pays nothing per version).
         let index = self.verified_index().await?;
         if index.records.is_empty() {
             return Ok(counts);
+        }
+        // Reading the versions' JSON is CPU work: off the async threads, a batch at a time.
+        let read = tokio::task::spawn_blocking(move || {
+            candidates
+                .into_iter()
+                .filter_map(|record| {
+                    let (probes, json) = read_version(record.object.as_ref()?)?;
+                    Some((record, probes, json))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|err| HubError::Internal(format!("reading versions for victims failed: {err}")))?;
+        counts.examined = read.len() as u64;
+        let mut examined = Vec::with_capacity(read.len());
+        for (record, probes, json) in read {
+            let Some(collection) = record.collection.clone() else {
+                continue;
+            };
+            let referenced = match &json {
+                Some(json) => self.referenced_scos(&collection, json).await?,
+                None => Vec::new(),
+            };
+            examined.push(Examined {
+                collection,
+                record,
+                probes,
+                json,
+                referenced,
+            });
         }
         let hits = {
             let index = Arc::clone(&index);
@@ -300,7 +355,8 @@ impl Hub {
     async fn raise(&self, index: &OwnedIndex, hits: Vec<Hit>, counts: &mut VictimCounts) -> HubResult<()> {
         let mut readers: HashMap<String, Vec<Caller>> = HashMap::new();
         let mut collections: HashMap<String, Option<Collection>> = HashMap::new();
-        let mut accounts = None;
+        // The accounts of each organisation, grouped once per batch (not scanned once per organisation hit).
+        let mut accounts: Option<HashMap<String, Vec<store::Account>>> = None;
         let mut decided = Vec::with_capacity(hits.len());
         for hit in hits {
             let asset = &index.records[hit.asset];
@@ -314,11 +370,18 @@ impl Hub {
             };
             if !readers.contains_key(&asset.org) {
                 if accounts.is_none() {
-                    accounts = Some(self.store.accounts().await?);
+                    let mut by_org: HashMap<String, Vec<store::Account>> = HashMap::new();
+                    for account in self.store.accounts().await? {
+                        if let Some(org) = account.org.clone() {
+                            by_org.entry(org).or_default().push(account);
+                        }
+                    }
+                    accounts = Some(by_org);
                 }
-                let members = self
-                    .org_readers(accounts.as_deref().unwrap_or_default(), &asset.org)
-                    .await;
+                let members = match accounts.as_ref().and_then(|by_org| by_org.get(&asset.org)) {
+                    Some(of_org) => self.org_readers(of_org, &asset.org).await,
+                    None => Vec::new(),
+                };
                 readers.insert(asset.org.clone(), members);
             }
             let members = readers.get(&asset.org).map_or(&[][..], Vec::as_slice);
@@ -447,7 +510,13 @@ fn find_hits(index: &OwnedIndex, examined: Vec<Examined>) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut found = Vec::new();
     for item in examined {
-        let mut probes: Vec<Probe> = probes_of_object(&item.json);
+        let Some(object) = item.record.object.as_ref() else {
+            continue;
+        };
+        let mut probes = item.probes;
+        if let Some(json) = &item.json {
+            probes.extend(probes_of_object(json));
+        }
         for referenced in &item.referenced {
             probes.extend(probes_of_object(referenced));
         }
@@ -467,7 +536,7 @@ fn find_hits(index: &OwnedIndex, examined: Vec<Examined>) -> Vec<Hit> {
             hits.push(Hit {
                 asset,
                 collection: item.collection.clone(),
-                object: item.object.clone(),
+                object: object.clone(),
                 values,
             });
         }
