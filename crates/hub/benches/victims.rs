@@ -64,6 +64,30 @@ where
     }
 }
 
+/// CPU seconds (user + system) this process used so far: on a shared machine the wall time also counts other
+/// processes' turns.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat(5); here 11 and 12 (state is field 3, index 0).
+    // In clock ticks of USER_HZ, which Linux fixes at 100.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Calls and seconds per store operation so far.
+fn store_calls(hub: &Hub) -> std::collections::BTreeMap<&'static str, (u64, f64)> {
+    hub.store_operation_stats()
+        .into_iter()
+        .map(|stats| (stats.operation, (stats.count, stats.sum_seconds)))
+        .collect()
+}
+
 fn main() {
     let indicators = env_or("STIXHUB_BENCH_INDICATORS", 100_000);
     let orgs = env_or("STIXHUB_BENCH_ORGS", 10_000);
@@ -164,6 +188,8 @@ fn main() {
             "third (all suppressed)",
         ] {
             let started = Instant::now();
+            let calls_before = store_calls(&hub);
+            let cpu_before = process_cpu_seconds();
             let mut after = first;
             let mut total = hub::VictimCounts::default();
             loop {
@@ -182,7 +208,24 @@ fn main() {
                 total.tasks += counts.tasks;
                 total.suppressed += counts.suppressed;
             }
-            println!("pass {pass}: {:?} ({total:?})", started.elapsed());
+            println!(
+                "pass {pass}: {:?} wall, {:.2} s CPU of this process ({total:?})",
+                started.elapsed(),
+                process_cpu_seconds() - cpu_before
+            );
+            // Where the pass waited on the store: calls and their total time, per operation.
+            let mut spent: Vec<(&str, u64, f64)> = store_calls(&hub)
+                .into_iter()
+                .map(|(operation, (count, seconds))| {
+                    let (count0, seconds0) = calls_before.get(operation).copied().unwrap_or_default();
+                    (operation, count - count0, seconds - seconds0)
+                })
+                .filter(|(_, count, _)| *count > 0)
+                .collect();
+            spent.sort_by(|a, b| b.2.total_cmp(&a.2));
+            for (operation, count, seconds) in spent.iter().take(6) {
+                println!("  store {operation}: {count} calls, {seconds:.3} s");
+            }
         }
         drop(hub);
         let _ = std::fs::remove_dir_all(&dir);
