@@ -29,6 +29,9 @@ const RECORD_PAGE: usize = 5000;
 const EVENT_BATCH: usize = 1000;
 /// The shortest time between two solves.
 const SOLVE_EVERY: Duration = Duration::from_secs(1);
+/// How often the worker reads the event log itself when nothing woke it, whatever the tail's poll interval: a
+/// verdict taken on another node counts here within this (issue 15: ≤ 1 s), also without a NATS bus.
+const FEEDBACK_POLL: Duration = Duration::from_millis(250);
 
 impl Hub {
     /// Starts this node's scoring worker (once per hub; also starts the event tail it follows).
@@ -274,8 +277,12 @@ async fn run_scores(hub: Weak<Hub>) {
         let mut last_expiry = Instant::now()
             .checked_sub(super::expiry::CHECK_EVERY)
             .unwrap_or_else(Instant::now);
+        let mut timed_out = false;
         loop {
             let Some(strong) = hub.upgrade() else { return };
+            if timed_out && let Err(err) = strong.refresh_events().await {
+                tracing::warn!(error = %err, "reading the event log for the scores failed");
+            }
             match strong.apply_score_events(&mut position).await {
                 Ok(true) => {}
                 Ok(false) => {
@@ -298,11 +305,11 @@ async fn run_scores(hub: Weak<Hub>) {
             }
             let dirty = strong.scores.lock().dirty;
             drop(strong);
-            let wait = if dirty { SOLVE_EVERY.min(poll) } else { poll };
-            tokio::select! {
-                changed = latest.changed() => if changed.is_err() { return },
-                () = tokio::time::sleep(wait) => {}
-            }
+            let wait = if dirty { SOLVE_EVERY.min(poll) } else { poll }.min(FEEDBACK_POLL);
+            timed_out = tokio::select! {
+                changed = latest.changed() => if changed.is_err() { return } else { false },
+                () = tokio::time::sleep(wait) => true,
+            };
         }
     }
 }
