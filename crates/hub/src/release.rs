@@ -73,13 +73,14 @@ impl SharingView {
             // under its public id, so no reader sees two organisations' versions under one id.
             return Consent::None;
         }
-        stored
-            .sharing
-            .submitter_org
-            .as_ref()
-            .and_then(|org| self.consent.get(org))
-            .copied()
-            .unwrap_or(Consent::Everyone)
+        match stored.sharing.submitter_org.as_ref() {
+            // An account without an organisation is its own and is named as before.
+            None => Consent::Everyone,
+            // An organisation missing from the cached directory (created by another process after the cache
+            // was read, or removed) gets the most protective level: a stale cache may only hide a name
+            // for a moment, never reveal one.
+            Some(org) => self.consent.get(org).copied().unwrap_or(Consent::None),
+        }
     }
 
     /// Whether `stored` is served republished to this reader (ignoring clearance).
